@@ -1,0 +1,99 @@
+/* Telephone band filter: Butterworth sections from the bilinear transform.
+ *
+ * Each 4th-order Butterworth is two biquads with Q = 1/(2 cos(pi/8)) and 1/(2 cos(3 pi/8))
+ * (the pole angles of the 4th-order prototype); coefficients follow R. Bristow-Johnson's
+ * "Cookbook formulae for audio EQ biquad filter coefficients". Transposed direct form II,
+ * state in double so that the 300 Hz high-pass stays exact at any rate.
+ */
+#include "rappel/bandpass.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+enum { SECTIONS = 4 };
+
+typedef struct {
+    double b0, b1, b2, a1, a2; /* normalised by a0 */
+    double s1, s2;             /* transposed direct form II state */
+} biquad;
+
+struct rpl_bandpass {
+    biquad section[SECTIONS];
+};
+
+static biquad biquad_design(double fs, double f0, double q, int highpass)
+{
+    const double pi = 3.14159265358979323846;
+    double w0 = 2.0 * pi * f0 / fs;
+    double cw = cos(w0);
+    double alpha = sin(w0) / (2.0 * q);
+    double a0 = 1.0 + alpha;
+    biquad s = {0};
+    if (highpass) {
+        s.b0 = (1.0 + cw) / 2.0 / a0;
+        s.b1 = -(1.0 + cw) / a0;
+    } else {
+        s.b0 = (1.0 - cw) / 2.0 / a0;
+        s.b1 = (1.0 - cw) / a0;
+    }
+    s.b2 = s.b0;
+    s.a1 = -2.0 * cw / a0;
+    s.a2 = (1.0 - alpha) / a0;
+    return s;
+}
+
+rpl_status rpl_bandpass_create(float sample_rate_hz, float low_hz, float high_hz,
+                               rpl_bandpass **out)
+{
+    if (out == NULL) {
+        return RPL_ERR_INVALID_ARG;
+    }
+    *out = NULL;
+    if (!(low_hz > 0.0f) || !(high_hz > low_hz) || !(2.0f * high_hz < sample_rate_hz)) {
+        return RPL_ERR_INVALID_ARG;
+    }
+    rpl_bandpass *bp = calloc(1, sizeof *bp);
+    if (bp == NULL) {
+        return RPL_ERR_NO_MEMORY;
+    }
+    const double q_first = 0.54119610014619698; /* 1 / (2 cos(pi/8)) */
+    const double q_second = 1.3065629648763766; /* 1 / (2 cos(3 pi/8)) */
+    bp->section[0] = biquad_design(sample_rate_hz, low_hz, q_first, 1);
+    bp->section[1] = biquad_design(sample_rate_hz, low_hz, q_second, 1);
+    bp->section[2] = biquad_design(sample_rate_hz, high_hz, q_first, 0);
+    bp->section[3] = biquad_design(sample_rate_hz, high_hz, q_second, 0);
+    *out = bp;
+    return RPL_OK;
+}
+
+void rpl_bandpass_destroy(rpl_bandpass *bp)
+{
+    free(bp);
+}
+
+void rpl_bandpass_process(rpl_bandpass *bp, float *x, size_t n)
+{
+    for (size_t k = 0; k < SECTIONS; k++) {
+        biquad *s = &bp->section[k];
+        double s1 = s->s1;
+        double s2 = s->s2;
+        for (size_t i = 0; i < n; i++) {
+            double in = (double)x[i];
+            double y = s->b0 * in + s1;
+            s1 = s->b1 * in - s->a1 * y + s2;
+            s2 = s->b2 * in - s->a2 * y;
+            x[i] = (float)y;
+        }
+        /* Decaying state would end in denormals, which are slow: flush it. */
+        s->s1 = fabs(s1) < 1e-30 ? 0.0 : s1;
+        s->s2 = fabs(s2) < 1e-30 ? 0.0 : s2;
+    }
+}
+
+void rpl_bandpass_reset(rpl_bandpass *bp)
+{
+    for (size_t k = 0; k < SECTIONS; k++) {
+        bp->section[k].s1 = 0.0;
+        bp->section[k].s2 = 0.0;
+    }
+}

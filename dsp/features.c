@@ -1,0 +1,58 @@
+/* The feature column table: see include/rappel/features.h. */
+#include "rappel/features.h"
+
+#include <string.h>
+
+#define COLUMN(field, ctype, unit, decimals, meaning)                                              \
+    {                                                                                              \
+#field, unit, meaning, ctype, offsetof(rpl_frame, field), decimals                         \
+    }
+
+static const rpl_column columns[] = {
+    COLUMN(time_s, RPL_COLUMN_DOUBLE, "s", 3, "frame centre from the start of the file"),
+    COLUMN(f0_hz, RPL_COLUMN_FLOAT, "Hz", 2, "fundamental frequency, 0 when unvoiced"),
+    COLUMN(voiced, RPL_COLUMN_BOOL, "0/1", 0, "voicing decision"),
+    COLUMN(energy_db, RPL_COLUMN_FLOAT, "dBFS", 2,
+           "RMS level over a 20 ms Hann window (full-scale sine = -3.01)"),
+    COLUMN(speech, RPL_COLUMN_BOOL, "0/1", 0,
+           "voice activity after smoothing; pauses are runs of 0 inside a turn"),
+    COLUMN(voicing, RPL_COLUMN_FLOAT, "0..1", 3, "voicing confidence"),
+    COLUMN(noise_db, RPL_COLUMN_FLOAT, "dBFS", 2, "tracked noise floor of the line"),
+};
+
+size_t rpl_frame_column_count(void)
+{
+    return sizeof columns / sizeof columns[0];
+}
+
+const rpl_column *rpl_frame_column(size_t i)
+{
+    return i < rpl_frame_column_count() ? &columns[i] : NULL;
+}
+
+double rpl_frame_value(const rpl_frame *f, size_t i)
+{
+    const rpl_column *c = rpl_frame_column(i);
+    if (c == NULL) {
+        return 0.0;
+    }
+    const char *field = (const char *)f + c->offset;
+    switch (c->type) {
+    case RPL_COLUMN_DOUBLE: {
+        double v;
+        memcpy(&v, field, sizeof v);
+        return v;
+    }
+    case RPL_COLUMN_FLOAT: {
+        float v;
+        memcpy(&v, field, sizeof v);
+        return (double)v;
+    }
+    case RPL_COLUMN_BOOL: {
+        bool v;
+        memcpy(&v, field, sizeof v);
+        return v ? 1.0 : 0.0;
+    }
+    }
+    return 0.0;
+}

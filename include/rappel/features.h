@@ -1,0 +1,54 @@
+/* rappel — the per-frame feature record and its column list.
+ *
+ * One rpl_frame every 10 ms of the analysis signal (8 kHz, 300-3400 Hz). The column table
+ * is the single description of what `rappel features` prints (CSV header, JSONL keys,
+ * units, --help text): add a feature by adding a field and one row to the table.
+ */
+#ifndef RAPPEL_FEATURES_H
+#define RAPPEL_FEATURES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Analysis rate and frame step: every input is resampled to this rate (see README). */
+#define RPL_ANALYSIS_RATE_HZ 8000
+#define RPL_HOP_SAMPLES 80 /* 10 ms at 8 kHz */
+
+typedef struct rpl_frame {
+    int64_t index;   /* frame number from the start of the stream, 0-based */
+    double time_s;   /* frame centre: (index + 0.5) * 10 ms */
+    float f0_hz;     /* fundamental frequency, 0 when unvoiced */
+    bool voiced;     /* voicing decision */
+    float energy_db; /* RMS level in dB re full scale (full-scale sine: -3.01 dB) */
+    bool speech;     /* voice activity after smoothing; pauses are runs of false in a turn */
+    float voicing;   /* voicing confidence, 0..1 */
+    float noise_db;  /* tracked noise floor, dB re full scale */
+} rpl_frame;
+
+typedef enum rpl_column_type {
+    RPL_COLUMN_DOUBLE,
+    RPL_COLUMN_FLOAT,
+    RPL_COLUMN_BOOL,
+} rpl_column_type;
+
+typedef struct rpl_column {
+    const char *name;    /* CSV header / JSON key, e.g. "f0_hz" */
+    const char *unit;    /* e.g. "Hz", "dBFS", "0/1" */
+    const char *meaning; /* one line for --help and the README */
+    rpl_column_type type;
+    size_t offset; /* offset of the field in rpl_frame */
+    int decimals;  /* digits printed after the point */
+} rpl_column;
+
+/* Number of columns, in output order (the first five are fixed by the CLI contract:
+ * time_s, f0_hz, voiced, energy_db, speech). */
+size_t rpl_frame_column_count(void);
+
+/* Column i (0 <= i < count), static storage; NULL when out of range. */
+const rpl_column *rpl_frame_column(size_t i);
+
+/* Value of column i of frame f as a double (booleans as 0/1). */
+double rpl_frame_value(const rpl_frame *f, size_t i);
+
+#endif

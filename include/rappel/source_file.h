@@ -1,0 +1,62 @@
+/* rappel — recorded calls read with libsndfile, streamed in blocks.
+ *
+ * Anything libsndfile reads by content (WAV PCM/float/mu-law/A-law, FLAC, AIFF, AU, ...),
+ * plus headerless telephony audio when the caller names its encoding. Memory does not grow
+ * with the file's length. Errors come with a reason naming what is wrong with the file.
+ */
+#ifndef RAPPEL_SOURCE_FILE_H
+#define RAPPEL_SOURCE_FILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rappel/status.h"
+
+#define RPL_MIN_RATE_HZ 8000
+#define RPL_MAX_RATE_HZ 192000
+#define RPL_MAX_CHANNELS 16
+
+typedef struct rpl_source_file rpl_source_file;
+
+typedef enum rpl_raw_encoding {
+    RPL_RAW_NONE = 0, /* a file with a header: libsndfile finds the format by content */
+    RPL_RAW_ULAW,     /* headerless G.711 mu-law */
+    RPL_RAW_ALAW,     /* headerless G.711 A-law */
+    RPL_RAW_S16LE,    /* headerless 16-bit signed little-endian PCM */
+} rpl_raw_encoding;
+
+typedef struct rpl_raw_format {
+    rpl_raw_encoding encoding;
+    int sample_rate_hz; /* required for headerless audio */
+    int channels;       /* required for headerless audio */
+} rpl_raw_format;
+
+typedef struct rpl_source_info {
+    int sample_rate_hz;
+    int channels;
+    int64_t frames;       /* sample frames (one sample per channel) in the file */
+    char format_name[96]; /* e.g. "WAV (Microsoft) / U-Law" */
+} rpl_source_info;
+
+/* Open path for reading. raw may be NULL (format by content). On failure *out is NULL and
+ * why (why_size bytes, may be 0) receives the reason: missing or unreadable file, empty
+ * file, not audio, sample rate outside 8000..192000 Hz, 0 or more than 16 channels, no
+ * frames. Not real-time safe. Returns RPL_ERR_IO, RPL_ERR_FORMAT, RPL_ERR_RATE,
+ * RPL_ERR_CHANNELS, RPL_ERR_EMPTY, RPL_ERR_INVALID_ARG or RPL_ERR_NO_MEMORY. */
+rpl_status rpl_source_file_open(const char *path, const rpl_raw_format *raw, rpl_source_file **out,
+                                char *why, size_t why_size);
+
+/* Facts about the open file. */
+const rpl_source_info *rpl_source_file_info(const rpl_source_file *src);
+
+/* Read up to max_frames interleaved frames (channels floats each, nominally in [-1, 1]) into
+ * buffer; *got receives the count, 0 at the end of the file. Non-finite samples are an error
+ * (RPL_ERR_BAD_SAMPLES, why names the time), as is a read failure (RPL_ERR_IO). Not
+ * real-time safe (file I/O). */
+rpl_status rpl_source_file_read(rpl_source_file *src, float *buffer, size_t max_frames, size_t *got,
+                                char *why, size_t why_size);
+
+/* Close; NULL allowed. */
+void rpl_source_file_close(rpl_source_file *src);
+
+#endif

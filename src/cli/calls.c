@@ -1,0 +1,247 @@
+/* rappel calls: the analysed calls, their state and alert counts. */
+#include "cli/cli.h"
+#include "cli/cli_store.h"
+
+#include <limits.h>
+#include <math.h>
+#include <string.h>
+#include <time.h>
+
+static const char *const command = "calls";
+
+static void print_help(FILE *out)
+{
+    fprintf(out,
+            "usage: rappel calls [--since T] [--until T] [--agent A] [--call ID] [--limit N]\n"
+            "                    [--format table|csv|json|jsonl] [--db PATH]\n"
+            "\n"
+            "Calls in the store, most recent first, with their state (analysing, done, failed,\n"
+            "or unfinished: still 'analysing' but its writer is gone) and alert counts.\n"
+            "T is 24h, 7d... ago or ISO 8601; --since/--until compare the call's start. The\n"
+            "table shows %d rows unless --limit says otherwise (0 for all).\n"
+            "The database is --db, else $RAPPEL_DB, else ./rappel.db.\n",
+            CLI_TABLE_DEFAULT_LIMIT);
+}
+
+typedef struct {
+    cli_format format;
+    size_t rows;
+} call_writer;
+
+static void write_header(const call_writer *w)
+{
+    switch (w->format) {
+    case CLI_FORMAT_TABLE:
+        cli_table_cell(stdout, "CALL", 14, false);
+        cli_table_cell(stdout, "STARTED", 16, false);
+        cli_table_cell(stdout, "AGENT", 12, false);
+        cli_table_cell(stdout, "CUSTOMER", 18, false);
+        cli_table_cell(stdout, "DURATION", 8, false);
+        cli_table_cell(stdout, "STATE", 10, false);
+        cli_table_cell(stdout, "OPEN/ALL", 9, false);
+        cli_table_cell(stdout, "FILE", 40, true);
+        fputc('\n', stdout);
+        break;
+    case CLI_FORMAT_CSV:
+        fputs("call_id,started_at,analysed_at,updated_at,agent,customer,duration_s,state,"
+              "fail_reason,alerts,open_alerts,channel_map,model_version,source_file\r\n",
+              stdout);
+        break;
+    case CLI_FORMAT_JSON:
+        fputc('[', stdout);
+        break;
+    case CLI_FORMAT_JSONL:
+        break;
+    }
+}
+
+static void write_json_call(const rpl_store_call *c)
+{
+    char started[32], analysed[32], updated[32];
+    cli_format_iso(c->started_unix_s, started, sizeof started);
+    cli_format_iso(c->analysed_unix_s, analysed, sizeof analysed);
+    cli_format_iso(c->updated_unix_s, updated, sizeof updated);
+    fputs("{\"call_id\":", stdout);
+    cli_json_string(stdout, c->id);
+    printf(",\"started_at\":\"%s\",\"analysed_at\":\"%s\",\"updated_at\":\"%s\",\"agent\":",
+           started, analysed, updated);
+    cli_json_string(stdout, c->agent);
+    fputs(",\"customer\":", stdout);
+    cli_json_string(stdout, c->customer);
+    fputs(",\"duration_s\":", stdout);
+    cli_json_number(stdout, c->duration_s);
+    printf(",\"state\":\"%s\",\"fail_reason\":", rpl_store_call_state_name(c->state));
+    cli_json_string(stdout, c->fail_reason);
+    printf(",\"alerts\":%zu,\"open_alerts\":%zu,\"channel_map\":", c->alerts, c->open_alerts);
+    cli_json_string(stdout, c->channel_map);
+    fputs(",\"model_version\":", stdout);
+    cli_json_string(stdout, c->model_version);
+    fputs(",\"source_file\":", stdout);
+    cli_json_string(stdout, c->source_file);
+    fputc('}', stdout);
+}
+
+static int write_call(const rpl_store_call *c, void *user)
+{
+    call_writer *w = user;
+    char buf[64];
+    if (w->rows == 0) {
+        write_header(w);
+    }
+    switch (w->format) {
+    case CLI_FORMAT_TABLE: {
+        /* Long ids (SHA-256) are shown by their first 12 characters, enough for --call. */
+        char id[16];
+        snprintf(id, sizeof id, "%.12s", c->id);
+        cli_table_cell(stdout, strlen(c->id) > 14 ? id : c->id, 14, false);
+        cli_format_local(c->started_unix_s, buf, sizeof buf);
+        cli_table_cell(stdout, buf, 16, false);
+        cli_table_cell(stdout, c->agent, 12, false);
+        cli_table_cell(stdout, c->customer, 18, false);
+        if (isnan(c->duration_s)) {
+            snprintf(buf, sizeof buf, "-");
+        } else {
+            cli_format_offset(c->duration_s, buf, sizeof buf);
+        }
+        cli_table_cell(stdout, buf, 8, false);
+        cli_table_cell(stdout, rpl_store_call_state_name(c->state), 10, false);
+        snprintf(buf, sizeof buf, "%zu/%zu", c->open_alerts, c->alerts);
+        cli_table_cell(stdout, buf, 9, false);
+        cli_table_cell(stdout, c->state == RPL_STORE_CALL_FAILED ? c->fail_reason : c->source_file,
+                       40, true);
+        fputc('\n', stdout);
+        break;
+    }
+    case CLI_FORMAT_CSV: {
+        char started[32], analysed[32], updated[32];
+        cli_format_iso(c->started_unix_s, started, sizeof started);
+        cli_format_iso(c->analysed_unix_s, analysed, sizeof analysed);
+        cli_format_iso(c->updated_unix_s, updated, sizeof updated);
+        cli_csv_field(stdout, c->id);
+        printf(",%s,%s,%s,", started, analysed, updated);
+        cli_csv_field(stdout, c->agent);
+        fputc(',', stdout);
+        cli_csv_field(stdout, c->customer);
+        if (isnan(c->duration_s)) {
+            fputc(',', stdout);
+        } else {
+            printf(",%.3f", c->duration_s);
+        }
+        printf(",%s,", rpl_store_call_state_name(c->state));
+        cli_csv_field(stdout, c->fail_reason);
+        printf(",%zu,%zu,", c->alerts, c->open_alerts);
+        cli_csv_field(stdout, c->channel_map);
+        fputc(',', stdout);
+        cli_csv_field(stdout, c->model_version);
+        fputc(',', stdout);
+        cli_csv_field(stdout, c->source_file);
+        fputs("\r\n", stdout);
+        break;
+    }
+    case CLI_FORMAT_JSON:
+        fputs(w->rows == 0 ? "\n" : ",\n", stdout);
+        write_json_call(c);
+        break;
+    case CLI_FORMAT_JSONL:
+        write_json_call(c);
+        fputc('\n', stdout);
+        break;
+    }
+    w->rows++;
+    return ferror(stdout) ? 1 : 0;
+}
+
+int cli_calls(int argc, char **argv)
+{
+    rpl_store_call_query q = rpl_store_call_query_default();
+    cli_format format = CLI_FORMAT_TABLE;
+    const char *db = NULL;
+    bool limit_given = false;
+    int64_t now = (int64_t)time(NULL);
+
+    if (cli_wants_help(argc, argv)) {
+        print_help(stdout);
+        return RPL_EXIT_OK;
+    }
+    for (int i = 1; i < argc; i++) {
+        const char *v = NULL;
+        int r = 0;
+        if ((r = cli_take_value(argc, argv, &i, "--since", &v)) != 0) {
+            if (r < 0 || !cli_parse_time(v, now, &q.since_unix_s)) {
+                return cli_usage_error(command,
+                                       "--since: '%s' is not a time (24h, 7d,"
+                                       " 2024-05-01, 2024-05-01T09:30Z...)",
+                                       r < 0 ? "" : v);
+            }
+        } else if ((r = cli_take_value(argc, argv, &i, "--until", &v)) != 0) {
+            if (r < 0 || !cli_parse_time(v, now, &q.until_unix_s)) {
+                return cli_usage_error(command,
+                                       "--until: '%s' is not a time (24h, 7d,"
+                                       " 2024-05-01, 2024-05-01T09:30Z...)",
+                                       r < 0 ? "" : v);
+            }
+        } else if ((r = cli_take_value(argc, argv, &i, "--agent", &v)) != 0) {
+            if (r < 0) {
+                return cli_usage_error(command, "--agent needs a name");
+            }
+            q.agent = v;
+        } else if ((r = cli_take_value(argc, argv, &i, "--call", &v)) != 0) {
+            if (r < 0 || v[0] == '\0') {
+                return cli_usage_error(command, "--call needs a call id");
+            }
+            q.call_id = v;
+        } else if ((r = cli_take_value(argc, argv, &i, "--limit", &v)) != 0) {
+            long n = 0;
+            if (r < 0 || !cli_parse_long(v, 0, LONG_MAX, &n)) {
+                return cli_usage_error(command, "--limit takes a whole number >= 0");
+            }
+            q.limit = (size_t)n;
+            limit_given = true;
+        } else if ((r = cli_take_value(argc, argv, &i, "--format", &v)) != 0) {
+            if (r < 0 || !cli_parse_format(v, &format)) {
+                return cli_usage_error(command, "--format takes table, csv, json or jsonl");
+            }
+        } else if ((r = cli_take_value(argc, argv, &i, "--db", &v)) != 0) {
+            if (r < 0 || v[0] == '\0') {
+                return cli_usage_error(command, "--db needs a path");
+            }
+            db = v;
+        } else {
+            return cli_usage_error(command, "unknown argument '%s'", argv[i]);
+        }
+    }
+    if (!limit_given && format == CLI_FORMAT_TABLE) {
+        q.limit = CLI_TABLE_DEFAULT_LIMIT;
+    }
+    const char *path = cli_db_path(db);
+    rpl_store *store = cli_open_store(command, path);
+    if (store == NULL) {
+        return RPL_EXIT_FAILURE;
+    }
+    call_writer w = {.format = format, .rows = 0};
+    rpl_status status = rpl_store_query_calls(store, &q, write_call, &w);
+    if (status != RPL_OK && status != RPL_ERR_INTERRUPTED) {
+        cli_error(command, path, "%s", rpl_store_errmsg(store));
+        rpl_store_close(store);
+        return RPL_EXIT_FAILURE;
+    }
+    rpl_store_close(store);
+    if (w.rows == 0) {
+        if (format == CLI_FORMAT_TABLE) {
+            printf("no calls\n");
+        } else {
+            write_header(&w);
+        }
+    }
+    if (format == CLI_FORMAT_JSON) {
+        fputs(w.rows == 0 ? "]\n" : "\n]\n", stdout);
+    }
+    if (format == CLI_FORMAT_TABLE && q.limit != 0 && w.rows == q.limit) {
+        printf("(first %zu shown; --limit N for more, --limit 0 for all)\n", w.rows);
+    }
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        cli_error(command, "stdout", "write failed");
+        return RPL_EXIT_FAILURE;
+    }
+    return RPL_EXIT_OK;
+}

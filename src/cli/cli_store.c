@@ -1,0 +1,346 @@
+/* Helpers shared by alerts, calls and purge: see cli_store.h. */
+#include "cli/cli_store.h"
+#include "cli/cli.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+const char *cli_db_path(const char *option)
+{
+    if (option != NULL) {
+        return option;
+    }
+    const char *env = getenv("RAPPEL_DB");
+    if (env != NULL && env[0] != '\0') {
+        return env;
+    }
+    return "rappel.db";
+}
+
+rpl_store *cli_open_store(const char *command, const char *path)
+{
+    rpl_store_config cfg = rpl_store_config_default();
+    rpl_store *store = NULL;
+    char detail[512];
+    cfg.create = false;
+    rpl_status status = rpl_store_open(path, &cfg, &store, detail, sizeof detail);
+    if (status != RPL_OK) {
+        cli_error(command, path, "%s", detail[0] != '\0' ? detail : rpl_strerror(status));
+        return NULL;
+    }
+    return store;
+}
+
+int cli_take_value(int argc, char **argv, int *i, const char *name, const char **value)
+{
+    const char *arg = argv[*i];
+    size_t n = strlen(name);
+    if (strncmp(arg, name, n) != 0) {
+        return 0;
+    }
+    if (arg[n] == '=') {
+        *value = arg + n + 1;
+        return 1;
+    }
+    if (arg[n] != '\0') {
+        return 0;
+    }
+    if (*i + 1 >= argc) {
+        return -1;
+    }
+    *i += 1;
+    *value = argv[*i];
+    return 1;
+}
+
+bool cli_parse_format(const char *text, cli_format *out)
+{
+    static const char *const names[] = {"table", "csv", "json", "jsonl"};
+    for (int i = 0; i < 4; i++) {
+        if (strcmp(text, names[i]) == 0) {
+            *out = (cli_format)i;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static int days_in_month(int y, int m)
+{
+    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return m == 2 && leap ? 29 : days[m - 1];
+}
+
+/* Exactly n digits at *p; advances. */
+static bool digits(const char **p, int n, int *out)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (!isdigit((unsigned char)(*p)[i])) {
+            return false;
+        }
+        v = v * 10 + ((*p)[i] - '0');
+    }
+    *p += n;
+    *out = v;
+    return true;
+}
+
+bool cli_parse_time(const char *text, int64_t now_unix_s, int64_t *out)
+{
+    if (text == NULL || text[0] == '\0') {
+        return false;
+    }
+    /* Relative: 90s, 30m, 24h, 7d, 2w. */
+    size_t n = strlen(text);
+    char unit = text[n - 1];
+    if (n >= 2 && strchr("smhdw", unit) != NULL) {
+        long amount = 0;
+        char number[32];
+        if (n - 1 < sizeof number) {
+            memcpy(number, text, n - 1);
+            number[n - 1] = '\0';
+            if (cli_parse_long(number, 0, 100L * 366 * 24 * 3600, &amount)) {
+                int64_t scale = unit == 's'   ? 1
+                                : unit == 'm' ? 60
+                                : unit == 'h' ? 3600
+                                : unit == 'd' ? 86400
+                                              : 7 * 86400;
+                if (amount <= 100L * 366 * 86400 / scale) {
+                    *out = now_unix_s - (int64_t)amount * scale;
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+    /* ISO 8601. */
+    const char *p = text;
+    int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
+    if (!digits(&p, 4, &y) || *p++ != '-' || !digits(&p, 2, &mo) || *p++ != '-' ||
+        !digits(&p, 2, &d)) {
+        return false;
+    }
+    if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo)) {
+        return false;
+    }
+    if (*p == 'T' || *p == ' ') {
+        p++;
+        if (!digits(&p, 2, &h) || *p++ != ':' || !digits(&p, 2, &mi)) {
+            return false;
+        }
+        if (*p == ':') {
+            p++;
+            if (!digits(&p, 2, &s)) {
+                return false;
+            }
+        }
+        if (h > 23 || mi > 59 || s > 60) {
+            return false;
+        }
+    }
+    if (*p == '\0') {
+        struct tm tm = {.tm_year = y - 1900,
+                        .tm_mon = mo - 1,
+                        .tm_mday = d,
+                        .tm_hour = h,
+                        .tm_min = mi,
+                        .tm_sec = s,
+                        .tm_isdst = -1};
+        time_t t = mktime(&tm);
+        if (t == (time_t)-1) {
+            return false;
+        }
+        *out = (int64_t)t;
+        return true;
+    }
+    int64_t offset_s = 0;
+    if (*p == 'Z') {
+        p++;
+    } else if (*p == '+' || *p == '-') {
+        int sign = *p++ == '-' ? -1 : 1;
+        int oh = 0, om = 0;
+        if (!digits(&p, 2, &oh)) {
+            return false;
+        }
+        if (*p == ':') {
+            p++;
+        }
+        if (*p != '\0' && !digits(&p, 2, &om)) {
+            return false;
+        }
+        if (oh > 23 || om > 59) {
+            return false;
+        }
+        offset_s = sign * (oh * 3600 + om * 60);
+    } else {
+        return false;
+    }
+    if (*p != '\0') {
+        return false;
+    }
+    *out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s - offset_s;
+    return true;
+}
+
+void cli_format_iso(int64_t unix_s, char *buf, size_t size)
+{
+    time_t t = (time_t)unix_s;
+    struct tm tm;
+    if (gmtime_r(&t, &tm) == NULL || strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
+        snprintf(buf, size, "%lld", (long long)unix_s);
+    }
+}
+
+void cli_format_local(int64_t unix_s, char *buf, size_t size)
+{
+    time_t t = (time_t)unix_s;
+    struct tm tm;
+    if (localtime_r(&t, &tm) == NULL || strftime(buf, size, "%Y-%m-%d %H:%M", &tm) == 0) {
+        snprintf(buf, size, "%lld", (long long)unix_s);
+    }
+}
+
+void cli_format_offset(double seconds, char *buf, size_t size)
+{
+    if (!isfinite(seconds) || seconds < 0.0) {
+        snprintf(buf, size, "-");
+        return;
+    }
+    long total = (long)seconds;
+    if (total >= 3600) {
+        snprintf(buf, size, "%ld:%02ld:%02ld", total / 3600, total / 60 % 60, total % 60);
+    } else {
+        snprintf(buf, size, "%02ld:%02ld", total / 60, total % 60);
+    }
+}
+
+const char *cli_login_name(void)
+{
+    static char name[64];
+    struct passwd *pw = getpwuid(geteuid());
+    if (pw != NULL && pw->pw_name != NULL && pw->pw_name[0] != '\0') {
+        snprintf(name, sizeof name, "%s", pw->pw_name);
+        return name;
+    }
+    const char *user = getenv("USER");
+    if (user != NULL && user[0] != '\0') {
+        snprintf(name, sizeof name, "%s", user);
+        return name;
+    }
+    snprintf(name, sizeof name, "uid %ld", (long)geteuid());
+    return name;
+}
+
+void cli_table_cell(FILE *out, const char *text, int width, bool last)
+{
+    const unsigned char *p = (const unsigned char *)(text != NULL ? text : "-");
+    int shown = 0;
+    /* Count characters (UTF-8 lead bytes) to know whether it fits. */
+    int chars = 0;
+    for (const unsigned char *q = p; *q != 0; q++) {
+        chars += (*q & 0xc0) != 0x80;
+    }
+    int room = chars > width ? width - 1 : width;
+    while (*p != 0 && shown < room) {
+        if (*p < 0x20 || *p == 0x7f) {
+            fputc('?', out);
+            p++;
+        } else {
+            fputc(*p++, out);
+            while ((*p & 0xc0) == 0x80) {
+                fputc(*p++, out);
+            }
+        }
+        shown++;
+    }
+    if (chars > width) {
+        fputc('~', out);
+        shown++;
+    }
+    if (!last) {
+        for (; shown < width + 2; shown++) {
+            fputc(' ', out);
+        }
+    }
+}
+
+void cli_csv_field(FILE *out, const char *text)
+{
+    if (text == NULL) {
+        return;
+    }
+    if (strpbrk(text, ",\"\r\n") == NULL) {
+        fputs(text, out);
+        return;
+    }
+    fputc('"', out);
+    for (const char *p = text; *p != '\0'; p++) {
+        if (*p == '"') {
+            fputc('"', out);
+        }
+        fputc(*p, out);
+    }
+    fputc('"', out);
+}
+
+void cli_json_string(FILE *out, const char *text)
+{
+    if (text == NULL) {
+        fputs("null", out);
+        return;
+    }
+    fputc('"', out);
+    for (const unsigned char *p = (const unsigned char *)text; *p != 0; p++) {
+        switch (*p) {
+        case '"':
+            fputs("\\\"", out);
+            break;
+        case '\\':
+            fputs("\\\\", out);
+            break;
+        case '\n':
+            fputs("\\n", out);
+            break;
+        case '\r':
+            fputs("\\r", out);
+            break;
+        case '\t':
+            fputs("\\t", out);
+            break;
+        default:
+            if (*p < 0x20 || *p == 0x7f) {
+                fprintf(out, "\\u%04x", *p);
+            } else {
+                fputc(*p, out);
+            }
+        }
+    }
+    fputc('"', out);
+}
+
+void cli_json_number(FILE *out, double value)
+{
+    if (!isfinite(value)) {
+        fputs("null", out);
+        return;
+    }
+    fprintf(out, "%.6g", value);
+}

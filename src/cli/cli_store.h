@@ -1,0 +1,63 @@
+/* Helpers shared by the commands that read or change the store (alerts, calls, purge):
+ * database path, opening with the CLI's error format, option values, times, and the
+ * table/CSV/JSON writers. */
+#ifndef RAPPEL_CLI_STORE_H
+#define RAPPEL_CLI_STORE_H
+
+#include "rappel/store.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+typedef enum { CLI_FORMAT_TABLE, CLI_FORMAT_CSV, CLI_FORMAT_JSON, CLI_FORMAT_JSONL } cli_format;
+
+/* Rows a table shows when --limit is not given (CSV/JSON have no default limit). */
+enum { CLI_TABLE_DEFAULT_LIMIT = 100 };
+
+/* The database path: the --db value when given, else $RAPPEL_DB when set and not empty, else
+ * "rappel.db" in the current folder. Never NULL. */
+const char *cli_db_path(const char *option);
+
+/* Open an existing store; on failure print "rappel: <command>: <path>: <why>" and return NULL. */
+rpl_store *cli_open_store(const char *command, const char *path);
+
+/* Option with a value at argv[*i]: "--name VALUE" or "--name=VALUE". Returns 1 and sets
+ * *value (advancing *i past a separate value) when argv[*i] is that option, 0 when it is not,
+ * -1 when the value is missing. */
+int cli_take_value(int argc, char **argv, int *i, const char *name, const char **value);
+
+/* "table", "csv", "json" or "jsonl". */
+bool cli_parse_format(const char *text, cli_format *out);
+
+/* A point in time for --since/--until: "<N>s|m|h|d|w" ago (e.g. 24h, 7d) counted back from
+ * now_unix_s, or ISO 8601 "YYYY-MM-DD[THH:MM[:SS]][Z|+HH:MM|-HH:MM]" ('T' or a space; local
+ * time without a zone). False on any other text. */
+bool cli_parse_time(const char *text, int64_t now_unix_s, int64_t *out);
+
+/* "2024-05-01T10:02:03Z" (UTC) into buf (at least 32 bytes). */
+void cli_format_iso(int64_t unix_s, char *buf, size_t size);
+/* "2024-05-01 12:02" in local time, for tables. */
+void cli_format_local(int64_t unix_s, char *buf, size_t size);
+/* An offset into a call: "mm:ss", or "h:mm:ss" from one hour. */
+void cli_format_offset(double seconds, char *buf, size_t size);
+
+/* The login name for --by: the password entry of the effective user, else $USER, else
+ * "uid <n>". Static storage. */
+const char *cli_login_name(void);
+
+/* One table cell: text (NULL prints "-") cut to width characters with "~" at the cut, control
+ * characters shown as '?', padded with spaces unless last. */
+void cli_table_cell(FILE *out, const char *text, int width, bool last);
+
+/* One CSV field (RFC 4180): quoted when it holds a comma, quote, CR or LF; NULL is empty. */
+void cli_csv_field(FILE *out, const char *text);
+
+/* A JSON string with escapes, or null for NULL. */
+void cli_json_string(FILE *out, const char *text);
+
+/* A JSON number (shortest round-trip form up to 6 significant decimals), or null when not
+ * finite. */
+void cli_json_number(FILE *out, double value);
+
+#endif

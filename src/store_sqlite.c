@@ -1,0 +1,1831 @@
+/* The CRM store (include/rappel/store.h) on SQLite.
+ *
+ * - WAL journal: readers never block the writer and see only committed rows; synchronous=FULL
+ *   so a committed alert survives a crash or a power cut; busy_timeout for writer/writer waits;
+ *   foreign keys on; STRICT tables; secure_delete because rows hold personal data.
+ * - The schema is built by forward migrations from version 0 (an empty file), so a fresh
+ *   database and an upgraded one go through the same steps. PRAGMA user_version holds the
+ *   version; a newer one is refused before anything is written.
+ * - Every statement with a value in it is prepared and bound; the only SQL text assembled at
+ *   run time is the alert/call filters, from constant fragments.
+ */
+#include "rappel/store.h"
+
+#include <sqlite3.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---- schema ------------------------------------------------------------------------------ */
+
+/* The names of the first three cues of an evidence object (?8 in the insert, evidence in the
+ * backfill), ", "-separated. Cues may be objects with a "name" or plain strings. */
+#define RPL_TOP_CUES_SQL(evidence)                                                                 \
+    "(SELECT group_concat(n, ', ') FROM (SELECT CASE j.type WHEN 'object' THEN "                   \
+    "json_extract(j.value, '$.name') WHEN 'text' THEN j.value END AS n FROM json_each(" evidence   \
+    ", '$.cues') AS j LIMIT 3))"
+
+/* migrations[v] takes a database from version v to v + 1. Never edit a released step: add one. */
+static const char *const migrations[RPL_STORE_SCHEMA_VERSION] = {
+    /* 0 -> 1: the tables. */
+    "CREATE TABLE calls ("
+    " id TEXT PRIMARY KEY NOT NULL CHECK (length(id) BETWEEN 1 AND 256),"
+    " source_file TEXT,"
+    " agent TEXT,"
+    " customer TEXT,"
+    " started_unix_s INTEGER NOT NULL,"
+    " analysed_unix_s INTEGER NOT NULL,"
+    " duration_s REAL CHECK (duration_s >= 0),"
+    " channel_map TEXT NOT NULL,"
+    " model_version TEXT NOT NULL,"
+    " state TEXT NOT NULL DEFAULT 'analysing' CHECK (state IN ('analysing', 'done', 'failed')),"
+    " fail_reason TEXT"
+    ") STRICT;"
+    "CREATE INDEX calls_started ON calls (started_unix_s);"
+    "CREATE INDEX calls_agent ON calls (agent, started_unix_s);"
+    "CREATE TABLE channel_stats ("
+    " call_id TEXT NOT NULL REFERENCES calls (id) ON DELETE CASCADE,"
+    " role TEXT NOT NULL CHECK (role IN ('agent', 'customer')),"
+    " channel INTEGER NOT NULL CHECK (channel >= 0),"
+    " speech_s REAL NOT NULL CHECK (speech_s >= 0),"
+    " pause_count INTEGER NOT NULL CHECK (pause_count >= 0),"
+    " pause_total_s REAL NOT NULL CHECK (pause_total_s >= 0),"
+    " pause_max_s REAL NOT NULL CHECK (pause_max_s >= 0),"
+    " f0_median_hz REAL,"
+    " f0_sd_st REAL,"
+    " speaking_rate_sps REAL,"
+    " frustration_max REAL NOT NULL, frustration_mean REAL NOT NULL,"
+    " hesitation_max REAL NOT NULL, hesitation_mean REAL NOT NULL,"
+    " fatigue_max REAL NOT NULL, fatigue_mean REAL NOT NULL,"
+    " PRIMARY KEY (call_id, role)"
+    ") STRICT, WITHOUT ROWID;"
+    "CREATE TABLE timeline ("
+    " call_id TEXT NOT NULL REFERENCES calls (id) ON DELETE CASCADE,"
+    " role TEXT NOT NULL CHECK (role IN ('agent', 'customer')),"
+    " t_s REAL NOT NULL CHECK (t_s >= 0),"
+    " f0_st REAL,"
+    " energy_db REAL,"
+    " speech INTEGER NOT NULL CHECK (speech IN (0, 1)),"
+    " frustration REAL, hesitation REAL, fatigue REAL,"
+    " PRIMARY KEY (call_id, role, t_s)"
+    ") STRICT, WITHOUT ROWID;"
+    "CREATE TABLE alerts ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " call_id TEXT NOT NULL REFERENCES calls (id) ON DELETE CASCADE,"
+    " kind TEXT NOT NULL CHECK (kind IN ('frustration', 'hesitation', 'fatigue', 'dead_air',"
+    " 'overtalk')),"
+    " role TEXT NOT NULL CHECK (role IN ('agent', 'customer', 'both')),"
+    " t_start_s REAL NOT NULL CHECK (t_start_s >= 0),"
+    " t_end_s REAL NOT NULL CHECK (t_end_s >= t_start_s),"
+    " score REAL NOT NULL CHECK (score BETWEEN 0 AND 1),"
+    " priority INTEGER NOT NULL DEFAULT 0 CHECK (priority BETWEEN 0 AND 100),"
+    " evidence TEXT NOT NULL CHECK (json_valid(evidence)),"
+    " model_version TEXT NOT NULL,"
+    " status TEXT NOT NULL DEFAULT 'open'"
+    " CHECK (status IN ('open', 'acknowledged', 'done', 'dismissed')),"
+    " assignee TEXT,"
+    " raised_unix_s INTEGER NOT NULL,"
+    " created_unix_s INTEGER NOT NULL,"
+    " updated_unix_s INTEGER NOT NULL"
+    ") STRICT;"
+    "CREATE INDEX alerts_call ON alerts (call_id);"
+    "CREATE INDEX alerts_status ON alerts (status, score DESC);"
+    "CREATE TABLE alert_history ("
+    " id INTEGER PRIMARY KEY,"
+    " alert_id INTEGER NOT NULL REFERENCES alerts (id) ON DELETE CASCADE,"
+    " from_status TEXT NOT NULL,"
+    " to_status TEXT NOT NULL,"
+    " changed_by TEXT NOT NULL,"
+    " changed_unix_s INTEGER NOT NULL,"
+    " note TEXT"
+    ") STRICT;"
+    "CREATE INDEX alert_history_alert ON alert_history (alert_id);",
+
+    /* 1 -> 2: who is writing a call (to tell a live session that died from one still running),
+     * the cue summary for the follow-up list, and indexes that serve its order directly. */
+    "ALTER TABLE calls ADD COLUMN writer_host TEXT;"
+    "ALTER TABLE calls ADD COLUMN writer_pid INTEGER;"
+    "ALTER TABLE calls ADD COLUMN updated_unix_s INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE calls SET updated_unix_s = analysed_unix_s;"
+    "ALTER TABLE alerts ADD COLUMN top_cues TEXT;"
+    "UPDATE alerts SET top_cues = " RPL_TOP_CUES_SQL(
+        "alerts.evidence") ";"
+                           "ALTER TABLE alerts ADD COLUMN status_rank INTEGER GENERATED ALWAYS AS "
+                           "(CASE status"
+                           " WHEN 'open' THEN 0 WHEN 'acknowledged' THEN 1 WHEN 'done' THEN 2 ELSE "
+                           "3 END) VIRTUAL;"
+                           "DROP INDEX alerts_status;"
+                           "DROP INDEX alerts_call;"
+                           "CREATE INDEX alerts_call ON alerts (call_id, status);"
+                           "CREATE INDEX alerts_followup ON alerts"
+                           " (status_rank, priority DESC, score DESC, raised_unix_s DESC, id DESC);"
+                           "CREATE INDEX alerts_raised ON alerts (raised_unix_s);",
+};
+
+/* ---- prepared statements, kept for the life of the handle ---------------------------------- */
+
+#define ALERT_COLUMNS                                                                              \
+    "a.id, a.call_id, a.kind, a.role, a.status, a.t_start_s, a.t_end_s, a.score, a.priority,"      \
+    " a.evidence, a.top_cues, a.model_version, a.assignee, a.raised_unix_s, a.created_unix_s,"     \
+    " a.updated_unix_s, c.agent, c.customer, c.source_file"
+
+#define CALL_COLUMNS                                                                               \
+    "c.id, c.source_file, c.agent, c.customer, c.channel_map, c.model_version,"                    \
+    " c.started_unix_s, c.analysed_unix_s, c.updated_unix_s, c.duration_s, c.state,"               \
+    " c.fail_reason, c.writer_host, c.writer_pid,"                                                 \
+    " (SELECT count(*) FROM alerts x WHERE x.call_id = c.id),"                                     \
+    " (SELECT count(*) FROM alerts x WHERE x.call_id = c.id AND x.status = 'open')"
+
+enum stmt_id {
+    ST_CALL_INSERT,
+    ST_CALL_FINISH,
+    ST_CALL_FAIL,
+    ST_CALL_TOUCH,
+    ST_CALL_DELETE,
+    ST_CALL_GET,
+    ST_CALL_EXISTS,
+    ST_CHANNEL_INSERT,
+    ST_POINT_INSERT,
+    ST_EVIDENCE_CHECK,
+    ST_ALERT_INSERT,
+    ST_ALERT_GET,
+    ST_ALERT_STATUS,
+    ST_ALERT_UPDATE,
+    ST_HISTORY_INSERT,
+    ST_HISTORY_LIST,
+    ST_CHANNEL_LIST,
+    ST_POINT_LIST,
+    ST_PURGE_COUNT,
+    ST_PURGE_DELETE,
+    ST_WINDOW_COUNT,
+    ST_COUNT
+};
+
+static const char *const stmt_sql[ST_COUNT] = {
+    [ST_CALL_INSERT] = "INSERT INTO calls (id, source_file, agent, customer, started_unix_s,"
+                       " analysed_unix_s, updated_unix_s, channel_map, model_version, state,"
+                       " writer_host, writer_pid) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8,"
+                       " 'analysing', ?9, ?10)",
+    [ST_CALL_FINISH] = "UPDATE calls SET state = 'done', duration_s = ?2, updated_unix_s = ?3,"
+                       " fail_reason = NULL WHERE id = ?1",
+    [ST_CALL_FAIL] = "UPDATE calls SET state = 'failed', fail_reason = ?2, updated_unix_s = ?3"
+                     " WHERE id = ?1",
+    [ST_CALL_TOUCH] = "UPDATE calls SET updated_unix_s = ?2 WHERE id = ?1",
+    [ST_CALL_DELETE] = "DELETE FROM calls WHERE id = ?1",
+    [ST_CALL_GET] = "SELECT " CALL_COLUMNS " FROM calls c WHERE c.id = ?1",
+    [ST_CALL_EXISTS] = "SELECT 1 FROM calls WHERE id = ?1",
+    [ST_CHANNEL_INSERT] =
+        "INSERT INTO channel_stats (call_id, role, channel, speech_s, pause_count, pause_total_s,"
+        " pause_max_s, f0_median_hz, f0_sd_st, speaking_rate_sps, frustration_max,"
+        " frustration_mean, hesitation_max, hesitation_mean, fatigue_max, fatigue_mean)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+    [ST_POINT_INSERT] = "INSERT INTO timeline (call_id, role, t_s, f0_st, energy_db, speech,"
+                        " frustration, hesitation, fatigue)"
+                        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    [ST_EVIDENCE_CHECK] = "SELECT CASE WHEN json_valid(?1) THEN json_type(?1) = 'object'"
+                          " ELSE 0 END",
+    [ST_ALERT_INSERT] =
+        "INSERT INTO alerts (call_id, kind, role, t_start_s, t_end_s, score, priority, evidence,"
+        " top_cues, model_version, status, raised_unix_s, created_unix_s, updated_unix_s)"
+        " SELECT c.id, ?2, ?3, ?4, ?5, ?6, ?7, ?8, " RPL_TOP_CUES_SQL(
+            "?8") ", ?9, 'open',"
+                  " c.started_unix_s + CAST(?4 AS INTEGER), ?10, ?10 FROM calls c WHERE c.id = ?1",
+    [ST_ALERT_GET] = "SELECT " ALERT_COLUMNS " FROM alerts a JOIN calls c ON c.id = a.call_id"
+                     " WHERE a.id = ?1",
+    [ST_ALERT_STATUS] = "SELECT status FROM alerts WHERE id = ?1",
+    [ST_ALERT_UPDATE] = "UPDATE alerts SET status = ?2, updated_unix_s = ?3, assignee ="
+                        " CASE WHEN ?2 = 'acknowledged' THEN ?4 ELSE coalesce(assignee, ?4) END"
+                        " WHERE id = ?1",
+    [ST_HISTORY_INSERT] = "INSERT INTO alert_history (alert_id, from_status, to_status,"
+                          " changed_by, changed_unix_s, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [ST_HISTORY_LIST] = "SELECT alert_id, from_status, to_status, changed_by, changed_unix_s,"
+                        " note FROM alert_history WHERE alert_id = ?1 ORDER BY id",
+    [ST_CHANNEL_LIST] = "SELECT role, channel, speech_s, pause_count, pause_total_s, pause_max_s,"
+                        " f0_median_hz, f0_sd_st, speaking_rate_sps, frustration_max,"
+                        " frustration_mean, hesitation_max, hesitation_mean, fatigue_max,"
+                        " fatigue_mean FROM channel_stats WHERE call_id = ?1 ORDER BY channel",
+    [ST_POINT_LIST] = "SELECT role, t_s, f0_st, energy_db, speech, frustration, hesitation,"
+                      " fatigue FROM timeline WHERE call_id = ?1 ORDER BY role, t_s",
+    [ST_PURGE_COUNT] = "WITH old AS (SELECT id FROM calls WHERE started_unix_s < ?1),"
+                       " old_alerts AS (SELECT id FROM alerts WHERE call_id IN old)"
+                       " SELECT (SELECT count(*) FROM old),"
+                       " (SELECT count(*) FROM channel_stats WHERE call_id IN old),"
+                       " (SELECT count(*) FROM timeline WHERE call_id IN old),"
+                       " (SELECT count(*) FROM old_alerts),"
+                       " (SELECT count(*) FROM alert_history WHERE alert_id IN old_alerts)",
+    [ST_PURGE_DELETE] = "DELETE FROM calls WHERE started_unix_s < ?1",
+    [ST_WINDOW_COUNT] = "SELECT count(*) FROM (SELECT 1 FROM alerts WHERE raised_unix_s >= ?1"
+                        " AND raised_unix_s < ?2 LIMIT ?3)",
+};
+
+struct rpl_store {
+    sqlite3 *db;
+    sqlite3_stmt *stmt[ST_COUNT];
+    bool in_txn;
+    int version;
+    int64_t stale_after_s;
+    char host[256];
+    char errmsg[512];
+};
+
+/* ---- names ------------------------------------------------------------------------------- */
+
+static const char *const role_names[] = {"agent", "customer", "both"};
+static const char *const kind_names[] = {"frustration", "hesitation", "fatigue", "dead_air",
+                                         "overtalk"};
+static const char *const status_names[] = {"open", "acknowledged", "done", "dismissed"};
+static const char *const state_names[] = {"analysing", "done", "failed", "unfinished"};
+
+#define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
+
+static bool name_parse(const char *const *names, size_t count, const char *text, int *out)
+{
+    if (text == NULL) {
+        return false;
+    }
+    for (size_t i = 0; i < count; i++) {
+        if (strcmp(text, names[i]) == 0) {
+            *out = (int)i;
+            return true;
+        }
+    }
+    return false;
+}
+
+const char *rpl_store_role_name(rpl_store_role role)
+{
+    return (unsigned)role < COUNT_OF(role_names) ? role_names[role] : "?";
+}
+
+const char *rpl_store_kind_name(rpl_store_kind kind)
+{
+    return (unsigned)kind < COUNT_OF(kind_names) ? kind_names[kind] : "?";
+}
+
+const char *rpl_store_status_name(rpl_store_alert_status status)
+{
+    return (unsigned)status < COUNT_OF(status_names) ? status_names[status] : "?";
+}
+
+const char *rpl_store_call_state_name(rpl_store_call_state state)
+{
+    return (unsigned)state < COUNT_OF(state_names) ? state_names[state] : "?";
+}
+
+bool rpl_store_role_parse(const char *text, rpl_store_role *out)
+{
+    int v = 0;
+    if (!name_parse(role_names, COUNT_OF(role_names), text, &v)) {
+        return false;
+    }
+    *out = (rpl_store_role)v;
+    return true;
+}
+
+bool rpl_store_kind_parse(const char *text, rpl_store_kind *out)
+{
+    int v = 0;
+    if (!name_parse(kind_names, COUNT_OF(kind_names), text, &v)) {
+        return false;
+    }
+    *out = (rpl_store_kind)v;
+    return true;
+}
+
+bool rpl_store_status_parse(const char *text, rpl_store_alert_status *out)
+{
+    int v = 0;
+    if (!name_parse(status_names, COUNT_OF(status_names), text, &v)) {
+        return false;
+    }
+    *out = (rpl_store_alert_status)v;
+    return true;
+}
+
+bool rpl_store_transition_allowed(rpl_store_alert_status from, rpl_store_alert_status to)
+{
+    switch (from) {
+    case RPL_STORE_OPEN:
+        return to == RPL_STORE_ACKNOWLEDGED || to == RPL_STORE_DONE || to == RPL_STORE_DISMISSED;
+    case RPL_STORE_ACKNOWLEDGED:
+        return to == RPL_STORE_DONE || to == RPL_STORE_DISMISSED;
+    case RPL_STORE_DONE:
+    case RPL_STORE_DISMISSED:
+        break;
+    }
+    return false;
+}
+
+/* ---- errors ------------------------------------------------------------------------------ */
+
+static rpl_status fail_msg(rpl_store *s, rpl_status status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static rpl_status fail_msg(rpl_store *s, rpl_status status, const char *fmt, ...)
+{
+    va_list args;
+    va_start(args, fmt);
+    vsnprintf(s->errmsg, sizeof s->errmsg, fmt, args);
+    va_end(args);
+    return status;
+}
+
+static rpl_status status_of_sqlite(int rc)
+{
+    switch (rc) {
+    case SQLITE_CONSTRAINT_PRIMARYKEY:
+    case SQLITE_CONSTRAINT_UNIQUE:
+        return RPL_ERR_EXISTS;
+    case SQLITE_CONSTRAINT_FOREIGNKEY:
+        return RPL_ERR_NOT_FOUND;
+    case SQLITE_CONSTRAINT_CHECK:
+    case SQLITE_CONSTRAINT_NOTNULL:
+        return RPL_ERR_INVALID_ARG;
+    case SQLITE_NOMEM:
+        return RPL_ERR_NO_MEMORY;
+    default:
+        break;
+    }
+    switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return RPL_ERR_DB_BUSY;
+    case SQLITE_NOMEM:
+        return RPL_ERR_NO_MEMORY;
+    default:
+        return RPL_ERR_DB;
+    }
+}
+
+/* Record the database's own message for a failed sqlite call and map its code. */
+static rpl_status fail_db(rpl_store *s, int rc)
+{
+    const char *why = s->db != NULL ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc);
+    if ((rc & 0xff) == SQLITE_BUSY) {
+        return fail_msg(s, RPL_ERR_DB_BUSY,
+                        "%s (another writer held it longer than the "
+                        "busy timeout)",
+                        why);
+    }
+    return fail_msg(s, status_of_sqlite(rc), "%s", why);
+}
+
+/* ---- text checks --------------------------------------------------------------------------- */
+
+static bool utf8_valid(const char *text)
+{
+    const unsigned char *p = (const unsigned char *)text;
+    while (*p != 0) {
+        unsigned c = *p;
+        size_t n = 0;
+        unsigned min = 0;
+        unsigned cp = 0;
+        if (c < 0x80) {
+            p++;
+            continue;
+        } else if ((c & 0xe0) == 0xc0) {
+            n = 1, min = 0x80, cp = c & 0x1f;
+        } else if ((c & 0xf0) == 0xe0) {
+            n = 2, min = 0x800, cp = c & 0x0f;
+        } else if ((c & 0xf8) == 0xf0) {
+            n = 3, min = 0x10000, cp = c & 0x07;
+        } else {
+            return false;
+        }
+        for (size_t i = 1; i <= n; i++) {
+            if ((p[i] & 0xc0) != 0x80) {
+                return false;
+            }
+            cp = (cp << 6) | (p[i] & 0x3f);
+        }
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+            return false;
+        }
+        p += n + 1;
+    }
+    return true;
+}
+
+/* A text argument: required or optional (NULL allowed), at most max_bytes, valid UTF-8. */
+static rpl_status check_text(rpl_store *s, const char *field, const char *text, bool required,
+                             size_t max_bytes)
+{
+    if (text == NULL) {
+        return required ? fail_msg(s, RPL_ERR_INVALID_ARG, "%s is required", field) : RPL_OK;
+    }
+    if (required && text[0] == '\0') {
+        return fail_msg(s, RPL_ERR_INVALID_ARG, "%s is empty", field);
+    }
+    if (max_bytes > 0 && strlen(text) > max_bytes) {
+        return fail_msg(s, RPL_ERR_INVALID_ARG, "%s is longer than %zu bytes", field, max_bytes);
+    }
+    if (!utf8_valid(text)) {
+        return fail_msg(s, RPL_ERR_INVALID_ARG, "%s is not valid UTF-8", field);
+    }
+    return RPL_OK;
+}
+
+static bool finite_nonneg(double v)
+{
+    return isfinite(v) && v >= 0.0;
+}
+
+static bool unit_or_nan(double v)
+{
+    return isnan(v) || (v >= 0.0 && v <= 1.0);
+}
+
+static bool unit(double v)
+{
+    return isfinite(v) && v >= 0.0 && v <= 1.0;
+}
+
+/* ---- statement helpers ------------------------------------------------------------------------
+ */
+
+static rpl_status stmt_get(rpl_store *s, enum stmt_id id, sqlite3_stmt **out)
+{
+    if (s->stmt[id] == NULL) {
+        int rc = sqlite3_prepare_v3(s->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
+                                    &s->stmt[id], NULL);
+        if (rc != SQLITE_OK) {
+            return fail_db(s, rc);
+        }
+    } else {
+        sqlite3_reset(s->stmt[id]);
+        sqlite3_clear_bindings(s->stmt[id]);
+    }
+    *out = s->stmt[id];
+    return RPL_OK;
+}
+
+/* Leave a cached statement idle so it holds no read snapshot. */
+static void stmt_done(sqlite3_stmt *st)
+{
+    if (st != NULL) {
+        sqlite3_reset(st);
+    }
+}
+
+static int bind_text(sqlite3_stmt *st, int i, const char *text)
+{
+    return text == NULL ? sqlite3_bind_null(st, i)
+                        : sqlite3_bind_text(st, i, text, -1, SQLITE_STATIC);
+}
+
+static int bind_real(sqlite3_stmt *st, int i, double v)
+{
+    return isnan(v) ? sqlite3_bind_null(st, i) : sqlite3_bind_double(st, i, v);
+}
+
+static const char *col_text(sqlite3_stmt *st, int i)
+{
+    return (const char *)sqlite3_column_text(st, i);
+}
+
+static double col_real(sqlite3_stmt *st, int i)
+{
+    return sqlite3_column_type(st, i) == SQLITE_NULL ? (double)NAN : sqlite3_column_double(st, i);
+}
+
+/* Step a write statement to completion. */
+static rpl_status step_done(rpl_store *s, sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+    rpl_status status = rc == SQLITE_DONE ? RPL_OK : fail_db(s, rc);
+    sqlite3_reset(st);
+    return status;
+}
+
+static rpl_status exec(rpl_store *s, const char *sql)
+{
+    char *err = NULL;
+    int rc = sqlite3_exec(s->db, sql, NULL, NULL, &err);
+    if (rc != SQLITE_OK) {
+        rpl_status status = status_of_sqlite(rc);
+        fail_msg(s, status, "%s", err != NULL ? err : sqlite3_errstr(rc));
+        sqlite3_free(err);
+        return status;
+    }
+    return RPL_OK;
+}
+
+/* Open a transaction of our own unless the caller has one; *own says which. */
+static rpl_status txn_enter(rpl_store *s, bool *own)
+{
+    *own = false;
+    if (s->in_txn) {
+        return RPL_OK;
+    }
+    rpl_status status = exec(s, "BEGIN IMMEDIATE");
+    if (status == RPL_OK) {
+        *own = true;
+    }
+    return status;
+}
+
+/* Close a transaction opened by txn_enter: commit on success, roll back otherwise. */
+static rpl_status txn_leave(rpl_store *s, bool own, rpl_status status)
+{
+    if (!own) {
+        return status;
+    }
+    if (status == RPL_OK) {
+        status = exec(s, "COMMIT");
+        if (status == RPL_OK) {
+            return RPL_OK;
+        }
+    }
+    if (!sqlite3_get_autocommit(s->db)) {
+        char keep[sizeof s->errmsg];
+        memcpy(keep, s->errmsg, sizeof keep);
+        exec(s, "ROLLBACK");
+        memcpy(s->errmsg, keep, sizeof keep);
+    }
+    return status;
+}
+
+static int64_t now_unix_s(void)
+{
+    return (int64_t)time(NULL);
+}
+
+/* ---- opening and migrations ------------------------------------------------------------------ */
+
+rpl_store_config rpl_store_config_default(void)
+{
+    rpl_store_config cfg = {.create = true, .busy_timeout_ms = 5000, .stale_after_s = 900};
+    return cfg;
+}
+
+static rpl_status read_user_version(rpl_store *s, int *version)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_step(st);
+    }
+    if (rc != SQLITE_ROW) {
+        rpl_status status = fail_db(s, rc);
+        sqlite3_finalize(st);
+        return status;
+    }
+    *version = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return RPL_OK;
+}
+
+static rpl_status refuse_newer(rpl_store *s, int version)
+{
+    return fail_msg(s, RPL_ERR_DB_VERSION,
+                    "schema version %d was written by a newer rappel (this one reads up to %d);"
+                    " left untouched",
+                    version, RPL_STORE_SCHEMA_VERSION);
+}
+
+/* Apply the missing steps, each in its own IMMEDIATE transaction so that two processes opening
+ * the same old file at once do not both migrate it. */
+static rpl_status migrate(rpl_store *s)
+{
+    for (;;) {
+        int version = 0;
+        rpl_status status = exec(s, "BEGIN IMMEDIATE");
+        if (status != RPL_OK) {
+            return status;
+        }
+        status = read_user_version(s, &version);
+        if (status == RPL_OK && version > RPL_STORE_SCHEMA_VERSION) {
+            status = refuse_newer(s, version);
+        }
+        if (status == RPL_OK && version == 0) {
+            /* Version 0 is only ours to build on when nothing else lives in the file. */
+            sqlite3_stmt *st = NULL;
+            int rc = sqlite3_prepare_v2(s->db, "SELECT count(*) FROM sqlite_schema", -1, &st, NULL);
+            if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+                if (sqlite3_column_int(st, 0) != 0) {
+                    status = fail_msg(s, RPL_ERR_DB,
+                                      "not a rappel database (it has tables but no schema "
+                                      "version)");
+                }
+            } else {
+                status = fail_db(s, rc != SQLITE_OK ? rc : sqlite3_errcode(s->db));
+            }
+            sqlite3_finalize(st);
+        }
+        if (status == RPL_OK && version == RPL_STORE_SCHEMA_VERSION) {
+            s->version = version;
+            return exec(s, "COMMIT");
+        }
+        if (status == RPL_OK) {
+            status = exec(s, migrations[version]);
+        }
+        if (status == RPL_OK) {
+            char sql[64];
+            snprintf(sql, sizeof sql, "PRAGMA user_version = %d", version + 1);
+            status = exec(s, sql);
+        }
+        if (status == RPL_OK) {
+            status = exec(s, "COMMIT");
+        }
+        if (status != RPL_OK) {
+            char keep[sizeof s->errmsg];
+            memcpy(keep, s->errmsg, sizeof keep);
+            if (!sqlite3_get_autocommit(s->db)) {
+                exec(s, "ROLLBACK");
+            }
+            memcpy(s->errmsg, keep, sizeof keep);
+            return status;
+        }
+    }
+}
+
+/* Create the file with mode 0600 ourselves, so that SQLite never creates it with the umask's
+ * mode; an existing file keeps its mode. */
+static rpl_status ensure_file(rpl_store *s, const char *path, bool create)
+{
+    struct stat sb;
+    if (stat(path, &sb) == 0) {
+        if (!S_ISREG(sb.st_mode)) {
+            return fail_msg(s, RPL_ERR_IO, "not a regular file");
+        }
+        return RPL_OK;
+    }
+    if (errno != ENOENT) {
+        return fail_msg(s, RPL_ERR_IO, "%s", strerror(errno));
+    }
+    if (!create) {
+        return fail_msg(s, RPL_ERR_NOT_FOUND, "no such database file");
+    }
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        return fail_msg(s, RPL_ERR_IO, "cannot create: %s", strerror(errno));
+    }
+    close(fd);
+    return RPL_OK;
+}
+
+rpl_status rpl_store_open(const char *path, const rpl_store_config *cfg, rpl_store **out,
+                          char *detail, size_t detail_size)
+{
+    rpl_store_config defaults = rpl_store_config_default();
+    rpl_store *s = NULL;
+    rpl_status status = RPL_OK;
+    int rc = SQLITE_OK;
+
+    if (out != NULL) {
+        *out = NULL;
+    }
+    if (detail != NULL && detail_size > 0) {
+        detail[0] = '\0';
+    }
+    if (cfg == NULL) {
+        cfg = &defaults;
+    }
+    if (path == NULL || path[0] == '\0' || out == NULL || cfg->busy_timeout_ms < 0 ||
+        cfg->busy_timeout_ms > 600000 || cfg->stale_after_s <= 0) {
+        if (detail != NULL && detail_size > 0) {
+            snprintf(detail, detail_size, "%s", "invalid store path or configuration");
+        }
+        return RPL_ERR_INVALID_ARG;
+    }
+    s = calloc(1, sizeof *s);
+    if (s == NULL) {
+        return RPL_ERR_NO_MEMORY;
+    }
+    s->stale_after_s = cfg->stale_after_s;
+    if (gethostname(s->host, sizeof s->host - 1) != 0) {
+        s->host[0] = '\0';
+    }
+
+    status = ensure_file(s, path, cfg->create);
+    if (status != RPL_OK) {
+        goto fail;
+    }
+    rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_EXRESCODE, NULL);
+    if (rc != SQLITE_OK) {
+        status = fail_db(s, rc);
+        goto fail;
+    }
+    sqlite3_extended_result_codes(s->db, 1);
+    sqlite3_busy_timeout(s->db, cfg->busy_timeout_ms);
+    /* Pragmas that change nothing on disk first: a newer file must stay byte for byte. */
+    /* cache_size: 16 MiB instead of 2, for the random-key indexes (SHA-256 call ids). */
+    status = exec(s, "PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;"
+                     " PRAGMA synchronous = FULL; PRAGMA cache_size = -16384");
+    if (status != RPL_OK) {
+        goto fail;
+    }
+    status = read_user_version(s, &s->version);
+    if (status != RPL_OK) {
+        goto fail;
+    }
+    if (s->version > RPL_STORE_SCHEMA_VERSION) {
+        status = refuse_newer(s, s->version);
+        goto fail;
+    }
+    if (!sqlite3_db_readonly(s->db, "main")) {
+        status = exec(s, "PRAGMA journal_mode = WAL");
+        if (status != RPL_OK) {
+            goto fail;
+        }
+    }
+    if (s->version < RPL_STORE_SCHEMA_VERSION) {
+        status = migrate(s);
+        if (status != RPL_OK) {
+            goto fail;
+        }
+    }
+    s->errmsg[0] = '\0';
+    *out = s;
+    return RPL_OK;
+
+fail:
+    if (detail != NULL && detail_size > 0) {
+        snprintf(detail, detail_size, "%s",
+                 s->errmsg[0] != '\0' ? s->errmsg : rpl_strerror(status));
+    }
+    sqlite3_close_v2(s->db);
+    free(s);
+    return status;
+}
+
+void rpl_store_close(rpl_store *store)
+{
+    if (store == NULL) {
+        return;
+    }
+    if (store->in_txn) {
+        exec(store, "ROLLBACK");
+    }
+    for (size_t i = 0; i < ST_COUNT; i++) {
+        sqlite3_finalize(store->stmt[i]);
+    }
+    /* Keep planner statistics fresh for the follow-up list; a read-only file just skips it. */
+    sqlite3_exec(store->db, "PRAGMA analysis_limit = 400; PRAGMA optimize", NULL, NULL, NULL);
+    sqlite3_close_v2(store->db);
+    free(store);
+}
+
+const char *rpl_store_errmsg(const rpl_store *store)
+{
+    return store != NULL ? store->errmsg : "no store";
+}
+
+int rpl_store_schema_version(const rpl_store *store)
+{
+    return store != NULL ? store->version : 0;
+}
+
+/* ---- transactions -------------------------------------------------------------------------- */
+
+rpl_status rpl_store_begin(rpl_store *store)
+{
+    if (store == NULL) {
+        return RPL_ERR_INVALID_ARG;
+    }
+    if (store->in_txn) {
+        return fail_msg(store, RPL_ERR_INVALID_ARG, "a transaction is already open");
+    }
+    rpl_status status = exec(store, "BEGIN IMMEDIATE");
+    if (status == RPL_OK) {
+        store->in_txn = true;
+        store->errmsg[0] = '\0';
+    }
+    return status;
+}
+
+rpl_status rpl_store_commit(rpl_store *store)
+{
+    if (store == NULL) {
+        return RPL_ERR_INVALID_ARG;
+    }
+    if (!store->in_txn) {
+        return fail_msg(store, RPL_ERR_INVALID_ARG, "no transaction is open");
+    }
+    rpl_status status = exec(store, "COMMIT");
+    if (status != RPL_OK) {
+        return status; /* still open (e.g. busy): the caller may retry or roll back */
+    }
+    store->in_txn = false;
+    store->errmsg[0] = '\0';
+    return RPL_OK;
+}
+
+rpl_status rpl_store_rollback(rpl_store *store)
+{
+    if (store == NULL) {
+        return RPL_ERR_INVALID_ARG;
+    }
+    if (!store->in_txn) {
+        return RPL_OK;
+    }
+    store->in_txn = false;
+    if (sqlite3_get_autocommit(store->db)) {
+        return RPL_OK; /* SQLite already rolled it back after an error */
+    }
+    return exec(store, "ROLLBACK");
+}
+
+/* ---- writing a call ------------------------------------------------------------------------- */
+
+static rpl_status check_call_id(rpl_store *s, const char *call_id)
+{
+    if (s == NULL) {
+        return RPL_ERR_INVALID_ARG;
+    }
+    s->errmsg[0] = '\0';
+    return check_text(s, "call id", call_id, true, RPL_STORE_NAME_MAX);
+}
+
+rpl_status rpl_store_begin_call(rpl_store *store, const rpl_store_call_info *info)
+{
+    sqlite3_stmt *st = NULL;
+    rpl_status status = RPL_OK;
+    bool own = false;
+
+    if (store == NULL || info == NULL) {
+        return RPL_ERR_INVALID_ARG;
+    }
+    status = check_call_id(store, info->id);
+    if (status == RPL_OK) {
+        status = check_text(store, "source file", info->source_file, false, PATH_MAX);
+    }
+    if (status == RPL_OK) {
+        status = check_text(store, "agent", info->agent, false, RPL_STORE_NAME_MAX);
+    }
+    if (status == RPL_OK) {
+        status = check_text(store, "customer", info->customer, false, RPL_STORE_NAME_MAX);
+    }
+    if (status == RPL_OK) {
+        status = check_text(store, "channel map", info->channel_map, true, RPL_STORE_NAME_MAX);
+    }
+    if (status == RPL_OK) {
+        status = check_text(store, "model version", info->model_version, true, RPL_STORE_NAME_MAX);
+    }
+    if (status == RPL_OK && info->started_unix_s < 0) {
+        status = fail_msg(store, RPL_ERR_INVALID_ARG, "start time before 1970");
+    }
+    if (status != RPL_OK) {
+        return status;
+    }
+    int64_t now = now_unix_s();
+    status = txn_enter(store, &own);
+    if (status != RPL_OK) {
+        return status;
+    }
+    status = stmt_get(store, ST_CALL_INSERT, &st);
+    if (status != RPL_OK) {
+        goto fail;
+    }
+    bind_text(st, 1, info->id);
+    bind_text(st, 2, info->source_file);
+    bind_text(st, 3, info->agent);
+    bind_text(st, 4, info->customer);
+    sqlite3_bind_int64(st, 5, info->started_unix_s != 0 ? info->started_unix_s : now);
+    sqlite3_bind_int64(st, 6, now);
+    bind_text(st, 7, info->channel_map);
+    bind_text(st, 8, info->model_version);
+    bind_text(st, 9, store->host[0] != '\0' ? store->host : NULL);
+    sqlite3_bind_int64(st, 10, (sqlite3_int64)getpid());
+    status = step_done(store, st);
+    if (status == RPL_ERR_EXISTS) {
+        fail_msg(store, status, "call %s is already stored", info->id);
+    }
+fail:
+    return txn_leave(store, own, status);
+}
+
+/* Run one of the single-row call updates; RPL_ERR_NOT_FOUND when no row matched. */
+static rpl_status update_call(rpl_store *s, enum stmt_id id, const char *call_id, double value,
+                              const char *text)
+{
+    sqlite3_stmt *st = NULL;
+    rpl_status status = stmt_get(s, id, &st);
+    if (status != RPL_OK) {
+        return status;
+    }
+    bind_text(st, 1, call_id);
+    switch (id) {
+    case ST_CALL_FINISH:
+        sqlite3_bind_double(st, 2, value);
+        sqlite3_bind_int64(st, 3, now_unix_s());
+        break;
+    case ST_CALL_FAIL:
+        bind_text(st, 2, text);
+        sqlite3_bind_int64(st, 3, now_unix_s());
+        break;
+    case ST_CALL_TOUCH:
+        sqlite3_bind_int64(st, 2, now_unix_s());
+        break;
+    default:
+        break;
+    }
+    status = step_done(s, st);
+    if (status == RPL_OK && sqlite3_changes(s->db) == 0) {
+        status = fail_msg(s, RPL_ERR_NOT_FOUND, "no call %s", call_id);
+    }
+    return status;
+}
+
+rpl_status rpl_store_finish_call(rpl_store *store, const char *call_id, double duration_s)
+{
+    rpl_status status = check_call_id(store, call_id);
+    if (status != RPL_OK) {
+        return status;
+    }
+    if (!finite_nonneg(duration_s)) {
+        return fail_msg(store, RPL_ERR_INVALID_ARG, "duration must be finite and >= 0 s");
+    }
+    return update_call(store, ST_CALL_FINISH, call_id, duration_s, NULL);
+}
+
+rpl_status rpl_store_fail_call(rpl_store *store, const char *call_id, const char *reason)
+{
+    rpl_status status = check_call_id(store, call_id);
+    if (status == RPL_OK) {
+        status = check_text(store, "reason", reason, true, 4096);
+    }
+    if (status != RPL_OK) {
+        return status;
+    }
+    return update_call(store, ST_CALL_FAIL, call_id, 0.0, reason);
+}
+
+rpl_status rpl_store_touch_call(rpl_store *store, const char *call_id)
+{
+    rpl_status status = check_call_id(store, call_id);
+    if (status != RPL_OK) {
+        return status;
+    }
+    return update_call(store, ST_CALL_TOUCH, call_id, 0.0, NULL);
+}
+
+rpl_status rpl_store_delete_call(rpl_store *store, const char *call_id)
+{
+    rpl_status status = check_call_id(store, call_id);
+    if (status != RPL_OK) {
+        return status;
+    }
+    return update_call(store, ST_CALL_DELETE, call_id, 0.0, NULL);
+}
+
+/* "analysing" in the table, but is its writer still there? */
+static rpl_store_call_state derive_state(const rpl_store *s, const char *state, const char *host,
+                                         int64_t pid, int64_t updated_unix_s)
+{
+    if (state == NULL || strcmp(state, "done") == 0) {
+        return RPL_STORE_CALL_DONE;
+    }
+    if (strcmp(state, "failed") == 0) {
+        return RPL_STORE_CALL_FAILED;
+    }
+    if (host != NULL && s->host[0] != '\0' && strcmp(host, s->host) == 0 && pid > 0 &&
+        pid <= INT_MAX) {
+        if ((pid_t)pid == getpid()) {
+            return RPL_STORE_CALL_ANALYSING;
+        }
+        if (kill((pid_t)pid, 0) != 0 && errno == ESRCH) {
+            return RPL_STORE_CALL_UNFINISHED;
+        }
+        return RPL_STORE_CALL_ANALYSING;
+    }
+    if (now_unix_s() - updated_unix_s > s->stale_after_s) {
+        return RPL_STORE_CALL_UNFINISHED;
+    }
+    return RPL_STORE_CALL_ANALYSING;
+}
+
+static void read_call(const rpl_store *s, sqlite3_stmt *st, rpl_store_call *c)
+{
+    c->id = col_text(st, 0);
+    c->source_file = col_text(st, 1);
+    c->agent = col_text(st, 2);
+    c->customer = col_text(st, 3);
+    c->channel_map = col_text(st, 4);
+    c->model_version = col_text(st, 5);
+    c->started_unix_s = sqlite3_column_int64(st, 6);
+    c->analysed_unix_s = sqlite3_column_int64(st, 7);
+    c->updated_unix_s = sqlite3_column_int64(st, 8);
+    c->duration_s = col_real(st, 9);
+    c->state = derive_state(s, col_text(st, 10), col_text(st, 12), sqlite3_column_int64(st, 13),
+                            c->updated_unix_s);
+    c->fail_reason = col_text(st, 11);
+    c->alerts = (size_t)sqlite3_column_int64(st, 14);
+    c->open_alerts = (size_t)sqlite3_column_int64(st, 15);
+}
+
+rpl_status rpl_store_get_call_state(rpl_store *store, const char *call_id,
+                                    rpl_store_call_state *state)
+{
+    sqlite3_stmt *st = NULL;
+    rpl_status status = check_call_id(store, call_id);
+    if (status != RPL_OK) {
+        return status;
+    }
+    if (state == NULL) {
+        return fail_msg(store, RPL_ERR_INVALID_ARG, "state is NULL");
+    }
+    status = stmt_get(store, ST_CALL_GET, &st);
+    if (status != RPL_OK) {
+        return status;
+    }
+    bind_text(st, 1, call_id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        rpl_store_call c;
+        read_call(store, st, &c);
+        *state = c.state;
+    } else if (rc == SQLITE_DONE) {
+        status = fail_msg(store, RPL_ERR_NOT_FOUND, "no call %s", call_id);
+    } else {
+        status = fail_db(store, rc);
+    }
+    stmt_done(st);
+    return status;
+}
+
+rpl_status rpl_store_add_channel(rpl_store *store, const char *call_id,
+                                 const rpl_store_channel_stats *stats)
+{
+    sqlite3_stmt *st = NULL;
+    rpl_status status = check_call_id(store, call_id);
+    if (status != RPL_OK) {
+        return status;
+    }
+    if (stats == NULL ||
+        (stats->role != RPL_STORE_ROLE_AGENT && stats->role != RPL_STORE_ROLE_CUSTOMER) ||
+        stats->channel < 0 || !finite_nonneg(stats->speech_s) ||
+        !finite_nonneg(stats->pause_total_s) || !finite_nonneg(stats->pause_max_s) ||
+        stats->pause_count > (size_t)INT64_MAX ||
+        !(isnan(stats->f0_median_hz) || finite_nonneg(stats->f0_median_hz)) ||
+        !(isnan(stats->f0_sd_st) || finite_nonneg(stats->f0_sd_st)) ||
+        !(isnan(stats->speaking_rate_sps) || finite_nonneg(stats->speaking_rate_sps)) ||
+        !unit(stats->frustration.max) || !unit(stats->frustration.mean) ||
+        !unit(stats->hesitation.max) || !unit(stats->hesitation.mean) ||
+        !unit(stats->fatigue.max) || !unit(stats->fatigue.mean)) {
+        return fail_msg(store, RPL_ERR_INVALID_ARG,
+                        "channel statistics out of range (role agent|customer, channel >= 0,"
+                        " durations >= 0, scores in 0..1)");
+    }
+    status = stmt_get(store, ST_CHANNEL_INSERT, &st);
+    if (status != RPL_OK) {
+        return status;
+    }
+    bind_text(st, 1, call_id);
+    bind_text(st, 2, rpl_store_role_name(stats->role));
+    sqlite3_bind_int(st, 3, stats->channel);
+    sqlite3_bind_double(st, 4, stats->speech_s);
+    sqlite3_bind_int64(st, 5, (sqlite3_int64)stats->pause_count);
+    sqlite3_bind_double(st, 6, stats->pause_total_s);
+    sqlite3_bind_double(st, 7, stats->pause_max_s);
+    bind_real(st, 8, stats->f0_median_hz);
+    bind_real(st, 9, stats->f0_sd_st);
+    bind_real(st, 10, stats->speaking_rate_sps);
+    sqlite3_bind_double(st, 11, stats->frustration.max);
+    sqlite3_bind_double(st, 12, stats->frustration.mean);
+    sqlite3_bind_double(st, 13, stats->hesitation.max);
+    sqlite3_bind_double(st, 14, stats->hesitation.mean);
+    sqlite3_bind_double(st, 15, stats->fatigue.max);
+    sqlite3_bind_double(st, 16, stats->fatigue.mean);
+    status = step_done(store, st);
+    if (status == RPL_ERR_NOT_FOUND) {
+        fail_msg(store, status, "no call %s", call_id);
+    } else if (status == RPL_ERR_EXISTS) {
+        fail_msg(store, status, "call %s already has %s statistics", call_id,
+                 rpl_store_role_name(stats->role));
+    }
+    return status;
+}
+
+rpl_status rpl_store_add_timeline(rpl_store *store, const char *call_id,
+                                  const rpl_store_point *points, size_t count)
+{
+    sqlite3_stmt *st = NULL;
+    bool own = false;
+    rpl_status status = check_call_id(store, call_id);
+    if (status != RPL_OK) {
+        return status;
+    }
+    if (count > 0 && points == NULL) {
+        return fail_msg(store, RPL_ERR_INVALID_ARG, "points is NULL");
+    }
+    for (size_t i = 0; i < count; i++) {
+        const rpl_store_point *p = &points[i];
+        if (!finite_nonneg(p->t_s) ||
+            (p->role != RPL_STORE_ROLE_AGENT && p->role != RPL_STORE_ROLE_CUSTOMER) ||
+            isinf(p->f0_st) || isinf(p->energy_db) || !unit_or_nan(p->frustration) ||
+            !unit_or_nan(p->hesitation) || !unit_or_nan(p->fatigue)) {
+            return fail_msg(store, RPL_ERR_INVALID_ARG, "timeline point %zu out of range", i);
+        }
+    }
+    if (count == 0) {
+        return RPL_OK;
+    }
+    status = txn_enter(store, &own);
+    if (status != RPL_OK) {
+        return status;
+    }
+    status = stmt_get(store, ST_POINT_INSERT, &st);
+    for (size_t i = 0; status == RPL_OK && i < count; i++) {
+        const rpl_store_point *p = &points[i];
+        bind_text(st, 1, call_id);
+        bind_text(st, 2, rpl_store_role_name(p->role));
+        sqlite3_bind_double(st, 3, p->t_s);
+        bind_real(st, 4, p->f0_st);
+        bind_real(st, 5, p->energy_db);
+        sqlite3_bind_int(st, 6, p->speech ? 1 : 0);
+        bind_real(st, 7, p->frustration);
+        bind_real(st, 8, p->hesitation);
+        bind_real(st, 9, p->fatigue);
+        status = step_done(store, st);
+        if (status == RPL_ERR_NOT_FOUND) {
+            fail_msg(store, status, "no call %s", call_id);
+        } else if (status == RPL_ERR_EXISTS) {
+            fail_msg(store, status, "call %s already has a %s point at %.3f s", call_id,
+                     rpl_store_role_name(p->role), p->t_s);
+        }
+    }
+    return txn_leave(store, own, status);
+}
+
+rpl_status rpl_store_add_alert(rpl_store *store, const char *call_id,
+                               const rpl_store_alert_info *alert, int64_t *alert_id)
+{
+    sqlite3_stmt *st = NULL;
+    bool own = false;
+    rpl_status status = check_call_id(store, call_id);
+    if (status != RPL_OK) {
+        return status;
+    }
+    if (alert == NULL || (unsigned)alert->kind >= COUNT_OF(kind_names) ||
+        (unsigned)alert->role >= COUNT_OF(role_names) || !finite_nonneg(alert->t_start_s) ||
+        !isfinite(alert->t_end_s) || alert->t_end_s < alert->t_start_s || alert->t_start_s > 1e9 ||
+        !unit(alert->score) || alert->priority < 0 || alert->priority > 100) {
+        return fail_msg(store, RPL_ERR_INVALID_ARG,
+                        "alert out of range (0 <= t_start_s <= t_end_s, score in 0..1,"
+                        " priority in 0..100)");
+    }
+    status = check_text(store, "evidence", alert->evidence_json, true, 0);
+    if (status == RPL_OK) {
+        status = check_text(store, "model version", alert->model_version, true, RPL_STORE_NAME_MAX);
+    }
+    if (status != RPL_OK) {
+        return status;
+    }
+    status = stmt_get(store, ST_EVIDENCE_CHECK, &st);
+    if (status != RPL_OK) {
+        return status;
+    }
+    bind_text(st, 1, alert->evidence_json);
+    int rc = sqlite3_step(st);
+    bool object = rc == SQLITE_ROW && sqlite3_column_int(st, 0) == 1;
+    if (rc != SQLITE_ROW) {
+        status = fail_db(store, rc);
+    }
+    stmt_done(st);
+    if (status != RPL_OK) {
+        return status;
+    }
+    if (!object) {
+        return fail_msg(store, RPL_ERR_INVALID_ARG, "evidence is not a JSON object");
+    }
+
+    int64_t now = now_unix_s();
+    status = txn_enter(store, &own);
+    if (status != RPL_OK) {
+        return status;
+    }
+    status = stmt_get(store, ST_ALERT_INSERT, &st);
+    if (status != RPL_OK) {
+        goto fail;
+    }
+    bind_text(st, 1, call_id);
+    bind_text(st, 2, rpl_store_kind_name(alert->kind));
+    bind_text(st, 3, rpl_store_role_name(alert->role));
+    sqlite3_bind_double(st, 4, alert->t_start_s);
+    sqlite3_bind_double(st, 5, alert->t_end_s);
+    sqlite3_bind_double(st, 6, alert->score);
+    sqlite3_bind_int(st, 7, alert->priority);
+    bind_text(st, 8, alert->evidence_json);
+    bind_text(st, 9, alert->model_version);
+    sqlite3_bind_int64(st, 10, now);
+    status = step_done(store, st);
+    if (status != RPL_OK) {
+        goto fail;
+    }
+    if (sqlite3_changes(store->db) == 0) {
+        status = fail_msg(store, RPL_ERR_NOT_FOUND, "no call %s", call_id);
+        goto fail;
+    }
+    int64_t id = sqlite3_last_insert_rowid(store->db);
+    status = update_call(store, ST_CALL_TOUCH, call_id, 0.0, NULL);
+    if (status == RPL_OK && alert_id != NULL) {
+        *alert_id = id;
+    }
+fail:
+    return txn_leave(store, own, status);
+}
+
+/* ---- the workflow ---------------------------------------------------------------------------- */
+
+rpl_status rpl_store_set_alert_status(rpl_store *store, int64_t alert_id, rpl_store_alert_status to,
+                                      const char *by, const char *note)
+{
+    sqlite3_stmt *st = NULL;
+    bool own = false;
+    rpl_store_alert_status from = RPL_STORE_OPEN;
+
+    if (store == NULL) {
+        return RPL_ERR_INVALID_ARG;
+    }
+    store->errmsg[0] = '\0';
+    if ((unsigned)to >= COUNT_OF(status_names)) {
+        return fail_msg(store, RPL_ERR_INVALID_ARG, "unknown status");
+    }
+    rpl_status status = check_text(store, "by", by, true, RPL_STORE_NAME_MAX);
+    if (status == RPL_OK) {
+        status = check_text(store, "note", note, false, 65536);
+    }
+    if (status != RPL_OK) {
+        return status;
+    }
+    status = txn_enter(store, &own);
+    if (status != RPL_OK) {
+        return status;
+    }
+    status = stmt_get(store, ST_ALERT_STATUS, &st);
+    if (status != RPL_OK) {
+        goto fail;
+    }
+    sqlite3_bind_int64(st, 1, alert_id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE) {
+        status = fail_msg(store, RPL_ERR_NOT_FOUND, "no alert %lld", (long long)alert_id);
+    } else if (rc != SQLITE_ROW) {
+        status = fail_db(store, rc);
+    } else if (!rpl_store_status_parse(col_text(st, 0), &from)) {
+        status =
+            fail_msg(store, RPL_ERR_DB, "alert %lld has an unknown status", (long long)alert_id);
+    }
+    stmt_done(st);
+    if (status != RPL_OK) {
+        goto fail;
+    }
+    if (!rpl_store_transition_allowed(from, to)) {
+        status =
+            fail_msg(store, RPL_ERR_TRANSITION,
+                     "alert %lld is %s and cannot become %s (allowed: open -> acknowledged"
+                     " -> done|dismissed, open -> done|dismissed)",
+                     (long long)alert_id, rpl_store_status_name(from), rpl_store_status_name(to));
+        goto fail;
+    }
+    int64_t now = now_unix_s();
+    status = stmt_get(store, ST_ALERT_UPDATE, &st);
+    if (status != RPL_OK) {
+        goto fail;
+    }
+    sqlite3_bind_int64(st, 1, alert_id);
+    bind_text(st, 2, rpl_store_status_name(to));
+    sqlite3_bind_int64(st, 3, now);
+    bind_text(st, 4, by);
+    status = step_done(store, st);
+    if (status != RPL_OK) {
+        goto fail;
+    }
+    status = stmt_get(store, ST_HISTORY_INSERT, &st);
+    if (status != RPL_OK) {
+        goto fail;
+    }
+    sqlite3_bind_int64(st, 1, alert_id);
+    bind_text(st, 2, rpl_store_status_name(from));
+    bind_text(st, 3, rpl_store_status_name(to));
+    bind_text(st, 4, by);
+    sqlite3_bind_int64(st, 5, now);
+    bind_text(st, 6, note);
+    status = step_done(store, st);
+fail:
+    return txn_leave(store, own, status);
+}
+
+/* ---- reading ------------------------------------------------------------------------------- */
+
+rpl_store_alert_query rpl_store_alert_query_default(void)
+{
+    rpl_store_alert_query q = {.any_status = false,
+                               .status = RPL_STORE_OPEN,
+                               .any_kind = true,
+                               .kind = RPL_STORE_KIND_FRUSTRATION,
+                               .since_unix_s = INT64_MIN,
+                               .until_unix_s = INT64_MAX,
+                               .agent = NULL,
+                               .call_id = NULL,
+                               .limit = 0};
+    return q;
+}
+
+rpl_store_call_query rpl_store_call_query_default(void)
+{
+    rpl_store_call_query q = {.since_unix_s = INT64_MIN,
+                              .until_unix_s = INT64_MAX,
+                              .agent = NULL,
+                              .call_id = NULL,
+                              .limit = 0};
+    return q;
+}
+
+static void read_alert(sqlite3_stmt *st, rpl_store_alert *a)
+{
+    memset(a, 0, sizeof *a);
+    a->id = sqlite3_column_int64(st, 0);
+    a->call_id = col_text(st, 1);
+    rpl_store_kind_parse(col_text(st, 2), &a->kind);
+    rpl_store_role_parse(col_text(st, 3), &a->role);
+    rpl_store_status_parse(col_text(st, 4), &a->status);
+    a->t_start_s = sqlite3_column_double(st, 5);
+    a->t_end_s = sqlite3_column_double(st, 6);
+    a->score = sqlite3_column_double(st, 7);
+    a->priority = sqlite3_column_int(st, 8);
+    a->evidence_json = col_text(st, 9);
+    a->top_cues = col_text(st, 10);
+    a->model_version = col_text(st, 11);
+    a->assignee = col_text(st, 12);
+    a->raised_unix_s = sqlite3_column_int64(st, 13);
+    a->created_unix_s = sqlite3_column_int64(st, 14);
+    a->updated_unix_s = sqlite3_column_int64(st, 15);
+    a->agent = col_text(st, 16);
+    a->customer = col_text(st, 17);
+    a->source_file = col_text(st, 18);
+}
+
+/* The upper bound of the ids that start with prefix: prefix with its last byte plus one (valid
+ * UTF-8 never holds 0xff, so there is no carry). The caller frees it. */
+static char *prefix_end(const char *prefix)
+{
+    size_t n = strlen(prefix);
+    char *end = malloc(n + 1);
+    if (end != NULL) {
+        memcpy(end, prefix, n + 1);
+        end[n - 1] = (char)((unsigned char)end[n - 1] + 1);
+    }
+    return end;
+}
+
+/* Append a constant SQL fragment. */
+static void sql_add(char *sql, size_t size, const char *fragment)
+{
+    size_t used = strlen(sql);
+    snprintf(sql + used, size - used, "%s", fragment);
+}
+
+/* Whether fewer than RPL_SMALL_WINDOW alerts were raised in [since, until): a capped count on
+ * alerts_raised, a few milliseconds at most. */
+#define RPL_SMALL_WINDOW 50000
+static rpl_status window_is_small(rpl_store *s, int64_t since, int64_t until, bool *small)
+{
+    sqlite3_stmt *st = NULL;
+    rpl_status status = stmt_get(s, ST_WINDOW_COUNT, &st);
+    if (status != RPL_OK) {
+        return status;
+    }
+    sqlite3_bind_int64(st, 1, since);
+    sqlite3_bind_int64(st, 2, until);
+    sqlite3_bind_int(st, 3, RPL_SMALL_WINDOW);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *small = sqlite3_column_int(st, 0) < RPL_SMALL_WINDOW;
+    } else {
+        status = fail_db(s, rc);
+    }
+    stmt_done(st);
+    return status;
+}
+
+rpl_status rpl_store_query_alerts(rpl_store *store, const rpl_store_alert_query *q,
+                                  rpl_store_alert_fn fn, void *user)
+{
+    rpl_store_alert_query defaults = rpl_store_alert_query_default();
+    sqlite3_stmt *st = NULL;
+    char *call_end = NULL;
+    char sql[2048] = "SELECT " ALERT_COLUMNS;
+    rpl_status status = RPL_OK;
+    int rc = SQLITE_OK;
+
+    if (store == NULL || fn == NULL) {
+        return RPL_ERR_INVALID_ARG;
+    }
+    store->errmsg[0] = '\0';
+    if (q == NULL) {
+        q = &defaults;
+    }
+    /* With an agent or call filter, start from the few matching calls (calls_agent or the
+     * primary key, then alerts_call) whatever the planner's statistics say: scanning the
+     * follow-up index and looking up every alert's call is hundreds of times slower on a big
+     * store. Otherwise the follow-up index gives the order directly. */
+    sql_add(sql, sizeof sql,
+            q->agent != NULL || q->call_id != NULL
+                ? " FROM calls c CROSS JOIN alerts a ON a.call_id = c.id WHERE 1"
+                : " FROM alerts a CROSS JOIN calls c ON c.id = a.call_id WHERE 1");
+    if ((!q->any_status && (unsigned)q->status >= COUNT_OF(status_names)) ||
+        (!q->any_kind && (unsigned)q->kind >= COUNT_OF(kind_names)) ||
+        q->limit > (size_t)INT64_MAX) {
+        return fail_msg(store, RPL_ERR_INVALID_ARG, "invalid alert query");
+    }
+    status = check_text(store, "agent", q->agent, false, RPL_STORE_NAME_MAX);
+    if (status == RPL_OK && q->call_id != NULL) {
+        status = check_text(store, "call id", q->call_id, true, RPL_STORE_NAME_MAX);
+    }
+    if (status != RPL_OK) {
+        return status;
+    }
+    /* Calls first: a unary + keeps the planner from driving the inner loop by another index.
+     * A time window that holds few alerts (the nightly CRM export: --since 24h) is read from
+     * alerts_raised and sorted; a wide one walks the follow-up index, which needs no sort. */
+    bool calls_first = q->agent != NULL || q->call_id != NULL;
+    bool by_time = false;
+    if (!calls_first && (q->since_unix_s != INT64_MIN || q->until_unix_s != INT64_MAX)) {
+        status = window_is_small(store, q->since_unix_s, q->until_unix_s, &by_time);
+        if (status != RPL_OK) {
+            return status;
+        }
+    }
+    if (!q->any_status) {
+        sql_add(sql, sizeof sql,
+                calls_first || by_time ? " AND +a.status_rank = :status"
+                                       : " AND a.status_rank = :status");
+    }
+    if (!q->any_kind) {
+        sql_add(sql, sizeof sql, " AND a.kind = :kind");
+    }
+    if (q->since_unix_s != INT64_MIN) {
+        sql_add(sql, sizeof sql,
+                calls_first ? " AND +a.raised_unix_s >= :since" : " AND a.raised_unix_s >= :since");
+    }
+    if (q->until_unix_s != INT64_MAX) {
+        sql_add(sql, sizeof sql,
+                calls_first ? " AND +a.raised_unix_s < :until" : " AND a.raised_unix_s < :until");
+    }
+    if (q->agent != NULL) {
+        sql_add(sql, sizeof sql, " AND c.agent = :agent");
+    }
+    if (q->call_id != NULL) {
+        sql_add(sql, sizeof sql, " AND c.id >= :call_lo AND c.id < :call_hi");
+        call_end = prefix_end(q->call_id);
+        if (call_end == NULL) {
+            return RPL_ERR_NO_MEMORY;
+        }
+    }
+    sql_add(sql, sizeof sql,
+            " ORDER BY a.status_rank, a.priority DESC, a.score DESC, a.raised_unix_s DESC,"
+            " a.id DESC LIMIT :limit");
+    rc = sqlite3_prepare_v2(store->db, sql, -1, &st, NULL);
+    if (rc != SQLITE_OK) {
+        status = fail_db(store, rc);
+        goto fail;
+    }
+    sqlite3_bind_int(st, sqlite3_bind_parameter_index(st, ":status"), (int)q->status);
+    bind_text(st, sqlite3_bind_parameter_index(st, ":kind"), rpl_store_kind_name(q->kind));
+    sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":since"), q->since_unix_s);
+    sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":until"), q->until_unix_s);
+    bind_text(st, sqlite3_bind_parameter_index(st, ":agent"), q->agent);
+    bind_text(st, sqlite3_bind_parameter_index(st, ":call_lo"), q->call_id);
+    bind_text(st, sqlite3_bind_parameter_index(st, ":call_hi"), call_end);
+    sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":limit"),
+                       q->limit == 0 ? -1 : (sqlite3_int64)q->limit);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        rpl_store_alert a;
+        read_alert(st, &a);
+        if (fn(&a, user) != 0) {
+            status = RPL_ERR_INTERRUPTED;
+            goto fail;
+        }
+    }
+    if (rc != SQLITE_DONE) {
+        status = fail_db(store, rc);
+    }
+fail:
+    sqlite3_finalize(st);
+    free(call_end);
+    return status;
+}
+
+rpl_status rpl_store_get_alert(rpl_store *store, int64_t alert_id, rpl_store_alert_fn fn,
+                               void *user)
+{
+    sqlite3_stmt *st = NULL;
+    if (store == NULL || fn == NULL) {
+        return RPL_ERR_INVALID_ARG;
+    }
+    store->errmsg[0] = '\0';
+    rpl_status status = stmt_get(store, ST_ALERT_GET, &st);
+    if (status != RPL_OK) {
+        return status;
+    }
+    sqlite3_bind_int64(st, 1, alert_id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        rpl_store_alert a;
+        read_alert(st, &a);
+        if (fn(&a, user) != 0) {
+            status = RPL_ERR_INTERRUPTED;
+        }
+    } else if (rc == SQLITE_DONE) {
+        status = fail_msg(store, RPL_ERR_NOT_FOUND, "no alert %lld", (long long)alert_id);
+    } else {
+        status = fail_db(store, rc);
+    }
+    stmt_done(st);
+    return status;
+}
+
+rpl_status rpl_store_alert_history(rpl_store *store, int64_t alert_id, rpl_store_history_fn fn,
+                                   void *user)
+{
+    sqlite3_stmt *st = NULL;
+    if (store == NULL || fn == NULL) {
+        return RPL_ERR_INVALID_ARG;
+    }
+    store->errmsg[0] = '\0';
+    rpl_status status = stmt_get(store, ST_ALERT_STATUS, &st);
+    if (status != RPL_OK) {
+        return status;
+    }
+    sqlite3_bind_int64(st, 1, alert_id);
+    int rc = sqlite3_step(st);
+    stmt_done(st);
+    if (rc == SQLITE_DONE) {
+        return fail_msg(store, RPL_ERR_NOT_FOUND, "no alert %lld", (long long)alert_id);
+    }
+    if (rc != SQLITE_ROW) {
+        return fail_db(store, rc);
+    }
+    status = stmt_get(store, ST_HISTORY_LIST, &st);
+    if (status != RPL_OK) {
+        return status;
+    }
+    sqlite3_bind_int64(st, 1, alert_id);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        rpl_store_history_entry e = {.alert_id = sqlite3_column_int64(st, 0),
+                                     .by = col_text(st, 3),
+                                     .changed_unix_s = sqlite3_column_int64(st, 4),
+                                     .note = col_text(st, 5)};
+        rpl_store_status_parse(col_text(st, 1), &e.from);
+        rpl_store_status_parse(col_text(st, 2), &e.to);
+        if (fn(&e, user) != 0) {
+            status = RPL_ERR_INTERRUPTED;
+            break;
+        }
+    }
+    if (status == RPL_OK && rc != SQLITE_DONE) {
+        status = fail_db(store, rc);
+    }
+    stmt_done(st);
+    return status;
+}
+
+rpl_status rpl_store_query_calls(rpl_store *store, const rpl_store_call_query *q,
+                                 rpl_store_call_fn fn, void *user)
+{
+    rpl_store_call_query defaults = rpl_store_call_query_default();
+    sqlite3_stmt *st = NULL;
+    char *call_end = NULL;
+    char sql[2048] = "SELECT " CALL_COLUMNS " FROM calls c WHERE 1";
+    rpl_status status = RPL_OK;
+    int rc = SQLITE_OK;
+
+    if (store == NULL || fn == NULL) {
+        return RPL_ERR_INVALID_ARG;
+    }
+    store->errmsg[0] = '\0';
+    if (q == NULL) {
+        q = &defaults;
+    }
+    if (q->limit > (size_t)INT64_MAX) {
+        return fail_msg(store, RPL_ERR_INVALID_ARG, "invalid call query");
+    }
+    status = check_text(store, "agent", q->agent, false, RPL_STORE_NAME_MAX);
+    if (status == RPL_OK && q->call_id != NULL) {
+        status = check_text(store, "call id", q->call_id, true, RPL_STORE_NAME_MAX);
+    }
+    if (status != RPL_OK) {
+        return status;
+    }
+    if (q->since_unix_s != INT64_MIN) {
+        sql_add(sql, sizeof sql, " AND c.started_unix_s >= :since");
+    }
+    if (q->until_unix_s != INT64_MAX) {
+        sql_add(sql, sizeof sql, " AND c.started_unix_s < :until");
+    }
+    if (q->agent != NULL) {
+        sql_add(sql, sizeof sql, " AND c.agent = :agent");
+    }
+    if (q->call_id != NULL) {
+        sql_add(sql, sizeof sql, " AND c.id >= :call_lo AND c.id < :call_hi");
+        call_end = prefix_end(q->call_id);
+        if (call_end == NULL) {
+            return RPL_ERR_NO_MEMORY;
+        }
+    }
+    sql_add(sql, sizeof sql, " ORDER BY c.started_unix_s DESC, c.id LIMIT :limit");
+    rc = sqlite3_prepare_v2(store->db, sql, -1, &st, NULL);
+    if (rc != SQLITE_OK) {
+        status = fail_db(store, rc);
+        goto fail;
+    }
+    sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":since"), q->since_unix_s);
+    sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":until"), q->until_unix_s);
+    bind_text(st, sqlite3_bind_parameter_index(st, ":agent"), q->agent);
+    bind_text(st, sqlite3_bind_parameter_index(st, ":call_lo"), q->call_id);
+    bind_text(st, sqlite3_bind_parameter_index(st, ":call_hi"), call_end);
+    sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":limit"),
+                       q->limit == 0 ? -1 : (sqlite3_int64)q->limit);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        rpl_store_call c;
+        read_call(store, st, &c);
+        if (fn(&c, user) != 0) {
+            status = RPL_ERR_INTERRUPTED;
+            goto fail;
+        }
+    }
+    if (rc != SQLITE_DONE) {
+        status = fail_db(store, rc);
+    }
+fail:
+    sqlite3_finalize(st);
+    free(call_end);
+    return status;
+}
+
+/* RPL_OK when the call exists, RPL_ERR_NOT_FOUND (with a message) when not. */
+static rpl_status call_exists(rpl_store *s, const char *call_id)
+{
+    sqlite3_stmt *st = NULL;
+    rpl_status status = stmt_get(s, ST_CALL_EXISTS, &st);
+    if (status != RPL_OK) {
+        return status;
+    }
+    bind_text(st, 1, call_id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE) {
+        status = fail_msg(s, RPL_ERR_NOT_FOUND, "no call %s", call_id);
+    } else if (rc != SQLITE_ROW) {
+        status = fail_db(s, rc);
+    }
+    stmt_done(st);
+    return status;
+}
+
+rpl_status rpl_store_each_channel(rpl_store *store, const char *call_id, rpl_store_channel_fn fn,
+                                  void *user)
+{
+    sqlite3_stmt *st = NULL;
+    rpl_status status = check_call_id(store, call_id);
+    if (status == RPL_OK && fn == NULL) {
+        status = fail_msg(store, RPL_ERR_INVALID_ARG, "no callback");
+    }
+    if (status == RPL_OK) {
+        status = call_exists(store, call_id);
+    }
+    if (status == RPL_OK) {
+        status = stmt_get(store, ST_CHANNEL_LIST, &st);
+    }
+    if (status != RPL_OK) {
+        return status;
+    }
+    bind_text(st, 1, call_id);
+    int rc = SQLITE_OK;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        rpl_store_channel_stats c = {
+            .channel = sqlite3_column_int(st, 1),
+            .speech_s = sqlite3_column_double(st, 2),
+            .pause_count = (size_t)sqlite3_column_int64(st, 3),
+            .pause_total_s = sqlite3_column_double(st, 4),
+            .pause_max_s = sqlite3_column_double(st, 5),
+            .f0_median_hz = col_real(st, 6),
+            .f0_sd_st = col_real(st, 7),
+            .speaking_rate_sps = col_real(st, 8),
+            .frustration = {sqlite3_column_double(st, 9), sqlite3_column_double(st, 10)},
+            .hesitation = {sqlite3_column_double(st, 11), sqlite3_column_double(st, 12)},
+            .fatigue = {sqlite3_column_double(st, 13), sqlite3_column_double(st, 14)},
+        };
+        rpl_store_role_parse(col_text(st, 0), &c.role);
+        if (fn(&c, user) != 0) {
+            status = RPL_ERR_INTERRUPTED;
+            break;
+        }
+    }
+    if (status == RPL_OK && rc != SQLITE_DONE) {
+        status = fail_db(store, rc);
+    }
+    stmt_done(st);
+    return status;
+}
+
+rpl_status rpl_store_each_point(rpl_store *store, const char *call_id, rpl_store_point_fn fn,
+                                void *user)
+{
+    sqlite3_stmt *st = NULL;
+    rpl_status status = check_call_id(store, call_id);
+    if (status == RPL_OK && fn == NULL) {
+        status = fail_msg(store, RPL_ERR_INVALID_ARG, "no callback");
+    }
+    if (status == RPL_OK) {
+        status = call_exists(store, call_id);
+    }
+    if (status == RPL_OK) {
+        status = stmt_get(store, ST_POINT_LIST, &st);
+    }
+    if (status != RPL_OK) {
+        return status;
+    }
+    bind_text(st, 1, call_id);
+    int rc = SQLITE_OK;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        rpl_store_point p = {.t_s = sqlite3_column_double(st, 1),
+                             .f0_st = col_real(st, 2),
+                             .energy_db = col_real(st, 3),
+                             .speech = sqlite3_column_int(st, 4) != 0,
+                             .frustration = col_real(st, 5),
+                             .hesitation = col_real(st, 6),
+                             .fatigue = col_real(st, 7)};
+        rpl_store_role_parse(col_text(st, 0), &p.role);
+        if (fn(&p, user) != 0) {
+            status = RPL_ERR_INTERRUPTED;
+            break;
+        }
+    }
+    if (status == RPL_OK && rc != SQLITE_DONE) {
+        status = fail_db(store, rc);
+    }
+    stmt_done(st);
+    return status;
+}
+
+/* ---- retention ------------------------------------------------------------------------------- */
+
+rpl_status rpl_store_purge(rpl_store *store, int64_t before_unix_s, bool dry_run,
+                           rpl_store_purge_counts *counts)
+{
+    sqlite3_stmt *st = NULL;
+    bool own = false;
+    if (store == NULL || counts == NULL) {
+        return RPL_ERR_INVALID_ARG;
+    }
+    store->errmsg[0] = '\0';
+    memset(counts, 0, sizeof *counts);
+    rpl_status status = txn_enter(store, &own);
+    if (status != RPL_OK) {
+        return status;
+    }
+    status = stmt_get(store, ST_PURGE_COUNT, &st);
+    if (status != RPL_OK) {
+        goto fail;
+    }
+    sqlite3_bind_int64(st, 1, before_unix_s);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        counts->calls = (size_t)sqlite3_column_int64(st, 0);
+        counts->channels = (size_t)sqlite3_column_int64(st, 1);
+        counts->points = (size_t)sqlite3_column_int64(st, 2);
+        counts->alerts = (size_t)sqlite3_column_int64(st, 3);
+        counts->history = (size_t)sqlite3_column_int64(st, 4);
+    } else {
+        status = fail_db(store, rc);
+    }
+    stmt_done(st);
+    if (status != RPL_OK || dry_run || counts->calls == 0) {
+        goto fail;
+    }
+    status = stmt_get(store, ST_PURGE_DELETE, &st);
+    if (status != RPL_OK) {
+        goto fail;
+    }
+    sqlite3_bind_int64(st, 1, before_unix_s);
+    status = step_done(store, st);
+fail:
+    if (dry_run) {
+        /* Nothing was written: end our read-write transaction without committing anything. */
+        return txn_leave(store, own, status == RPL_OK ? RPL_ERR_INTERRUPTED : status) ==
+                       RPL_ERR_INTERRUPTED
+                   ? RPL_OK
+                   : status;
+    }
+    status = txn_leave(store, own, status);
+    if (status == RPL_OK && own && !dry_run && counts->calls > 0) {
+        /* Old page images of the deleted rows may linger in the WAL: fold it into the database
+         * (whose freed pages secure_delete zeroed) and truncate it. Best effort: a reader may
+         * hold it open. */
+        sqlite3_wal_checkpoint_v2(store->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+    }
+    return status;
+}
