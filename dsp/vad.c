@@ -2,8 +2,9 @@
  *
  * Noise floor: minimum of the frame energies over a sliding window (R. Martin, "Noise power
  * spectral density estimation based on optimal smoothing and minimum statistics", IEEE
- * Trans. Speech Audio Proc. 9(5), 2001, applied to the broadband level). 1.5 s is long
- * enough to reach a pause in running speech and short enough to follow a changing line.
+ * Trans. Speech Audio Proc. 9(5), 2001, applied to the broadband level). 5 s is longer
+ * than any sustained vowel or hummed "mmm" (with 1.5 s the floor climbed onto a held vowel
+ * and cut it), and still follows a line whose noise level changes within seconds.
  * Raw decision: hysteresis between enter_db and stay_db above the floor; 9 dB is well clear
  * of the frame-to-frame spread of stationary noise (about 1 dB for a 20 ms window at
  * 8 kHz), 5 dB keeps weak word endings.
@@ -40,7 +41,7 @@ rpl_vad_config rpl_vad_config_default(void)
 {
     rpl_vad_config cfg = {
         .frame_ms = 10.0f,
-        .floor_window_ms = 1500.0f,
+        .floor_window_ms = 5000.0f,
         .floor_ahead_ms = 100.0f,
         .enter_db = 9.0f,
         .stay_db = 5.0f,

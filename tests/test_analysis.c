@@ -192,6 +192,25 @@ static void short_gaps_are_not_pauses(void **state)
     free(s.x);
 }
 
+/* A vowel held for 4 s over line noise stays speech: the floor must not climb onto it. */
+static void held_vowel_stays_speech(void **state)
+{
+    (void)state;
+    uint64_t seed = test_seed("held_vowel_stays_speech");
+    const size_t n = 6 * RATE;
+    float *x = calloc(n, sizeof *x);
+    test_vowel(x, RATE / 2, 4 * RATE, RATE, 140.0, 0.3f);
+    test_white(x, n, 0.003f, &seed);
+    static collected c;
+    analyse(x, n, 4096, &c);
+    for (size_t i = 53; i < 447; i++) {
+        assert_true(c.frames[i].speech);
+    }
+    assert_false(c.frames[30].speech);
+    assert_false(c.frames[480].speech);
+    free(x);
+}
+
 /* Noise-only audio at a level 10 dB below the speech used above: never speech. */
 static void no_speech_in_line_noise(void **state)
 {
@@ -278,6 +297,7 @@ int main(void)
         cmocka_unit_test(block_size_does_not_change_the_frames),
         cmocka_unit_test(pause_boundaries_within_30_ms),
         cmocka_unit_test(short_gaps_are_not_pauses),
+        cmocka_unit_test(held_vowel_stays_speech),
         cmocka_unit_test(no_speech_in_line_noise),
         cmocka_unit_test(energy_steps_are_measured),
         cmocka_unit_test(invalid_configs_are_refused),

@@ -18,7 +18,7 @@ typedef struct rpl_vad rpl_vad;
 
 typedef struct rpl_vad_config {
     float frame_ms;        /* frame step (default 10) */
-    float floor_window_ms; /* noise-floor memory (default 1500) */
+    float floor_window_ms; /* noise-floor memory (default 5000) */
     float floor_ahead_ms;  /* look-ahead of the floor estimate (default 100) */
     float enter_db;        /* speech starts this far above the floor (default 9) */
     float stay_db;         /* and continues while this far above it (default 5) */
