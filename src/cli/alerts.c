@@ -165,9 +165,7 @@ static int write_alert(const rpl_store_alert *a, void *user)
 static int list_alerts(int argc, char **argv)
 {
     rpl_store_alert_query q = rpl_store_alert_query_default();
-    cli_format format = CLI_FORMAT_TABLE;
-    const char *db = NULL;
-    bool limit_given = false;
+    cli_list_options list = cli_list_options_default();
     int64_t now = (int64_t)time(NULL);
 
     for (int i = 1; i < argc; i++) {
@@ -188,54 +186,21 @@ static int list_alerts(int argc, char **argv)
                                                 " dead_air or overtalk");
             }
             q.any_kind = false;
-        } else if ((r = cli_take_value(argc, argv, &i, "--since", &v)) != 0) {
-            if (r < 0 || !cli_parse_time(v, now, &q.since_unix_s)) {
-                return cli_usage_error(command,
-                                       "--since: '%s' is not a time (24h, 7d, 2024-05-01,"
-                                       " 2024-05-01T09:30Z...)",
-                                       r < 0 ? "" : v);
-            }
-        } else if ((r = cli_take_value(argc, argv, &i, "--until", &v)) != 0) {
-            if (r < 0 || !cli_parse_time(v, now, &q.until_unix_s)) {
-                return cli_usage_error(command,
-                                       "--until: '%s' is not a time (24h, 7d, 2024-05-01,"
-                                       " 2024-05-01T09:30Z...)",
-                                       r < 0 ? "" : v);
-            }
-        } else if ((r = cli_take_value(argc, argv, &i, "--agent", &v)) != 0) {
+        } else if ((r = cli_take_list_option(command, argc, argv, &i, now, &list)) != 0) {
             if (r < 0) {
-                return cli_usage_error(command, "--agent needs a name");
+                return RPL_EXIT_USAGE;
             }
-            q.agent = v;
-        } else if ((r = cli_take_value(argc, argv, &i, "--call", &v)) != 0) {
-            if (r < 0 || v[0] == '\0') {
-                return cli_usage_error(command, "--call needs a call id");
-            }
-            q.call_id = v;
-        } else if ((r = cli_take_value(argc, argv, &i, "--limit", &v)) != 0) {
-            long n = 0;
-            if (r < 0 || !cli_parse_long(v, 0, LONG_MAX, &n)) {
-                return cli_usage_error(command, "--limit takes a whole number >= 0");
-            }
-            q.limit = (size_t)n;
-            limit_given = true;
-        } else if ((r = cli_take_value(argc, argv, &i, "--format", &v)) != 0) {
-            if (r < 0 || !cli_parse_format(v, &format)) {
-                return cli_usage_error(command, "--format takes table, csv, json or jsonl");
-            }
-        } else if ((r = cli_take_value(argc, argv, &i, "--db", &v)) != 0) {
-            if (r < 0 || v[0] == '\0') {
-                return cli_usage_error(command, "--db needs a path");
-            }
-            db = v;
         } else {
             return cli_usage_error(command, "unknown argument '%s'", argv[i]);
         }
     }
-    if (!limit_given && format == CLI_FORMAT_TABLE) {
-        q.limit = CLI_TABLE_DEFAULT_LIMIT;
-    }
-    const char *path = cli_db_path(db);
+    q.since_unix_s = list.since_unix_s;
+    q.until_unix_s = list.until_unix_s;
+    q.agent = list.agent;
+    q.call_id = list.call_id;
+    q.limit = cli_list_limit(&list);
+    cli_format format = list.format;
+    const char *path = cli_db_path(list.db);
     rpl_store *store = cli_open_store(command, path);
     if (store == NULL) {
         return RPL_EXIT_FAILURE;

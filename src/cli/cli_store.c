@@ -3,6 +3,7 @@
 #include "cli/cli.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <math.h>
 #include <pwd.h>
 #include <stdlib.h>
@@ -343,4 +344,77 @@ void cli_json_number(FILE *out, double value)
         return;
     }
     fprintf(out, "%.6g", value);
+}
+
+cli_list_options cli_list_options_default(void)
+{
+    cli_list_options o = {
+        .since_unix_s = INT64_MIN, .until_unix_s = INT64_MAX, .format = CLI_FORMAT_TABLE};
+    return o;
+}
+
+/* --since/--until: 1 taken, 0 not this option, -1 usage error printed. */
+static int take_time(const char *command, const char *name, int argc, char **argv, int *i,
+                     int64_t now_unix_s, int64_t *target)
+{
+    const char *v = NULL;
+    int r = cli_take_value(argc, argv, i, name, &v);
+    if (r != 0 && (r < 0 || !cli_parse_time(v, now_unix_s, target))) {
+        cli_usage_error(command,
+                        "%s: '%s' is not a time (24h, 7d, 2024-05-01, 2024-05-01T09:30Z...)", name,
+                        r < 0 ? "" : v);
+        return -1;
+    }
+    return r;
+}
+
+int cli_take_list_option(const char *command, int argc, char **argv, int *i, int64_t now_unix_s,
+                         cli_list_options *o)
+{
+    const char *v = NULL;
+    int r = 0;
+    if ((r = take_time(command, "--since", argc, argv, i, now_unix_s, &o->since_unix_s)) != 0 ||
+        (r = take_time(command, "--until", argc, argv, i, now_unix_s, &o->until_unix_s)) != 0) {
+        return r;
+    } else if ((r = cli_take_value(argc, argv, i, "--agent", &v)) != 0) {
+        if (r < 0) {
+            cli_usage_error(command, "--agent needs a name");
+            return -1;
+        }
+        o->agent = v;
+    } else if ((r = cli_take_value(argc, argv, i, "--call", &v)) != 0) {
+        if (r < 0 || v[0] == '\0') {
+            cli_usage_error(command, "--call needs a call id");
+            return -1;
+        }
+        o->call_id = v;
+    } else if ((r = cli_take_value(argc, argv, i, "--limit", &v)) != 0) {
+        long n = 0;
+        if (r < 0 || !cli_parse_long(v, 0, LONG_MAX, &n)) {
+            cli_usage_error(command, "--limit takes a whole number >= 0");
+            return -1;
+        }
+        o->limit = (size_t)n;
+        o->limit_given = true;
+    } else if ((r = cli_take_value(argc, argv, i, "--format", &v)) != 0) {
+        if (r < 0 || !cli_parse_format(v, &o->format)) {
+            cli_usage_error(command, "--format takes table, csv, json or jsonl");
+            return -1;
+        }
+    } else if ((r = cli_take_value(argc, argv, i, "--db", &v)) != 0) {
+        if (r < 0 || v[0] == '\0') {
+            cli_usage_error(command, "--db needs a path");
+            return -1;
+        }
+        o->db = v;
+    }
+    return r == 0 ? 0 : 1;
+}
+
+size_t cli_list_limit(const cli_list_options *o)
+{
+    if (o->limit_given) {
+        return o->limit;
+    }
+    return o->format == CLI_FORMAT_TABLE ? CLI_TABLE_DEFAULT_LIMIT : 0;
 }

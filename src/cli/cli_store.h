@@ -27,6 +27,29 @@ rpl_store *cli_open_store(const char *command, const char *path);
  * -1 when the value is missing. */
 int cli_take_value(int argc, char **argv, int *i, const char *name, const char **value);
 
+/* The options every listing takes (alerts, calls): --since, --until, --agent, --call,
+ * --limit, --format and --db. */
+typedef struct cli_list_options {
+    int64_t since_unix_s; /* default INT64_MIN */
+    int64_t until_unix_s; /* default INT64_MAX */
+    const char *agent;    /* NULL: any */
+    const char *call_id;  /* NULL: any */
+    size_t limit;         /* 0: none */
+    bool limit_given;
+    cli_format format; /* default table */
+    const char *db;    /* NULL: cli_db_path's default */
+} cli_list_options;
+
+cli_list_options cli_list_options_default(void);
+
+/* When argv[*i] is one of the listing options, take it (and its value) into *o: returns 1, or
+ * -1 after printing the usage error of command; 0 when argv[*i] is not a listing option. */
+int cli_take_list_option(const char *command, int argc, char **argv, int *i, int64_t now_unix_s,
+                         cli_list_options *o);
+
+/* Rows to show: --limit when given, else CLI_TABLE_DEFAULT_LIMIT for tables, else all (0). */
+size_t cli_list_limit(const cli_list_options *o);
+
 /* "table", "csv", "json" or "jsonl". */
 bool cli_parse_format(const char *text, cli_format *out);
 
