@@ -32,12 +32,14 @@ typedef struct rpl_analysis_sink {
     void *user;
 } rpl_analysis_sink;
 
+/* Every module's defaults. */
 rpl_analysis_config rpl_analysis_config_default(void);
 
 /* Allocate everything for one channel at RPL_ANALYSIS_RATE_HZ. *out owned by the caller.
  * Not real-time safe. RPL_ERR_INVALID_ARG, RPL_ERR_NO_MEMORY or RPL_ERR_FFT. */
 rpl_status rpl_analysis_create(const rpl_analysis_config *cfg, rpl_analysis **out);
 
+/* Free; NULL allowed. */
 void rpl_analysis_destroy(rpl_analysis *analysis);
 
 /* Look-ahead, in frames, between the samples of a frame going in and the frame coming out. */
@@ -52,7 +54,8 @@ void rpl_analysis_process(rpl_analysis *analysis, const float *samples, size_t n
  * started 10 ms of input; then the analysis is ready for a new stream. Real-time safe. */
 void rpl_analysis_flush(rpl_analysis *analysis, const rpl_analysis_sink *sink);
 
-/* Pause statistics of the stream so far. */
+/* Pause statistics of the stream so far (still readable after flush, until the next stream's
+ * first sample). Real-time safe. */
 rpl_pause_stats rpl_analysis_pause_stats(const rpl_analysis *analysis);
 
 #endif

@@ -42,13 +42,14 @@ typedef struct rpl_column {
 } rpl_column;
 
 /* Number of columns, in output order (the first five are fixed by the CLI contract:
- * time_s, f0_hz, voiced, energy_db, speech). */
+ * time_s, f0_hz, voiced, energy_db, speech). Real-time safe. */
 size_t rpl_frame_column_count(void);
 
-/* Column i (0 <= i < count), static storage; NULL when out of range. */
+/* Column i (0 <= i < count), static storage; NULL when out of range. Real-time safe. */
 const rpl_column *rpl_frame_column(size_t i);
 
-/* Value of column i of frame f as a double (booleans as 0/1). */
+/* Value of column i of frame f as a double (booleans as 0/1; 0 for an unknown column).
+ * Real-time safe. */
 double rpl_frame_value(const rpl_frame *f, size_t i);
 
 #endif

@@ -23,7 +23,7 @@ rpl_status rpl_fft_create(size_t n, rpl_fft **out);
 /* Free the transform; NULL is allowed. Thread-safe. */
 void rpl_fft_destroy(rpl_fft *fft);
 
-/* Transform size n given at create. */
+/* Transform size n given at create. Real-time safe. */
 size_t rpl_fft_size(const rpl_fft *fft);
 
 /* Forward transform: in holds n real samples; out receives n/2+1 complex bins as

@@ -19,6 +19,7 @@ typedef void (*rpl_ingest_sink)(void *user, const float *samples, size_t n);
  * RPL_ERR_RATE, RPL_ERR_RESAMPLE or RPL_ERR_NO_MEMORY. */
 rpl_status rpl_ingest_create(double input_rate_hz, rpl_ingest **out);
 
+/* Free; NULL allowed. */
 void rpl_ingest_destroy(rpl_ingest *ingest);
 
 /* Give n mono samples at the input rate; analysis-rate samples go to sink as they are

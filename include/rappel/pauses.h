@@ -33,12 +33,14 @@ typedef struct rpl_pause_stats {
     double speech_s; /* speech heard so far */
 } rpl_pause_stats;
 
+/* Defaults described above. */
 rpl_pauses_config rpl_pauses_config_default(void);
 
 /* Validate (0 < frame_ms, 0 < min_pause_ms <= max_pause_ms) and allocate. Not RT-safe.
  * RPL_ERR_INVALID_ARG or RPL_ERR_NO_MEMORY. */
 rpl_status rpl_pauses_create(const rpl_pauses_config *cfg, rpl_pauses **out);
 
+/* Free; NULL allowed. */
 void rpl_pauses_destroy(rpl_pauses *pauses);
 
 /* Give the next frame's smoothed speech flag. When this frame ends a pause (speech after a

@@ -32,6 +32,7 @@ typedef struct rpl_vad_frame {
     float noise_db; /* noise floor at this frame, dBFS */
 } rpl_vad_frame;
 
+/* Defaults described above. */
 rpl_vad_config rpl_vad_config_default(void);
 
 /* Validate cfg (all durations > 0 except floor_ahead_ms >= 0, enter_db >= stay_db > 0) and
@@ -39,9 +40,11 @@ rpl_vad_config rpl_vad_config_default(void);
  * RPL_ERR_NO_MEMORY. */
 rpl_status rpl_vad_create(const rpl_vad_config *cfg, rpl_vad **out);
 
+/* Free; NULL allowed. */
 void rpl_vad_destroy(rpl_vad *vad);
 
-/* Fixed lag, in frames, between a frame's energy going in and its decision coming out. */
+/* Fixed lag, in frames, between a frame's energy going in and its decision coming out.
+ * Real-time safe. */
 size_t rpl_vad_delay_frames(const rpl_vad *vad);
 
 /* Give the next frame's energy (dBFS). When a decision is ready (once delay frames have been
