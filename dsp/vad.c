@@ -20,14 +20,18 @@
 
 struct rpl_vad {
     rpl_vad_config cfg;
-    size_t floor_window;  /* frames */
-    size_t floor_ahead;   /* frames */
-    size_t min_speech;    /* frames */
-    size_t bridge;        /* frames */
-    size_t ring_size;     /* frames kept: history for the floor plus every look-ahead */
-    float *energy;        /* ring of energies, by frame index */
-    float *floor_db;      /* ring of floors, by frame index */
-    bool *raw;            /* ring of raw decisions, by frame index */
+    size_t floor_window; /* frames */
+    size_t floor_ahead;  /* frames */
+    size_t min_speech;   /* frames */
+    size_t bridge;       /* frames */
+    size_t ring_size;    /* frames kept: history for the floor plus every look-ahead */
+    float *energy;       /* ring of energies, by frame index */
+    float *floor_db;     /* ring of floors, by frame index */
+    bool *raw;           /* ring of raw decisions, by frame index */
+    int64_t *minima;     /* sliding-minimum deque: frame indices of rising energy */
+    size_t minima_head;  /* ring position of its first (smallest) entry */
+    size_t minima_count;
+    int64_t n_pushed;     /* energies entered into the deque */
     int64_t n_in;         /* energies received */
     int64_t n_raw;        /* raw decisions made */
     int64_t n_out;        /* smoothed decisions given out */
@@ -84,7 +88,8 @@ rpl_status rpl_vad_create(const rpl_vad_config *cfg, rpl_vad **out)
     vad->energy = calloc(vad->ring_size, sizeof *vad->energy);
     vad->floor_db = calloc(vad->ring_size, sizeof *vad->floor_db);
     vad->raw = calloc(vad->ring_size, sizeof *vad->raw);
-    if (vad->energy == NULL || vad->floor_db == NULL || vad->raw == NULL) {
+    vad->minima = calloc(vad->ring_size, sizeof *vad->minima);
+    if (vad->energy == NULL || vad->floor_db == NULL || vad->raw == NULL || vad->minima == NULL) {
         rpl_vad_destroy(vad);
         return RPL_ERR_NO_MEMORY;
     }
@@ -100,6 +105,7 @@ void rpl_vad_destroy(rpl_vad *vad)
     free(vad->energy);
     free(vad->floor_db);
     free(vad->raw);
+    free(vad->minima);
     free(vad);
 }
 
@@ -111,6 +117,30 @@ size_t rpl_vad_delay_frames(const rpl_vad *vad)
 static size_t slot(const rpl_vad *vad, int64_t index)
 {
     return (size_t)(index % (int64_t)vad->ring_size);
+}
+
+/* Sliding minimum over the floor window (a monotonic deque: each energy enters and leaves
+ * once, so the 5 s window costs O(1) a frame instead of 500 comparisons). */
+static float window_minimum(rpl_vad *vad, int64_t first, int64_t last)
+{
+    while (vad->n_pushed <= last) {
+        float e = vad->energy[slot(vad, vad->n_pushed)];
+        while (vad->minima_count > 0) {
+            size_t back = (vad->minima_head + vad->minima_count - 1) % vad->ring_size;
+            if (vad->energy[slot(vad, vad->minima[back])] < e) {
+                break;
+            }
+            vad->minima_count--;
+        }
+        vad->minima[(vad->minima_head + vad->minima_count) % vad->ring_size] = vad->n_pushed;
+        vad->minima_count++;
+        vad->n_pushed++;
+    }
+    while (vad->minima[vad->minima_head] < first) {
+        vad->minima_head = (vad->minima_head + 1) % vad->ring_size;
+        vad->minima_count--;
+    }
+    return vad->energy[slot(vad, vad->minima[vad->minima_head])];
 }
 
 /* Raw decision for the next frame, from the energies around it that have arrived. */
@@ -125,11 +155,7 @@ static void decide_raw(rpl_vad *vad)
     if (last > vad->n_in - 1) {
         last = vad->n_in - 1;
     }
-    float floor_db = vad->energy[slot(vad, first)];
-    for (int64_t k = first + 1; k <= last; k++) {
-        float e = vad->energy[slot(vad, k)];
-        floor_db = e < floor_db ? e : floor_db;
-    }
+    float floor_db = window_minimum(vad, first, last);
     float e = vad->energy[slot(vad, j)];
     float margin = vad->raw_state ? vad->cfg.stay_db : vad->cfg.enter_db;
     vad->raw_state = e > vad->cfg.min_level_db && e > floor_db + margin;
@@ -188,6 +214,9 @@ static void reset(rpl_vad *vad)
     vad->n_raw = 0;
     vad->n_out = 0;
     vad->bridge_until = 0;
+    vad->minima_head = 0;
+    vad->minima_count = 0;
+    vad->n_pushed = 0;
     vad->raw_state = false;
     vad->prev_out = false;
     vad->ended = false;
