@@ -9,6 +9,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 enum { SECTIONS = 4 };
 
@@ -73,20 +74,23 @@ void rpl_bandpass_destroy(rpl_bandpass *bp)
 
 void rpl_bandpass_process(rpl_bandpass *bp, float *x, size_t n)
 {
-    for (size_t k = 0; k < SECTIONS; k++) {
-        biquad *s = &bp->section[k];
-        double s1 = s->s1;
-        double s2 = s->s2;
-        for (size_t i = 0; i < n; i++) {
-            double in = (double)x[i];
-            double y = s->b0 * in + s1;
-            s1 = s->b1 * in - s->a1 * y + s2;
-            s2 = s->b2 * in - s->a2 * y;
-            x[i] = (float)y;
+    /* All sections per sample, state in registers: one pass over the block. */
+    biquad sec[SECTIONS];
+    memcpy(sec, bp->section, sizeof sec);
+    for (size_t i = 0; i < n; i++) {
+        double v = (double)x[i];
+        for (size_t k = 0; k < SECTIONS; k++) {
+            double y = sec[k].b0 * v + sec[k].s1;
+            sec[k].s1 = sec[k].b1 * v - sec[k].a1 * y + sec[k].s2;
+            sec[k].s2 = sec[k].b2 * v - sec[k].a2 * y;
+            v = y;
         }
+        x[i] = (float)v;
+    }
+    for (size_t k = 0; k < SECTIONS; k++) {
         /* Decaying state would end in denormals, which are slow: flush it. */
-        s->s1 = fabs(s1) < 1e-30 ? 0.0 : s1;
-        s->s2 = fabs(s2) < 1e-30 ? 0.0 : s2;
+        bp->section[k].s1 = fabs(sec[k].s1) < 1e-30 ? 0.0 : sec[k].s1;
+        bp->section[k].s2 = fabs(sec[k].s2) < 1e-30 ? 0.0 : sec[k].s2;
     }
 }
 
