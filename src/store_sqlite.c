@@ -1320,27 +1320,25 @@ fail:
 
 /* ---- reading ------------------------------------------------------------------------------- */
 
+rpl_store_filter rpl_store_filter_default(void)
+{
+    rpl_store_filter f = {.since_unix_s = INT64_MIN, .until_unix_s = INT64_MAX};
+    return f;
+}
+
 rpl_store_alert_query rpl_store_alert_query_default(void)
 {
     rpl_store_alert_query q = {.any_status = false,
                                .status = RPL_STORE_OPEN,
                                .any_kind = true,
                                .kind = RPL_STORE_KIND_FRUSTRATION,
-                               .since_unix_s = INT64_MIN,
-                               .until_unix_s = INT64_MAX,
-                               .agent = NULL,
-                               .call_id = NULL,
-                               .limit = 0};
+                               .filter = rpl_store_filter_default()};
     return q;
 }
 
 rpl_store_call_query rpl_store_call_query_default(void)
 {
-    rpl_store_call_query q = {.since_unix_s = INT64_MIN,
-                              .until_unix_s = INT64_MAX,
-                              .agent = NULL,
-                              .call_id = NULL,
-                              .limit = 0};
+    rpl_store_call_query q = {.filter = rpl_store_filter_default()};
     return q;
 }
 
@@ -1388,6 +1386,50 @@ static void sql_add(char *sql, size_t size, const char *fragment)
     snprintf(sql + used, size - used, "%s", fragment);
 }
 
+/* The filter's values are usable: a limit SQLite can take, agent and call id valid text. */
+static rpl_status check_filter(rpl_store *store, const rpl_store_filter *f, const char *what)
+{
+    if (f->limit > (size_t)INT64_MAX) {
+        return fail_msg(store, RPL_ERR_INVALID_ARG, "invalid %s query", what);
+    }
+    rpl_status status = check_text(store, "agent", f->agent, false, RPL_STORE_NAME_MAX);
+    if (status == RPL_OK && f->call_id != NULL) {
+        status = check_text(store, "call id", f->call_id, true, RPL_STORE_NAME_MAX);
+    }
+    return status;
+}
+
+/* The agent and call-id conditions (on calls c); *call_end receives the upper bound of the
+ * call-id prefix range, owned by the caller. */
+static rpl_status add_call_conditions(char *sql, size_t size, const rpl_store_filter *f,
+                                      char **call_end)
+{
+    if (f->agent != NULL) {
+        sql_add(sql, size, " AND c.agent = :agent");
+    }
+    if (f->call_id != NULL) {
+        sql_add(sql, size, " AND c.id >= :call_lo AND c.id < :call_hi");
+        *call_end = prefix_end(f->call_id);
+        if (*call_end == NULL) {
+            return RPL_ERR_NO_MEMORY;
+        }
+    }
+    return RPL_OK;
+}
+
+/* Bind every filter parameter the statement names (:since :until :agent :call_lo :call_hi
+ * :limit). */
+static void bind_filter(sqlite3_stmt *st, const rpl_store_filter *f, const char *call_end)
+{
+    sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":since"), f->since_unix_s);
+    sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":until"), f->until_unix_s);
+    bind_text(st, sqlite3_bind_parameter_index(st, ":agent"), f->agent);
+    bind_text(st, sqlite3_bind_parameter_index(st, ":call_lo"), f->call_id);
+    bind_text(st, sqlite3_bind_parameter_index(st, ":call_hi"), call_end);
+    sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":limit"),
+                       f->limit == 0 ? -1 : (sqlite3_int64)f->limit);
+}
+
 /* Whether fewer than RPL_SMALL_WINDOW alerts were raised in [since, until): a capped count on
  * alerts_raised, a few milliseconds at most. */
 #define RPL_SMALL_WINDOW 50000
@@ -1432,29 +1474,25 @@ rpl_status rpl_store_query_alerts(rpl_store *store, const rpl_store_alert_query 
      * primary key, then alerts_call) whatever the planner's statistics say: scanning the
      * follow-up index and looking up every alert's call is hundreds of times slower on a big
      * store. Otherwise the follow-up index gives the order directly. */
+    const rpl_store_filter *f = &q->filter;
+    bool calls_first = f->agent != NULL || f->call_id != NULL;
     sql_add(sql, sizeof sql,
-            q->agent != NULL || q->call_id != NULL
-                ? " FROM calls c CROSS JOIN alerts a ON a.call_id = c.id WHERE 1"
-                : " FROM alerts a CROSS JOIN calls c ON c.id = a.call_id WHERE 1");
+            calls_first ? " FROM calls c CROSS JOIN alerts a ON a.call_id = c.id WHERE 1"
+                        : " FROM alerts a CROSS JOIN calls c ON c.id = a.call_id WHERE 1");
     if ((!q->any_status && (unsigned)q->status >= COUNT_OF(status_names)) ||
-        (!q->any_kind && (unsigned)q->kind >= COUNT_OF(kind_names)) ||
-        q->limit > (size_t)INT64_MAX) {
+        (!q->any_kind && (unsigned)q->kind >= COUNT_OF(kind_names))) {
         return fail_msg(store, RPL_ERR_INVALID_ARG, "invalid alert query");
     }
-    status = check_text(store, "agent", q->agent, false, RPL_STORE_NAME_MAX);
-    if (status == RPL_OK && q->call_id != NULL) {
-        status = check_text(store, "call id", q->call_id, true, RPL_STORE_NAME_MAX);
-    }
+    status = check_filter(store, f, "alert");
     if (status != RPL_OK) {
         return status;
     }
     /* Calls first: a unary + keeps the planner from driving the inner loop by another index.
      * A time window that holds few alerts (the nightly CRM export: --since 24h) is read from
      * alerts_raised and sorted; a wide one walks the follow-up index, which needs no sort. */
-    bool calls_first = q->agent != NULL || q->call_id != NULL;
     bool by_time = false;
-    if (!calls_first && (q->since_unix_s != INT64_MIN || q->until_unix_s != INT64_MAX)) {
-        status = window_is_small(store, q->since_unix_s, q->until_unix_s, &by_time);
+    if (!calls_first && (f->since_unix_s != INT64_MIN || f->until_unix_s != INT64_MAX)) {
+        status = window_is_small(store, f->since_unix_s, f->until_unix_s, &by_time);
         if (status != RPL_OK) {
             return status;
         }
@@ -1467,23 +1505,17 @@ rpl_status rpl_store_query_alerts(rpl_store *store, const rpl_store_alert_query 
     if (!q->any_kind) {
         sql_add(sql, sizeof sql, " AND a.kind = :kind");
     }
-    if (q->since_unix_s != INT64_MIN) {
+    if (f->since_unix_s != INT64_MIN) {
         sql_add(sql, sizeof sql,
                 calls_first ? " AND +a.raised_unix_s >= :since" : " AND a.raised_unix_s >= :since");
     }
-    if (q->until_unix_s != INT64_MAX) {
+    if (f->until_unix_s != INT64_MAX) {
         sql_add(sql, sizeof sql,
                 calls_first ? " AND +a.raised_unix_s < :until" : " AND a.raised_unix_s < :until");
     }
-    if (q->agent != NULL) {
-        sql_add(sql, sizeof sql, " AND c.agent = :agent");
-    }
-    if (q->call_id != NULL) {
-        sql_add(sql, sizeof sql, " AND c.id >= :call_lo AND c.id < :call_hi");
-        call_end = prefix_end(q->call_id);
-        if (call_end == NULL) {
-            return RPL_ERR_NO_MEMORY;
-        }
+    status = add_call_conditions(sql, sizeof sql, f, &call_end);
+    if (status != RPL_OK) {
+        return status;
     }
     sql_add(sql, sizeof sql,
             " ORDER BY a.status_rank, a.priority DESC, a.score DESC, a.raised_unix_s DESC,"
@@ -1495,13 +1527,7 @@ rpl_status rpl_store_query_alerts(rpl_store *store, const rpl_store_alert_query 
     }
     sqlite3_bind_int(st, sqlite3_bind_parameter_index(st, ":status"), (int)q->status);
     bind_text(st, sqlite3_bind_parameter_index(st, ":kind"), rpl_store_kind_name(q->kind));
-    sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":since"), q->since_unix_s);
-    sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":until"), q->until_unix_s);
-    bind_text(st, sqlite3_bind_parameter_index(st, ":agent"), q->agent);
-    bind_text(st, sqlite3_bind_parameter_index(st, ":call_lo"), q->call_id);
-    bind_text(st, sqlite3_bind_parameter_index(st, ":call_hi"), call_end);
-    sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":limit"),
-                       q->limit == 0 ? -1 : (sqlite3_int64)q->limit);
+    bind_filter(st, &q->filter, call_end);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         rpl_store_alert a;
         read_alert(st, &a);
@@ -1610,31 +1636,19 @@ rpl_status rpl_store_query_calls(rpl_store *store, const rpl_store_call_query *q
     if (q == NULL) {
         q = &defaults;
     }
-    if (q->limit > (size_t)INT64_MAX) {
-        return fail_msg(store, RPL_ERR_INVALID_ARG, "invalid call query");
-    }
-    status = check_text(store, "agent", q->agent, false, RPL_STORE_NAME_MAX);
-    if (status == RPL_OK && q->call_id != NULL) {
-        status = check_text(store, "call id", q->call_id, true, RPL_STORE_NAME_MAX);
-    }
+    status = check_filter(store, &q->filter, "call");
     if (status != RPL_OK) {
         return status;
     }
-    if (q->since_unix_s != INT64_MIN) {
+    if (q->filter.since_unix_s != INT64_MIN) {
         sql_add(sql, sizeof sql, " AND c.started_unix_s >= :since");
     }
-    if (q->until_unix_s != INT64_MAX) {
+    if (q->filter.until_unix_s != INT64_MAX) {
         sql_add(sql, sizeof sql, " AND c.started_unix_s < :until");
     }
-    if (q->agent != NULL) {
-        sql_add(sql, sizeof sql, " AND c.agent = :agent");
-    }
-    if (q->call_id != NULL) {
-        sql_add(sql, sizeof sql, " AND c.id >= :call_lo AND c.id < :call_hi");
-        call_end = prefix_end(q->call_id);
-        if (call_end == NULL) {
-            return RPL_ERR_NO_MEMORY;
-        }
+    status = add_call_conditions(sql, sizeof sql, &q->filter, &call_end);
+    if (status != RPL_OK) {
+        return status;
     }
     sql_add(sql, sizeof sql, " ORDER BY c.started_unix_s DESC, c.id LIMIT :limit");
     rc = sqlite3_prepare_v2(store->db, sql, -1, &st, NULL);
@@ -1642,13 +1656,7 @@ rpl_status rpl_store_query_calls(rpl_store *store, const rpl_store_call_query *q
         status = fail_db(store, rc);
         goto fail;
     }
-    sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":since"), q->since_unix_s);
-    sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":until"), q->until_unix_s);
-    bind_text(st, sqlite3_bind_parameter_index(st, ":agent"), q->agent);
-    bind_text(st, sqlite3_bind_parameter_index(st, ":call_lo"), q->call_id);
-    bind_text(st, sqlite3_bind_parameter_index(st, ":call_hi"), call_end);
-    sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":limit"),
-                       q->limit == 0 ? -1 : (sqlite3_int64)q->limit);
+    bind_filter(st, &q->filter, call_end);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         rpl_store_call c;
         read_call(store, st, &c);

@@ -648,7 +648,7 @@ static void test_call_round_trip(void **state)
     assert_int_equal(cs, RPL_STORE_CALL_DONE);
 
     rpl_store_call_query cq = rpl_store_call_query_default();
-    cq.call_id = "c1";
+    cq.filter.call_id = "c1";
     memset(&k, 0, sizeof k);
     assert_int_equal(rpl_store_query_calls(s, &cq, collect_call, &k), RPL_OK);
     assert_int_equal(k.n, 1);
@@ -851,7 +851,7 @@ static void test_query_order_and_filters(void **state)
         assert_int_equal(k.ids[i], want_all[i]);
     }
 
-    q.limit = 2;
+    q.filter.limit = 2;
     memset(&k, 0, sizeof k);
     assert_int_equal(rpl_store_query_alerts(s, &q, collect_alert, &k), RPL_OK);
     assert_int_equal(k.n, 2);
@@ -863,11 +863,11 @@ static void test_query_order_and_filters(void **state)
     assert_int_equal(rpl_store_query_alerts(s, &q, collect_alert, &k), RPL_OK);
     assert_int_equal(k.n, 3);
 
-    q.agent = "alice";
+    q.filter.agent = "alice";
     memset(&k, 0, sizeof k);
     assert_int_equal(rpl_store_query_alerts(s, &q, collect_alert, &k), RPL_OK);
     assert_int_equal(k.n, 2);
-    q.agent = "nobody";
+    q.filter.agent = "nobody";
     memset(&k, 0, sizeof k);
     assert_int_equal(rpl_store_query_alerts(s, &q, collect_alert, &k), RPL_OK);
     assert_int_equal(k.n, 0);
@@ -881,8 +881,8 @@ static void test_query_order_and_filters(void **state)
 
     /* since/until on when it happened: call start + offset */
     q = rpl_store_alert_query_default();
-    q.since_unix_s = 1700000020;
-    q.until_unix_s = 1700000031;
+    q.filter.since_unix_s = 1700000020;
+    q.filter.until_unix_s = 1700000031;
     memset(&k, 0, sizeof k);
     assert_int_equal(rpl_store_query_alerts(s, &q, collect_alert, &k), RPL_OK);
     assert_int_equal(k.n, 2);
@@ -892,22 +892,22 @@ static void test_query_order_and_filters(void **state)
     /* call id or prefix; "call-" matches both, "call-b" one, "call-c" none */
     q = rpl_store_alert_query_default();
     q.any_status = true;
-    q.call_id = "call-";
+    q.filter.call_id = "call-";
     memset(&k, 0, sizeof k);
     assert_int_equal(rpl_store_query_alerts(s, &q, collect_alert, &k), RPL_OK);
     assert_int_equal(k.n, 6);
-    q.call_id = "call-b";
+    q.filter.call_id = "call-b";
     memset(&k, 0, sizeof k);
     assert_int_equal(rpl_store_query_alerts(s, &q, collect_alert, &k), RPL_OK);
     assert_int_equal(k.n, 3);
-    q.call_id = "call-c";
+    q.filter.call_id = "call-c";
     memset(&k, 0, sizeof k);
     assert_int_equal(rpl_store_query_alerts(s, &q, collect_alert, &k), RPL_OK);
     assert_int_equal(k.n, 0);
-    q.call_id = "";
+    q.filter.call_id = "";
     assert_int_equal(rpl_store_query_alerts(s, &q, collect_alert, &k), RPL_ERR_INVALID_ARG);
-    q.call_id = NULL;
-    q.agent = "' OR 1=1 --";
+    q.filter.call_id = NULL;
+    q.filter.agent = "' OR 1=1 --";
     memset(&k, 0, sizeof k);
     assert_int_equal(rpl_store_query_alerts(s, &q, collect_alert, &k), RPL_OK);
     assert_int_equal(k.n, 0);
@@ -920,12 +920,12 @@ static void test_query_order_and_filters(void **state)
     assert_string_equal(k.call_id, "call-b"); /* most recent first */
     assert_int_equal(k.call.alerts, 3);
     assert_int_equal(k.call.open_alerts, 1);
-    cq.since_unix_s = 1700086400;
+    cq.filter.since_unix_s = 1700086400;
     memset(&k, 0, sizeof k);
     assert_int_equal(rpl_store_query_calls(s, &cq, collect_call, &k), RPL_OK);
     assert_int_equal(k.n, 1);
     cq = rpl_store_call_query_default();
-    cq.agent = "alice";
+    cq.filter.agent = "alice";
     memset(&k, 0, sizeof k);
     assert_int_equal(rpl_store_query_calls(s, &cq, collect_call, &k), RPL_OK);
     assert_int_equal(k.n, 1);

@@ -261,16 +261,24 @@ typedef struct rpl_store_alert {
 
 typedef int (*rpl_store_alert_fn)(const rpl_store_alert *alert, void *user);
 
+/* What a listing narrows to; shared by the alert and call queries. */
+typedef struct rpl_store_filter {
+    int64_t since_unix_s; /* at or after; default INT64_MIN */
+    int64_t until_unix_s; /* before; default INT64_MAX */
+    const char *agent;    /* exact agent name, or NULL */
+    const char *call_id;  /* call id or a prefix of it, or NULL */
+    size_t limit;         /* at most this many rows; 0 = no limit */
+} rpl_store_filter;
+
+/* No narrowing: any time, any agent, any call, no limit. Real-time safe. */
+rpl_store_filter rpl_store_filter_default(void);
+
 typedef struct rpl_store_alert_query {
     bool any_status;               /* default false */
     rpl_store_alert_status status; /* when !any_status; default open */
     bool any_kind;                 /* default true */
     rpl_store_kind kind;           /* when !any_kind */
-    int64_t since_unix_s;          /* raised at or after; default INT64_MIN */
-    int64_t until_unix_s;          /* raised before; default INT64_MAX */
-    const char *agent;             /* exact agent name, or NULL */
-    const char *call_id;           /* call id or a prefix of it, or NULL */
-    size_t limit;                  /* at most this many rows; 0 = no limit */
+    rpl_store_filter filter;       /* since/until: when the alert was raised */
 } rpl_store_alert_query;
 
 /* Open alerts of any kind at any time, no limit. Real-time safe. */
@@ -311,11 +319,7 @@ typedef struct rpl_store_call {
 typedef int (*rpl_store_call_fn)(const rpl_store_call *call, void *user);
 
 typedef struct rpl_store_call_query {
-    int64_t since_unix_s; /* started at or after; default INT64_MIN */
-    int64_t until_unix_s; /* started before; default INT64_MAX */
-    const char *agent;    /* exact, or NULL */
-    const char *call_id;  /* id or prefix, or NULL */
-    size_t limit;         /* 0 = no limit */
+    rpl_store_filter filter; /* since/until: when the call started */
 } rpl_store_call_query;
 
 /* Every call, no limit. Real-time safe. */

@@ -194,11 +194,7 @@ static int list_alerts(int argc, char **argv)
             return cli_usage_error(command, "unknown argument '%s'", argv[i]);
         }
     }
-    q.since_unix_s = list.since_unix_s;
-    q.until_unix_s = list.until_unix_s;
-    q.agent = list.agent;
-    q.call_id = list.call_id;
-    q.limit = cli_list_limit(&list);
+    q.filter = cli_list_filter(&list);
     cli_format format = list.format;
     const char *path = cli_db_path(list.db);
     rpl_store *store = cli_open_store(command, path);
@@ -217,8 +213,8 @@ static int list_alerts(int argc, char **argv)
         if (format == CLI_FORMAT_TABLE) {
             fprintf(stdout, "no %s alerts%s\n",
                     q.any_status ? "matching" : rpl_store_status_name(q.status),
-                    (!q.any_kind || q.agent || q.call_id || q.since_unix_s != INT64_MIN ||
-                     q.until_unix_s != INT64_MAX)
+                    (!q.any_kind || q.filter.agent || q.filter.call_id ||
+                     q.filter.since_unix_s != INT64_MIN || q.filter.until_unix_s != INT64_MAX)
                         ? " matching these filters"
                         : "");
         } else {
@@ -228,7 +224,7 @@ static int list_alerts(int argc, char **argv)
     if (format == CLI_FORMAT_JSON) {
         fputs(w.rows == 0 ? "]\n" : "\n]\n", stdout);
     }
-    if (format == CLI_FORMAT_TABLE && q.limit != 0 && w.rows == q.limit) {
+    if (format == CLI_FORMAT_TABLE && q.filter.limit != 0 && w.rows == q.filter.limit) {
         fprintf(stdout, "(first %zu shown; --limit N for more, --limit 0 for all)\n", w.rows);
     }
     if (fflush(stdout) != 0 || ferror(stdout)) {

@@ -170,11 +170,7 @@ int cli_calls(int argc, char **argv)
             return cli_usage_error(command, "unknown argument '%s'", argv[i]);
         }
     }
-    q.since_unix_s = list.since_unix_s;
-    q.until_unix_s = list.until_unix_s;
-    q.agent = list.agent;
-    q.call_id = list.call_id;
-    q.limit = cli_list_limit(&list);
+    q.filter = cli_list_filter(&list);
     cli_format format = list.format;
     const char *path = cli_db_path(list.db);
     rpl_store *store = cli_open_store(command, path);
@@ -199,7 +195,7 @@ int cli_calls(int argc, char **argv)
     if (format == CLI_FORMAT_JSON) {
         fputs(w.rows == 0 ? "]\n" : "\n]\n", stdout);
     }
-    if (format == CLI_FORMAT_TABLE && q.limit != 0 && w.rows == q.limit) {
+    if (format == CLI_FORMAT_TABLE && q.filter.limit != 0 && w.rows == q.filter.limit) {
         printf("(first %zu shown; --limit N for more, --limit 0 for all)\n", w.rows);
     }
     if (fflush(stdout) != 0 || ferror(stdout)) {

@@ -348,8 +348,7 @@ void cli_json_number(FILE *out, double value)
 
 cli_list_options cli_list_options_default(void)
 {
-    cli_list_options o = {
-        .since_unix_s = INT64_MIN, .until_unix_s = INT64_MAX, .format = CLI_FORMAT_TABLE};
+    cli_list_options o = {.filter = rpl_store_filter_default(), .format = CLI_FORMAT_TABLE};
     return o;
 }
 
@@ -373,28 +372,30 @@ int cli_take_list_option(const char *command, int argc, char **argv, int *i, int
 {
     const char *v = NULL;
     int r = 0;
-    if ((r = take_time(command, "--since", argc, argv, i, now_unix_s, &o->since_unix_s)) != 0 ||
-        (r = take_time(command, "--until", argc, argv, i, now_unix_s, &o->until_unix_s)) != 0) {
+    if ((r = take_time(command, "--since", argc, argv, i, now_unix_s, &o->filter.since_unix_s)) !=
+            0 ||
+        (r = take_time(command, "--until", argc, argv, i, now_unix_s, &o->filter.until_unix_s)) !=
+            0) {
         return r;
     } else if ((r = cli_take_value(argc, argv, i, "--agent", &v)) != 0) {
         if (r < 0) {
             cli_usage_error(command, "--agent needs a name");
             return -1;
         }
-        o->agent = v;
+        o->filter.agent = v;
     } else if ((r = cli_take_value(argc, argv, i, "--call", &v)) != 0) {
         if (r < 0 || v[0] == '\0') {
             cli_usage_error(command, "--call needs a call id");
             return -1;
         }
-        o->call_id = v;
+        o->filter.call_id = v;
     } else if ((r = cli_take_value(argc, argv, i, "--limit", &v)) != 0) {
         long n = 0;
         if (r < 0 || !cli_parse_long(v, 0, LONG_MAX, &n)) {
             cli_usage_error(command, "--limit takes a whole number >= 0");
             return -1;
         }
-        o->limit = (size_t)n;
+        o->filter.limit = (size_t)n;
         o->limit_given = true;
     } else if ((r = cli_take_value(argc, argv, i, "--format", &v)) != 0) {
         if (r < 0 || !cli_parse_format(v, &o->format)) {
@@ -411,10 +412,11 @@ int cli_take_list_option(const char *command, int argc, char **argv, int *i, int
     return r == 0 ? 0 : 1;
 }
 
-size_t cli_list_limit(const cli_list_options *o)
+rpl_store_filter cli_list_filter(const cli_list_options *o)
 {
-    if (o->limit_given) {
-        return o->limit;
+    rpl_store_filter f = o->filter;
+    if (!o->limit_given && o->format == CLI_FORMAT_TABLE) {
+        f.limit = CLI_TABLE_DEFAULT_LIMIT;
     }
-    return o->format == CLI_FORMAT_TABLE ? CLI_TABLE_DEFAULT_LIMIT : 0;
+    return f;
 }

@@ -30,11 +30,7 @@ int cli_take_value(int argc, char **argv, int *i, const char *name, const char *
 /* The options every listing takes (alerts, calls): --since, --until, --agent, --call,
  * --limit, --format and --db. */
 typedef struct cli_list_options {
-    int64_t since_unix_s; /* default INT64_MIN */
-    int64_t until_unix_s; /* default INT64_MAX */
-    const char *agent;    /* NULL: any */
-    const char *call_id;  /* NULL: any */
-    size_t limit;         /* 0: none */
+    rpl_store_filter filter; /* --since, --until, --agent, --call, --limit */
     bool limit_given;
     cli_format format; /* default table */
     const char *db;    /* NULL: cli_db_path's default */
@@ -47,8 +43,9 @@ cli_list_options cli_list_options_default(void);
 int cli_take_list_option(const char *command, int argc, char **argv, int *i, int64_t now_unix_s,
                          cli_list_options *o);
 
-/* Rows to show: --limit when given, else CLI_TABLE_DEFAULT_LIMIT for tables, else all (0). */
-size_t cli_list_limit(const cli_list_options *o);
+/* The filter to query with: as given, and when --limit was not given, CLI_TABLE_DEFAULT_LIMIT
+ * rows for a table (CSV/JSON: all). */
+rpl_store_filter cli_list_filter(const cli_list_options *o);
 
 /* "table", "csv", "json" or "jsonl". */
 bool cli_parse_format(const char *text, cli_format *out);
