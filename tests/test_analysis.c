@@ -18,6 +18,7 @@ typedef struct {
     size_t n_frames;
     rpl_pause pauses[MAX_PAUSES];
     size_t n_pauses;
+    rpl_pause_stats stats; /* the analysis's own pause statistics after flush */
 } collected;
 
 static void on_frame(void *user, const rpl_frame *f)
@@ -52,6 +53,7 @@ static void analyse(const float *input, size_t n, size_t block, collected *c)
         rpl_analysis_process(a, x + i, n - i < block ? n - i : block, &sink);
     }
     rpl_analysis_flush(a, &sink);
+    c->stats = rpl_analysis_pause_stats(a);
     rpl_analysis_destroy(a);
     free(x);
 }
@@ -152,6 +154,17 @@ static void check_boundaries(const speech_signal *s, const collected *c, const d
     }
     assert_int_equal(transitions, 2 * s->bursts);
     assert_int_equal(c->n_pauses, n_gaps);
+    assert_int_equal(c->stats.count, n_gaps);
+    double total_s = 0.0;
+    double max_s = 0.0;
+    for (size_t g = 0; g < n_gaps; g++) {
+        total_s += c->pauses[g].length_s;
+        max_s = c->pauses[g].length_s > max_s ? c->pauses[g].length_s : max_s;
+    }
+    assert_true(fabs(c->stats.total_s - total_s) < 1e-9);
+    assert_true(fabs(c->stats.max_s - max_s) < 1e-9);
+    /* Speech heard: the bursts, within a frame per boundary. */
+    assert_true(fabs(c->stats.speech_s - 0.6 * (double)s->bursts) <= 0.02 * (double)s->bursts);
     for (size_t g = 0; g < n_gaps; g++) {
         assert_true(fabs(c->pauses[g].start_s - s->speech_end[g]) <= 0.030);
         assert_true(fabs(c->pauses[g].length_s - gaps[g]) <= 0.040);

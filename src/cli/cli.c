@@ -2,7 +2,6 @@
 #include "cli/cli.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,21 +39,6 @@ bool cli_parse_long(const char *text, long min, long max, long *out)
     errno = 0;
     long value = strtol(text, &end, 10);
     if (errno != 0 || *end != '\0' || value < min || value > max) {
-        return false;
-    }
-    *out = value;
-    return true;
-}
-
-bool cli_parse_double(const char *text, double min, double max, double *out)
-{
-    char *end = NULL;
-    if (text == NULL || *text == '\0') {
-        return false;
-    }
-    errno = 0;
-    double value = strtod(text, &end);
-    if (errno != 0 || *end != '\0' || !isfinite(value) || value < min || value > max) {
         return false;
     }
     *out = value;

@@ -30,9 +30,6 @@ int cli_usage_error(const char *command, const char *fmt, ...)
 /* Parse a whole decimal integer within [min, max]; false on any other text. */
 bool cli_parse_long(const char *text, long min, long max, long *out);
 
-/* Parse a finite decimal number within [min, max]; false on any other text. */
-bool cli_parse_double(const char *text, double min, double max, double *out);
-
 /* True when argv holds -h or --help before any "--". */
 bool cli_wants_help(int argc, char **argv);
 
