@@ -1,11 +1,21 @@
 /* One channel's analysis: framing, energy, pitch, voice activity, pauses; frames aligned
- * across the modules' different look-aheads. */
+ * across the modules' different look-aheads.
+ *
+ * Two stages. The first works on the sample buffer around each new frame (energy, pitch,
+ * voice activity). When a frame's pitch and voice decisions are in, it is final for the
+ * second stage: the modules that need the final F0 and voicing (syllable nuclei, ...) get the
+ * frame and, if they ask, its samples from a history ring; frames leave once every module,
+ * lagged or not, has filled its fields. */
 #include "rappel/analysis.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "rappel/energy.h"
+#include "rappel/spectral.h"
+#include "rappel/syllables.h"
+#include "rappel/voice_quality.h"
 
 enum { ENERGY_WINDOW = 160 }; /* 20 ms at 8 kHz: sharp enough for 30 ms pause boundaries */
 
@@ -13,7 +23,15 @@ struct rpl_analysis {
     rpl_pitch *pitch;
     rpl_vad *vad;
     rpl_pauses *pauses;
+    rpl_syllables *syllables;
+    rpl_voice_quality *voice_quality;
+    rpl_spectral *spectral;
     size_t pitch_window; /* samples */
+    /* Samples of the stream, for the second stage's windows (which lag the first stage). */
+    float *history;
+    size_t history_mask; /* capacity - 1, a power of two */
+    size_t vq_window, spectral_window;
+    float *stage_window; /* the largest second-stage window */
     size_t span;         /* samples kept: the widest window */
     float *buffer;       /* the span of samples around the next frame's centre */
     size_t buffered;     /* samples in buffer */
@@ -24,6 +42,8 @@ struct rpl_analysis {
     int64_t frames_in;  /* frames whose samples are complete */
     int64_t pitch_done; /* frames with a pitch decision */
     int64_t vad_done;   /* frames with a voice-activity decision */
+    int64_t final_done; /* frames given to the second stage */
+    int64_t syllables_done;
     int64_t frames_out; /* frames given to the sink */
     bool fresh;         /* flushed: the next sample starts a new stream */
 };
@@ -34,6 +54,9 @@ rpl_analysis_config rpl_analysis_config_default(void)
         .pitch = rpl_pitch_config_default(),
         .vad = rpl_vad_config_default(),
         .pauses = rpl_pauses_config_default(),
+        .syllables = rpl_syllables_config_default(),
+        .voice_quality = rpl_voice_quality_config_default(),
+        .spectral = rpl_spectral_config_default(),
     };
     return cfg;
 }
@@ -41,6 +64,12 @@ rpl_analysis_config rpl_analysis_config_default(void)
 static size_t max_size(size_t a, size_t b)
 {
     return a > b ? a : b;
+}
+
+/* Frames between a frame's samples and its pitch and voice decisions. */
+static size_t first_stage_delay(const rpl_analysis *a)
+{
+    return max_size(rpl_pitch_delay_frames(a->pitch), rpl_vad_delay_frames(a->vad));
 }
 
 rpl_status rpl_analysis_create(const rpl_analysis_config *cfg, rpl_analysis **out)
@@ -69,6 +98,17 @@ rpl_status rpl_analysis_create(const rpl_analysis_config *cfg, rpl_analysis **ou
     if (status == RPL_OK) {
         status = rpl_pauses_create(&pauses_cfg, &a->pauses);
     }
+    rpl_syllables_config syllables_cfg = cfg->syllables;
+    syllables_cfg.frame_ms = frame_ms;
+    if (status == RPL_OK) {
+        status = rpl_syllables_create(&syllables_cfg, &a->syllables);
+    }
+    if (status == RPL_OK) {
+        status = rpl_voice_quality_create(&cfg->voice_quality, &a->voice_quality);
+    }
+    if (status == RPL_OK) {
+        status = rpl_spectral_create(&cfg->spectral, &a->spectral);
+    }
     if (status != RPL_OK) {
         goto fail;
     }
@@ -77,11 +117,24 @@ rpl_status rpl_analysis_create(const rpl_analysis_config *cfg, rpl_analysis **ou
     a->span = max_size(a->pitch_window, ENERGY_WINDOW);
     a->span += (a->span - a->pitch_window) % 2;
     a->span += (a->span - ENERGY_WINDOW) % 2;
-    a->ring_size = max_size(rpl_pitch_delay_frames(a->pitch), rpl_vad_delay_frames(a->vad)) + 2;
+    a->ring_size = rpl_analysis_delay_frames(a) + 2;
+    a->vq_window = rpl_voice_quality_window_samples(a->voice_quality);
+    a->spectral_window = rpl_spectral_window_samples(a->spectral);
+    size_t stage_window = max_size(a->vq_window, a->spectral_window);
+    /* A frame reaches the second stage first_stage_delay frames after its samples came in. */
+    size_t history = a->span + (first_stage_delay(a) + 2) * RPL_HOP_SAMPLES + stage_window;
+    size_t capacity = 1;
+    while (capacity < history) {
+        capacity <<= 1;
+    }
+    a->history_mask = capacity - 1;
+    a->history = calloc(capacity, sizeof *a->history);
+    a->stage_window = calloc(stage_window, sizeof *a->stage_window);
     a->buffer = calloc(a->span, sizeof *a->buffer);
     a->energy_window = calloc(ENERGY_WINDOW, sizeof *a->energy_window);
     a->pending = calloc(a->ring_size, sizeof *a->pending);
-    if (a->buffer == NULL || a->energy_window == NULL || a->pending == NULL) {
+    if (a->buffer == NULL || a->energy_window == NULL || a->pending == NULL || a->history == NULL ||
+        a->stage_window == NULL) {
         status = RPL_ERR_NO_MEMORY;
         goto fail;
     }
@@ -102,6 +155,11 @@ void rpl_analysis_destroy(rpl_analysis *a)
     rpl_pitch_destroy(a->pitch);
     rpl_vad_destroy(a->vad);
     rpl_pauses_destroy(a->pauses);
+    rpl_syllables_destroy(a->syllables);
+    rpl_voice_quality_destroy(a->voice_quality);
+    rpl_spectral_destroy(a->spectral);
+    free(a->history);
+    free(a->stage_window);
     free(a->buffer);
     free(a->energy_window);
     free(a->pending);
@@ -110,7 +168,7 @@ void rpl_analysis_destroy(rpl_analysis *a)
 
 size_t rpl_analysis_delay_frames(const rpl_analysis *a)
 {
-    return max_size(rpl_pitch_delay_frames(a->pitch), rpl_vad_delay_frames(a->vad));
+    return first_stage_delay(a) + rpl_syllables_delay_frames(a->syllables);
 }
 
 rpl_pause_stats rpl_analysis_pause_stats(const rpl_analysis *a)
@@ -123,9 +181,59 @@ static rpl_frame *pending_frame(rpl_analysis *a, int64_t index)
     return &a->pending[(size_t)(index % (int64_t)a->ring_size)];
 }
 
+static void store_syllables(rpl_analysis *a, const rpl_syllables_frame *s)
+{
+    rpl_frame *frame = pending_frame(a, a->syllables_done++);
+    frame->nucleus = s->nucleus;
+    frame->artic_rate_sps = s->articulation_rate_sps;
+}
+
+/* n samples of the stream centred on the frame's centre into a->stage_window: zeros before
+ * the stream's start and after its end (as the first stage pads them). */
+static const float *history_window(rpl_analysis *a, const rpl_frame *frame, size_t n)
+{
+    int64_t centre = frame->index * RPL_HOP_SAMPLES + RPL_HOP_SAMPLES / 2;
+    int64_t first = centre - (int64_t)(n / 2);
+    for (size_t i = 0; i < n; i++) {
+        int64_t pos = first + (int64_t)i;
+        bool inside = pos >= 0 && pos < a->samples_in;
+        a->stage_window[i] = inside ? a->history[(size_t)pos & a->history_mask] : 0.0f;
+    }
+    return a->stage_window;
+}
+
+/* The modules that need the frame's samples and its final F0 and voicing. */
+static void second_stage_samples(rpl_analysis *a, rpl_frame *frame)
+{
+    rpl_voice_quality_frame vq;
+    rpl_voice_quality_process(a->voice_quality, history_window(a, frame, a->vq_window), frame, &vq);
+    frame->jitter_pct = vq.jitter_pct;
+    frame->shimmer_db = vq.shimmer_db;
+    frame->hnr_db = vq.hnr_db;
+    rpl_spectral_frame sp;
+    rpl_spectral_process(a->spectral, history_window(a, frame, a->spectral_window), frame, &sp);
+    frame->slope_db_khz = sp.slope_db_khz;
+    frame->alpha_db = sp.alpha_ratio_db;
+    frame->hammarberg_db = sp.hammarberg_db;
+    frame->band_800_1500_db = sp.share_800_1500_db;
+    frame->flux = sp.flux;
+    frame->loudness_sone = sp.loudness;
+}
+
+/* Second stage for every frame whose first-stage decisions are in; then out with every frame
+ * that all modules have finished. */
 static void emit_ready(rpl_analysis *a, const rpl_analysis_sink *sink)
 {
-    int64_t ready = a->pitch_done < a->vad_done ? a->pitch_done : a->vad_done;
+    int64_t final = a->pitch_done < a->vad_done ? a->pitch_done : a->vad_done;
+    while (a->final_done < final) {
+        rpl_frame *frame = pending_frame(a, a->final_done++);
+        second_stage_samples(a, frame);
+        rpl_syllables_frame s;
+        if (rpl_syllables_process(a->syllables, frame, &s)) {
+            store_syllables(a, &s);
+        }
+    }
+    int64_t ready = a->syllables_done;
     while (a->frames_out < ready) {
         const rpl_frame *frame = pending_frame(a, a->frames_out);
         rpl_pause pause;
@@ -161,6 +269,10 @@ static void analyse_frame(rpl_analysis *a, const rpl_analysis_sink *sink)
     int64_t index = a->frames_in++;
     rpl_frame *frame = pending_frame(a, index);
     memset(frame, 0, sizeof *frame);
+    frame->artic_rate_sps = NAN;
+    frame->jitter_pct = frame->shimmer_db = frame->hnr_db = NAN;
+    frame->slope_db_khz = frame->alpha_db = frame->hammarberg_db = NAN;
+    frame->band_800_1500_db = frame->flux = frame->loudness_sone = NAN;
     frame->index = index;
     frame->time_s = ((double)index + 0.5) * RPL_HOP_SAMPLES / RPL_ANALYSIS_RATE_HZ;
     frame->energy_db =
@@ -182,13 +294,19 @@ void rpl_analysis_process(rpl_analysis *a, const float *samples, size_t n,
                           const rpl_analysis_sink *sink)
 {
     if (a->fresh && n > 0) {
-        rpl_pauses_reset(a->pauses); /* kept after flush so that its statistics can be read */
+        /* kept after flush so that their statistics can be read */
+        rpl_pauses_reset(a->pauses);
+        rpl_voice_quality_reset(a->voice_quality);
+        rpl_spectral_reset(a->spectral);
         a->fresh = false;
     }
     while (n > 0) {
         size_t take = a->span - a->buffered;
         take = take < n ? take : n;
         memcpy(a->buffer + a->buffered, samples, take * sizeof *samples);
+        for (size_t i = 0; i < take; i++) {
+            a->history[(size_t)(a->samples_in + (int64_t)i) & a->history_mask] = samples[i];
+        }
         a->buffered += take;
         a->samples_in += (int64_t)take;
         samples += take;
@@ -216,6 +334,11 @@ void rpl_analysis_flush(rpl_analysis *a, const rpl_analysis_sink *sink)
         store_vad(a, &v);
     }
     emit_ready(a, sink);
+    rpl_syllables_frame s;
+    while (rpl_syllables_flush(a->syllables, &s)) {
+        store_syllables(a, &s);
+    }
+    emit_ready(a, sink);
     /* New stream: history before its first sample is silence. */
     a->buffered = a->span / 2 - RPL_HOP_SAMPLES / 2;
     memset(a->buffer, 0, a->span * sizeof(float));
@@ -223,6 +346,8 @@ void rpl_analysis_flush(rpl_analysis *a, const rpl_analysis_sink *sink)
     a->frames_in = 0;
     a->pitch_done = 0;
     a->vad_done = 0;
+    a->final_done = 0;
+    a->syllables_done = 0;
     a->frames_out = 0;
     a->fresh = true;
 }

@@ -71,7 +71,10 @@ bool rpl_pauses_process(rpl_pauses *p, bool speech, rpl_pause *out)
 
 rpl_pause_stats rpl_pauses_stats(const rpl_pauses *p)
 {
-    return p->stats;
+    rpl_pause_stats st = p->stats;
+    st.mean_s = st.count > 0 ? st.total_s / (double)st.count : 0.0;
+    st.rate_per_min = st.speech_s > 0.0 ? (double)st.count * 60.0 / st.speech_s : 0.0;
+    return st;
 }
 
 void rpl_pauses_reset(rpl_pauses *p)

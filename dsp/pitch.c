@@ -69,6 +69,8 @@ static const float CANDIDATE_MIN_NCCF = 0.25f;
  * 0.01/octave, RAPT's lag weight ~0.3 over the range) picks T without flipping true low
  * voices whose NCCF at T/2 is low. */
 static const float LAG_COST_PER_OCTAVE = 0.03f;
+static const float ZIGZAG_WEIGHT = 3.0f;
+static const float ZIGZAG_FLOOR = 0.2f;
 /* Voicing threshold on the NCCF: Praat's VoicingThreshold is 0.45 for its windowed
  * autocorrelation; the NCCF of noise-free speech is 0.8-0.99, at 10 dB SNR about 0.65-0.9, of
  * noise below 0.35. */
@@ -370,24 +372,25 @@ static float compute_nccf(rpl_pitch *p, const float *window)
     up[2 * (bins - 1) + 1] = 0.0f;
     rpl_fft_inverse(p->fft_up, up, p->corr);
 
-    /* Energy of the two shifted segments together, per whole lag. */
+    /* Root energies of the two shifted segments, summed, per whole lag. */
     float *energy = p->energy;
     for (size_t k = p->lag_min - 1; k <= l; k++) {
-        energy[k] = (float)((p->prefix[l + k + n] - p->prefix[l + k]) +
-                            (p->prefix[l - k + n] - p->prefix[l - k]));
+        const double ep = p->prefix[l + k + n] - p->prefix[l + k];
+        const double em = p->prefix[l - k + n] - p->prefix[l - k];
+        energy[k] = sqrtf((float)(ep > 0.0 ? ep : 0.0)) + sqrtf((float)(em > 0.0 ? em : 0.0));
     }
-    /* phi(j/2) = (r+ + r-) / sqrt(2 e_y (e+ + e-)); the inverse is unnormalised (x M: the
-     * zero-padded sum runs over the original bins). At half-sample lags the energies are
-     * the mean of the two neighbours'. */
+    /* phi(j/2) = (r+ + r-) / (sqrt(e_y) (sqrt(e+) + sqrt(e-))); the inverse is unnormalised
+     * (x M: the zero-padded sum runs over the original bins). At half-sample lags the root
+     * energies are the mean of the two neighbours'. */
     const float scale = 1.0f / (float)m;
-    const float e_y2 = 2.0f * (float)e_y;
+    const float root_e_y = sqrtf((float)e_y);
     const size_t m2 = 2 * m;
     for (size_t j = 2 * (p->lag_min - 1); j <= 2 * l; j++) {
         const size_t k = j / 2;
         const float e = j % 2 == 0 ? energy[k] : 0.5f * (energy[k] + energy[k + 1]);
-        const float den = e_y2 * e;
+        const float den = root_e_y * e;
         const float num = (p->corr[j] + p->corr[m2 - j]) * scale;
-        p->nccf[j] = den > 0.0f ? num / sqrtf(den) : 0.0f;
+        p->nccf[j] = den > 0.0f ? num / den : 0.0f;
     }
     return power;
 }
@@ -408,6 +411,23 @@ static void add_candidate(pitch_step *step, const pitch_cand *c)
     if (count < STATES) {
         step->count = (uint8_t)(count + 1);
     }
+}
+
+/* Largest NCCF within two half-sample lags of the half-sample index j (the peak at a multiple
+ * of a period wanders a little with jitter); -1 when out of the computed range. */
+static float nccf_near(const rpl_pitch *p, float j)
+{
+    const long c = lrintf(j);
+    const long lo = (long)(2 * (p->lag_min - 1));
+    const long hi = (long)(2 * p->lag_limit);
+    if (c - 2 < lo || c + 2 > hi) {
+        return -1.0f;
+    }
+    float best = p->nccf[c - 2];
+    for (long i = c - 1; i <= c + 2; i++) {
+        best = p->nccf[i] > best ? p->nccf[i] : best;
+    }
+    return best;
 }
 
 static void find_candidates(rpl_pitch *p, pitch_step *step, float power)
@@ -451,6 +471,14 @@ static void find_candidates(rpl_pitch *p, pitch_step *step, float power)
         cand.log2_f0 = log2_fs - log2_lag;
         cand.nccf = peak > 1.0f ? 1.0f : peak;
         cand.cost = 1.0f - cand.nccf + LAG_COST_PER_OCTAVE * (log2_lag - log2_lag_min);
+        const float phi3 = nccf_near(p, 6.0f * lag);
+        if (phi3 >= 0.0f) {
+            const float zig = nccf_near(p, 4.0f * lag) - 0.5f * (cand.nccf + phi3);
+            const float floor_z = ZIGZAG_FLOOR * (1.0f - cand.nccf);
+            if (zig > floor_z) {
+                cand.cost += ZIGZAG_WEIGHT * (zig - floor_z);
+            }
+        }
         if (cand.nccf > step->best_nccf) {
             step->best_nccf = cand.nccf;
         }

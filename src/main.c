@@ -14,6 +14,7 @@ static const command_entry commands[] = {
     {"alerts", cli_alerts, "the follow-up list; show, acknowledge, close or dismiss alerts"},
     {"calls", cli_calls, "analysed calls, their state and alert counts"},
     {"purge", cli_purge, "retention: remove calls older than N days and all that hangs off them"},
+    {"cues", cli_cues, "the models' window cues and scores of recordings (training export)"},
 };
 
 static void print_usage(FILE *out)

@@ -14,14 +14,20 @@
 #include "rappel/pauses.h"
 #include "rappel/pitch.h"
 #include "rappel/status.h"
+#include "rappel/spectral.h"
+#include "rappel/syllables.h"
+#include "rappel/voice_quality.h"
 #include "rappel/vad.h"
 
 typedef struct rpl_analysis rpl_analysis;
 
 typedef struct rpl_analysis_config {
-    rpl_pitch_config pitch;   /* sample_rate_hz and hop_samples are set by the analysis */
-    rpl_vad_config vad;       /* frame_ms is set by the analysis */
-    rpl_pauses_config pauses; /* frame_ms is set by the analysis */
+    rpl_pitch_config pitch;         /* sample_rate_hz and hop_samples are set by the analysis */
+    rpl_vad_config vad;             /* frame_ms is set by the analysis */
+    rpl_pauses_config pauses;       /* frame_ms is set by the analysis */
+    rpl_syllables_config syllables; /* frame_ms is set by the analysis */
+    rpl_voice_quality_config voice_quality;
+    rpl_spectral_config spectral;
 } rpl_analysis_config;
 
 /* Where frames and pauses go. Called from inside process/flush, on the caller's thread; a

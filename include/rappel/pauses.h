@@ -27,10 +27,13 @@ typedef struct rpl_pause {
 } rpl_pause;
 
 typedef struct rpl_pause_stats {
-    size_t count;    /* pauses so far */
-    double total_s;  /* their summed length */
-    double max_s;    /* the longest */
-    double speech_s; /* speech heard so far */
+    size_t count;        /* pauses so far */
+    double total_s;      /* their summed length */
+    double max_s;        /* the longest */
+    double speech_s;     /* speech heard so far */
+    double mean_s;       /* total_s / count; 0 when there is no pause */
+    double rate_per_min; /* pauses per minute of speech: count / (speech_s / 60); 0 when no
+                          * speech has been heard */
 } rpl_pause_stats;
 
 /* Defaults described above. */

@@ -41,7 +41,7 @@ static void print_help(void)
            "columns:\n");
     for (size_t i = 0; i < rpl_frame_column_count(); i++) {
         const rpl_column *c = rpl_frame_column(i);
-        printf("  %-10s %-5s %s\n", c->name, c->unit, c->meaning);
+        printf("  %-17s %-6s %s\n", c->name, c->unit, c->meaning);
     }
     printf("\nexit status: 0 ok, 1 the file could not be analysed, 2 usage\n");
 }
@@ -94,7 +94,16 @@ static void print_frame(void *user, const rpl_frame *frame)
         if (run->format == FORMAT_JSONL) {
             len += (size_t)snprintf(line + len, sizeof line - len, "\"%s\":", c->name);
         }
-        len += format_fixed(line + len, rpl_frame_value(frame, i), c->decimals);
+        double value = rpl_frame_value(frame, i);
+        if (!isfinite(value)) {
+            /* undefined here (e.g. jitter in an unvoiced frame): empty in CSV, null in JSON */
+            if (run->format == FORMAT_JSONL) {
+                memcpy(line + len, "null", 4);
+                len += 4;
+            }
+            continue;
+        }
+        len += format_fixed(line + len, value, c->decimals);
     }
     if (run->format == FORMAT_JSONL) {
         line[len++] = '}';

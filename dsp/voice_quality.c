@@ -1,0 +1,524 @@
+/* Voice quality: jitter (local), shimmer (local, dB), HNR (cc).
+ *
+ * References: Praat manual, "PointProcess: Get jitter (local)...", "Voice 3. Shimmer",
+ * "Sound: To PointProcess (periodic, cc)...", "Harmonicity"; P. Boersma (1993), "Accurate
+ * short-term analysis of the fundamental frequency and the harmonics-to-noise ratio of a
+ * sampled sound", IFA Proceedings 17: 97-110 (HNR = 10 log10(r / (1 - r))).
+ *
+ * Period marks: cycle by cycle, the next mark is the previous one plus the lag that maximises
+ * the cross-correlation of the previous cycle with the candidate (lags 0.8..1.25 of the
+ * tracked period: Praat's 1.3 maximum period factor, a little tighter to stay off octave
+ * neighbours), then moved to the waveform extremum within +-10 % of a period and refined to
+ * 1/8 sample with a windowed-sinc interpolator plus a parabola (Praat refines its peaks with
+ * sinc interpolation too; at 8 kHz a 1 % jitter of a 200 Hz voice is 0.4 sample, so integer
+ * positions would swamp it).
+ */
+#include "rappel/voice_quality.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+    SINC_TAPS = 16,   /* windowed sinc from -7 to +8 around the integer sample: <0.1 % error */
+    SINC_PHASES = 64, /* table resolution 1/64 sample; the peak search steps by 8 of these */
+    SINC_LEFT = 7,
+};
+
+typedef struct mark {
+    double pos;   /* absolute sample position (fractional) */
+    float period; /* samples since the previous mark of the stretch; 0 for the first */
+    float amp;    /* |peak value| */
+} mark;
+
+struct rpl_voice_quality {
+    rpl_voice_quality_config cfg;
+    float rate_hz;
+    size_t window;     /* W */
+    size_t hnr_len;    /* L, samples of each HNR window */
+    size_t hist_len;   /* H */
+    float *hist;       /* the signal's last H samples, ending at the current window's end */
+    float *sinc;       /* (SINC_PHASES + 1) x SINC_TAPS fractional-delay filters */
+    mark *ring;        /* marks of the current voiced stretch */
+    size_t ring_cap;   /* capacity of ring */
+    size_t ring_count; /* marks in ring */
+    size_t ring_head;  /* index of the next write */
+    int64_t frames;    /* frames processed since reset */
+    bool have_mark;    /* a voiced stretch is being marked */
+    float polarity;    /* +1: marks on maxima, -1: on minima */
+    /* stream statistics */
+    double sum_abs_diff;
+    double sum_period;
+    double sum_abs_db;
+    double sum_hnr;
+    size_t jitter_pairs;
+    size_t periods_counted;
+    size_t shimmer_pairs;
+    size_t marks_total;
+    size_t hnr_frames;
+};
+
+rpl_voice_quality_config rpl_voice_quality_config_default(void)
+{
+    rpl_voice_quality_config cfg = {
+        .period_floor_s = 0.0001f,
+        .period_ceiling_s = 0.02f,
+        .max_period_factor = 1.3f,
+        .max_amplitude_factor = 1.6f,
+        .f0_min_hz = 75.0f,
+        .f0_max_hz = 500.0f,
+        .periods_per_window = 1.0f,
+        .window_ms = 500.0f,
+        .min_periods = 6,
+    };
+    return cfg;
+}
+
+static bool config_ok(const rpl_voice_quality_config *c)
+{
+    return c->period_floor_s > 0.0f && c->period_ceiling_s > c->period_floor_s &&
+           c->max_period_factor > 1.0f && c->max_amplitude_factor > 1.0f && c->f0_min_hz > 0.0f &&
+           c->f0_max_hz > c->f0_min_hz && c->f0_max_hz <= 1000.0f &&
+           c->periods_per_window >= 0.5f && c->periods_per_window <= 6.0f &&
+           c->window_ms >= 50.0f && c->window_ms <= 5000.0f && c->min_periods >= 3;
+}
+
+static void fill_sinc_table(float *table)
+{
+    const double pi = 3.141592653589793;
+    for (size_t q = 0; q <= SINC_PHASES; q++) {
+        double f = (double)q / SINC_PHASES;
+        for (int k = 0; k < SINC_TAPS; k++) {
+            double t = f - (double)(k - SINC_LEFT); /* distance from tap to the position */
+            double s = fabs(t) < 1e-12 ? 1.0 : sin(pi * t) / (pi * t);
+            double w = 0.5 + 0.5 * cos(pi * t / (SINC_LEFT + 1.0));
+            table[q * SINC_TAPS + (size_t)k] = (float)(s * w);
+        }
+    }
+}
+
+rpl_status rpl_voice_quality_create(const rpl_voice_quality_config *cfg, rpl_voice_quality **out)
+{
+    if (out == NULL) {
+        return RPL_ERR_INVALID_ARG;
+    }
+    *out = NULL;
+    if (cfg == NULL || !config_ok(cfg)) {
+        return RPL_ERR_INVALID_ARG;
+    }
+    rpl_status status = RPL_ERR_NO_MEMORY;
+    rpl_voice_quality *vq = calloc(1, sizeof *vq);
+    if (vq == NULL) {
+        return RPL_ERR_NO_MEMORY;
+    }
+    vq->cfg = *cfg;
+    vq->rate_hz = (float)RPL_ANALYSIS_RATE_HZ;
+    const double t_max = (double)vq->rate_hz / (double)cfg->f0_min_hz;
+    vq->hnr_len = (size_t)lround((double)cfg->periods_per_window * t_max);
+    /* The HNR pair spans L + 1.1 T_max (+ parabola neighbours); the marks need a little
+     * look-ahead too: at least 256 samples (32 ms), even. */
+    size_t w = vq->hnr_len + (size_t)ceil(1.1 * t_max) + 8;
+    w = w < 256 ? 256 : w;
+    vq->window = w + (w % 2);
+    /* History: the window plus room for the previous mark's cycle behind it. */
+    vq->hist_len = vq->window + 2 * (size_t)ceil(1.3 * t_max) + 2 * SINC_TAPS + RPL_HOP_SAMPLES;
+    vq->ring_cap = (size_t)ceil((double)cfg->window_ms / 1000.0 * (double)cfg->f0_max_hz * 1.3) +
+                   cfg->min_periods + 4;
+    vq->hist = calloc(vq->hist_len, sizeof *vq->hist);
+    vq->sinc = calloc((SINC_PHASES + 1) * SINC_TAPS, sizeof *vq->sinc);
+    vq->ring = calloc(vq->ring_cap, sizeof *vq->ring);
+    if (vq->hist == NULL || vq->sinc == NULL || vq->ring == NULL) {
+        goto fail;
+    }
+    fill_sinc_table(vq->sinc);
+    rpl_voice_quality_reset(vq);
+    *out = vq;
+    return RPL_OK;
+fail:
+    rpl_voice_quality_destroy(vq);
+    return status;
+}
+
+void rpl_voice_quality_destroy(rpl_voice_quality *vq)
+{
+    if (vq == NULL) {
+        return;
+    }
+    free(vq->hist);
+    free(vq->sinc);
+    free(vq->ring);
+    free(vq);
+}
+
+size_t rpl_voice_quality_window_samples(const rpl_voice_quality *vq)
+{
+    return vq->window;
+}
+
+void rpl_voice_quality_reset(rpl_voice_quality *vq)
+{
+    memset(vq->hist, 0, vq->hist_len * sizeof *vq->hist);
+    vq->ring_count = 0;
+    vq->ring_head = 0;
+    vq->frames = 0;
+    vq->have_mark = false;
+    vq->polarity = 1.0f;
+    vq->sum_abs_diff = 0.0;
+    vq->sum_period = 0.0;
+    vq->sum_abs_db = 0.0;
+    vq->sum_hnr = 0.0;
+    vq->jitter_pairs = 0;
+    vq->periods_counted = 0;
+    vq->shimmer_pairs = 0;
+    vq->marks_total = 0;
+    vq->hnr_frames = 0;
+}
+
+/* Signal value at fractional history index p (SINC_LEFT <= p < H - SINC_TAPS). */
+static float interp(const rpl_voice_quality *vq, double p)
+{
+    double fl = floor(p);
+    long n = (long)fl;
+    long q = lround((p - fl) * SINC_PHASES);
+    const float *h = vq->sinc + (size_t)q * SINC_TAPS;
+    const float *x = vq->hist + n - SINC_LEFT;
+    float acc = 0.0f;
+    for (int k = 0; k < SINC_TAPS; k++) {
+        acc += h[k] * x[k];
+    }
+    return acc;
+}
+
+/* Extremum (of polarity * x) near integer history index n, to 1/8 sample and below. */
+static double refine_peak(const rpl_voice_quality *vq, long n, float *value)
+{
+    float best = -INFINITY;
+    int best_j = 0;
+    float v[9];
+    for (int j = 0; j < 9; j++) {
+        v[j] = vq->polarity * interp(vq, (double)n + (j - 4) * 0.125);
+        if (v[j] > best) {
+            best = v[j];
+            best_j = j;
+        }
+    }
+    double offset = (best_j - 4) * 0.125;
+    if (best_j > 0 && best_j < 8) {
+        float a = v[best_j - 1];
+        float b = v[best_j];
+        float c = v[best_j + 1];
+        float den = a - 2.0f * b + c;
+        if (den < 0.0f) {
+            float d = 0.5f * (a - c) / den;
+            offset += 0.125 * (double)d;
+            best = b - 0.25f * (a - c) * d;
+        }
+    }
+    *value = best;
+    return (double)n + offset;
+}
+
+/* Integer index of the largest polarity * x in [lo, hi]. */
+static long argmax_polar(const rpl_voice_quality *vq, long lo, long hi)
+{
+    long best = lo;
+    float best_v = -INFINITY;
+    for (long i = lo; i <= hi; i++) {
+        float v = vq->polarity * vq->hist[i];
+        if (v > best_v) {
+            best_v = v;
+            best = i;
+        }
+    }
+    return best;
+}
+
+static mark *ring_at(rpl_voice_quality *vq, size_t back) /* back = 0: newest */
+{
+    return &vq->ring[(vq->ring_head + vq->ring_cap - 1 - back) % vq->ring_cap];
+}
+
+static bool period_ok(const rpl_voice_quality *vq, float period)
+{
+    float s = period / vq->rate_hz;
+    return period > 0.0f && s >= vq->cfg.period_floor_s && s <= vq->cfg.period_ceiling_s;
+}
+
+static bool pair_ok(const rpl_voice_quality *vq, float p1, float p2)
+{
+    if (!period_ok(vq, p1) || !period_ok(vq, p2)) {
+        return false;
+    }
+    float ratio = p1 > p2 ? p1 / p2 : p2 / p1;
+    return ratio <= vq->cfg.max_period_factor;
+}
+
+static bool amp_ok(const rpl_voice_quality *vq, float a1, float a2)
+{
+    if (a1 <= 0.0f || a2 <= 0.0f) {
+        return false;
+    }
+    float ratio = a1 > a2 ? a1 / a2 : a2 / a1;
+    return ratio <= vq->cfg.max_amplitude_factor;
+}
+
+static void push_mark(rpl_voice_quality *vq, double pos_abs, float period, float amp)
+{
+    if (vq->ring_count > 0 && period > 0.0f) {
+        const mark *prev = ring_at(vq, 0);
+        if (period_ok(vq, period)) {
+            vq->sum_period += (double)period;
+            vq->periods_counted++;
+        }
+        if (prev->period > 0.0f && pair_ok(vq, prev->period, period)) {
+            vq->sum_abs_diff += fabs((double)period - (double)prev->period);
+            vq->jitter_pairs++;
+            if (amp_ok(vq, prev->amp, amp)) {
+                vq->sum_abs_db += fabs(20.0 * log10((double)amp / (double)prev->amp));
+                vq->shimmer_pairs++;
+            }
+        }
+    }
+    vq->ring[vq->ring_head] = (mark){.pos = pos_abs, .period = period, .amp = amp};
+    vq->ring_head = (vq->ring_head + 1) % vq->ring_cap;
+    if (vq->ring_count < vq->ring_cap) {
+        vq->ring_count++;
+    }
+    vq->marks_total++;
+}
+
+/* Place every mark of the current stretch that the history allows; T = period in samples. */
+static void place_marks(rpl_voice_quality *vq, double hist_start_abs, double centre_abs, float t)
+{
+    const long h_len = (long)vq->hist_len;
+    const long lag_lo = (long)floor(0.8 * (double)t);
+    const long lag_hi = (long)ceil(1.25 * (double)t);
+    const long seg = (long)lround((double)t);
+    const long half = seg / 2;
+    const long tol = (long)ceil(0.1 * (double)t);
+    if (!vq->have_mark) {
+        long lo = (long)floor(centre_abs - hist_start_abs - 0.5 * (double)t);
+        long hi = lo + seg;
+        float mx = -INFINITY;
+        float mn = INFINITY;
+        for (long i = lo; i <= hi; i++) {
+            mx = vq->hist[i] > mx ? vq->hist[i] : mx;
+            mn = vq->hist[i] < mn ? vq->hist[i] : mn;
+        }
+        vq->polarity = mx >= -mn ? 1.0f : -1.0f;
+        float value;
+        double p = refine_peak(vq, argmax_polar(vq, lo, hi), &value);
+        vq->ring_count = 0;
+        push_mark(vq, p + hist_start_abs, 0.0f, fabsf(value));
+        vq->have_mark = true;
+    }
+    for (;;) {
+        const mark *last = ring_at(vq, 0);
+        double last_rel = last->pos - hist_start_abs;
+        long r0 = lround(last_rel) - half;
+        if (r0 < SINC_LEFT) {
+            /* Lost the previous cycle (should not happen while frames are consecutive). */
+            vq->have_mark = false;
+            return;
+        }
+        if (r0 + lag_hi + seg + tol + SINC_TAPS >= h_len) {
+            return; /* not enough look-ahead yet: the next frame continues */
+        }
+        const float *a = vq->hist + r0;
+        float best = -INFINITY;
+        long best_lag = lag_lo;
+        float e = 0.0f;
+        const float *b0 = vq->hist + r0 + lag_lo;
+        for (long k = 0; k < seg; k++) {
+            e += b0[k] * b0[k];
+        }
+        for (long lag = lag_lo; lag <= lag_hi; lag++) {
+            const float *b = vq->hist + r0 + lag;
+            float c = 0.0f;
+            for (long k = 0; k < seg; k++) {
+                c += a[k] * b[k];
+            }
+            float score = c / sqrtf(e + 1e-20f);
+            if (score > best) {
+                best = score;
+                best_lag = lag;
+            }
+            e += b[seg] * b[seg] - b[0] * b[0];
+        }
+        long predicted = lround(last_rel) + best_lag;
+        long n = argmax_polar(vq, predicted - tol, predicted + tol);
+        float value;
+        double p = refine_peak(vq, n, &value);
+        float period = (float)(p - last_rel);
+        if (period < 0.5f * t) {
+            vq->have_mark = false; /* degenerate: restart the stretch on the next frame */
+            return;
+        }
+        push_mark(vq, p + hist_start_abs, period, fabsf(value));
+    }
+}
+
+/* Running jitter and shimmer over the marks newer than since_abs. */
+static void running_values(rpl_voice_quality *vq, double since_abs, rpl_voice_quality_frame *out)
+{
+    double abs_diff = 0.0;
+    double period_sum = 0.0;
+    double abs_db = 0.0;
+    size_t pairs = 0;
+    size_t periods = 0;
+    size_t shim = 0;
+    for (size_t back = 0; back < vq->ring_count; back++) {
+        const mark *m = ring_at(vq, back);
+        if (m->pos < since_abs) {
+            break;
+        }
+        if (!period_ok(vq, m->period)) {
+            continue;
+        }
+        period_sum += (double)m->period;
+        periods++;
+        if (back + 1 < vq->ring_count) {
+            const mark *prev = ring_at(vq, back + 1);
+            if (prev->pos >= since_abs && pair_ok(vq, prev->period, m->period)) {
+                abs_diff += fabs((double)m->period - (double)prev->period);
+                pairs++;
+                if (amp_ok(vq, prev->amp, m->amp)) {
+                    abs_db += fabs(20.0 * log10((double)m->amp / (double)prev->amp));
+                    shim++;
+                }
+            }
+        }
+    }
+    if (periods >= vq->cfg.min_periods && pairs > 0) {
+        out->jitter_pct =
+            (float)(100.0 * (abs_diff / (double)pairs) / (period_sum / (double)periods));
+    }
+    if (periods >= vq->cfg.min_periods && shim > 0) {
+        out->shimmer_db = (float)(abs_db / (double)shim);
+    }
+}
+
+/* Boersma's HNR from the normalised cross-correlation at the period lag near t samples. */
+static float frame_hnr(const rpl_voice_quality *vq, const float *window, float t)
+{
+    const long w = (long)vq->window;
+    const long len = (long)vq->hnr_len;
+    long lag_lo = (long)floor(0.9 * (double)t) - 1;
+    long lag_hi = (long)ceil(1.1 * (double)t) + 1;
+    long start = w / 2 - (len + lround((double)t)) / 2;
+    if (start < 0) {
+        start = 0;
+    }
+    if (start + lag_hi + len > w) {
+        lag_hi = w - len - start;
+    }
+    if (lag_lo < 2 || lag_hi <= lag_lo + 1) {
+        return NAN;
+    }
+    const float *a = window + start;
+    float ea = 0.0f;
+    for (long k = 0; k < len; k++) {
+        ea += a[k] * a[k];
+    }
+    if (ea <= 0.0f) {
+        return NAN;
+    }
+    const float *b0 = window + start + lag_lo;
+    float eb = 0.0f;
+    for (long k = 0; k < len; k++) {
+        eb += b0[k] * b0[k];
+    }
+    float r_prev2 = 0.0f;
+    float r_prev = 0.0f;
+    float best = -INFINITY;
+    float best_left = 0.0f;
+    float best_right = 0.0f;
+    bool interior = false;
+    for (long lag = lag_lo; lag <= lag_hi; lag++) {
+        const float *b = window + start + lag;
+        float c = 0.0f;
+        for (long k = 0; k < len; k++) {
+            c += a[k] * b[k];
+        }
+        float r = c / sqrtf(ea * eb + 1e-30f);
+        if (lag >= lag_lo + 2 && r_prev > best && r_prev >= r_prev2 && r_prev >= r) {
+            best = r_prev;
+            best_left = r_prev2;
+            best_right = r;
+            interior = true;
+        }
+        r_prev2 = r_prev;
+        r_prev = r;
+        if (lag < lag_hi) {
+            eb += b[len] * b[len] - b[0] * b[0];
+        }
+    }
+    if (!interior) {
+        return NAN;
+    }
+    float r = best;
+    float den = best_left - 2.0f * best + best_right;
+    if (den < 0.0f) {
+        float d = 0.5f * (best_left - best_right) / den;
+        r = best - 0.25f * (best_left - best_right) * d;
+    }
+    /* Clamp to -10..40 dB: beyond 40 dB the 8 kHz sampling and float sums dominate. */
+    const float r_min = 0.0909091f;  /* 10 log10(r / (1 - r)) = -10 dB */
+    const float r_max = 0.99990001f; /* = +40 dB */
+    r = r < r_min ? r_min : (r > r_max ? r_max : r);
+    return 10.0f * log10f(r / (1.0f - r));
+}
+
+void rpl_voice_quality_process(rpl_voice_quality *vq, const float *window, const rpl_frame *frame,
+                               rpl_voice_quality_frame *out)
+{
+    const size_t h = vq->hist_len;
+    const size_t w = vq->window;
+    memmove(vq->hist, vq->hist + RPL_HOP_SAMPLES, (h - RPL_HOP_SAMPLES) * sizeof *vq->hist);
+    memcpy(vq->hist + h - w, window, w * sizeof *window);
+    const int64_t index = vq->frames++;
+    const double centre_abs = (double)index * RPL_HOP_SAMPLES + RPL_HOP_SAMPLES / 2.0;
+    const double end_abs = centre_abs + (double)(w / 2);
+    const double hist_start_abs = end_abs - (double)h;
+
+    out->jitter_pct = NAN;
+    out->shimmer_db = NAN;
+    out->hnr_db = NAN;
+    const float f0 = frame->f0_hz;
+    if (!frame->voiced || !(f0 >= vq->cfg.f0_min_hz && f0 <= vq->cfg.f0_max_hz)) {
+        vq->have_mark = false;
+        vq->ring_count = 0;
+        return;
+    }
+    const float t = vq->rate_hz / f0;
+    place_marks(vq, hist_start_abs, centre_abs, t);
+    running_values(vq, centre_abs - (double)vq->cfg.window_ms * 0.001 * (double)vq->rate_hz, out);
+    out->hnr_db = frame_hnr(vq, window, t);
+    if (!isnan(out->hnr_db)) {
+        vq->sum_hnr += (double)out->hnr_db;
+        vq->hnr_frames++;
+    }
+}
+
+rpl_voice_quality_stats rpl_voice_quality_stats_get(const rpl_voice_quality *vq)
+{
+    rpl_voice_quality_stats s = {
+        .jitter_pct = NAN,
+        .shimmer_db = NAN,
+        .hnr_db = NAN,
+        .periods = vq->marks_total,
+        .voiced_frames = vq->hnr_frames,
+    };
+    if (vq->jitter_pairs > 0 && vq->periods_counted > 0) {
+        s.jitter_pct = (float)(100.0 * (vq->sum_abs_diff / (double)vq->jitter_pairs) /
+                               (vq->sum_period / (double)vq->periods_counted));
+    }
+    if (vq->shimmer_pairs > 0) {
+        s.shimmer_db = (float)(vq->sum_abs_db / (double)vq->shimmer_pairs);
+    }
+    if (vq->hnr_frames > 0) {
+        s.hnr_db = (float)(vq->sum_hnr / (double)vq->hnr_frames);
+    }
+    return s;
+}

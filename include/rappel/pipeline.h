@@ -1,0 +1,109 @@
+/* rappel — one call through the whole analysis: interleaved source blocks in, scores,
+ * timeline points, alerts and per-party statistics out.
+ *
+ * Every command that analyses audio (analyze, batch, replay, live) runs this same code, so
+ * the same samples give the same alerts whatever their source. Per party: ingest (resample
+ * to 8 kHz, band-limit), the frame analysis, the cue windows and baseline, the three scores
+ * and the alert policy; across parties: dead air, overtalk and response latency.
+ *
+ * Channel map (DESIGN.md): mono is the customer alone (cross-party cues off); on stereo
+ * channel 0 is the agent and channel 1 the customer unless the config says otherwise.
+ * Not thread-safe: one pipeline per call, used by one thread. No I/O.
+ */
+#ifndef RAPPEL_PIPELINE_H
+#define RAPPEL_PIPELINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "rappel/cues.h"
+#include "rappel/model.h"
+#include "rappel/policy.h"
+#include "rappel/status.h"
+#include "rappel/store.h"
+
+typedef struct rpl_pipeline rpl_pipeline;
+
+typedef struct rpl_pipeline_config {
+    double input_rate_hz;   /* rate of the blocks given to process, 8000..192000 */
+    int channels;           /* channels in those blocks, 1..16 */
+    int customer_channel;   /* default: 0 on mono, 1 otherwise */
+    int agent_channel;      /* -1: no agent (mono analysis); default: -1 on mono, 0 otherwise */
+    const rpl_model *model; /* NULL: the compiled-in model; must outlive the pipeline */
+    rpl_policy_rule rule[RPL_ALERT_KIND_COUNT]; /* the alert policy per kind */
+    double dead_air_min_s;                      /* both silent this long is dead air (default 3) */
+    double overtalk_min_s; /* both speaking this long is overtalk (default 1) */
+    rpl_cues_config cues;  /* the frustration/fatigue window; hesitation uses a longer one */
+} rpl_pipeline_config;
+
+/* Defaults for a source with that many channels. Real-time safe. */
+rpl_pipeline_config rpl_pipeline_config_default(int channels);
+
+/* An alert, as the policy raised or closed it. Strings valid during the callback only. */
+typedef struct rpl_pipeline_alert {
+    bool closed;  /* false: just raised (still going on); true: its final form */
+    int sequence; /* 1, 2, ... per pipeline: a raised and a closed event of the same
+                     alert share it */
+    rpl_store_kind kind;
+    rpl_store_role role;
+    double t_start_s, t_end_s; /* t_end_s of a raised alert is "so far" */
+    double score;              /* peak so far */
+    const char *evidence_json; /* {"cues":[...]} as the store wants it */
+} rpl_pipeline_alert;
+
+/* The latest scores of one party, every 0.5 s (for a live status line). */
+typedef struct rpl_pipeline_scores {
+    rpl_store_role role;
+    double t_s;
+    const rpl_cues *cues;          /* the frustration window's cues */
+    double score[RPL_SCORE_COUNT]; /* NAN when not scored */
+    bool speaking;                 /* voice activity at the latest frame */
+    bool dead_air, overtalk;       /* cross-party state at the latest frame */
+} rpl_pipeline_scores;
+
+typedef struct rpl_pipeline_sink {
+    void (*on_alert)(void *user, const rpl_pipeline_alert *alert);
+    void (*on_point)(void *user, const rpl_store_point *point); /* one a second per party */
+    void (*on_scores)(void *user, const rpl_pipeline_scores *scores);
+    void *user;
+} rpl_pipeline_sink;
+
+/* Validate cfg and allocate everything. *out owned by the caller. Not real-time safe.
+ * RPL_ERR_INVALID_ARG (bad rate, channels, channel map, rules or model), RPL_ERR_RATE,
+ * RPL_ERR_NO_MEMORY, RPL_ERR_FFT, RPL_ERR_RESAMPLE. */
+rpl_status rpl_pipeline_create(const rpl_pipeline_config *cfg, rpl_pipeline **out);
+
+/* Free; NULL allowed. */
+void rpl_pipeline_destroy(rpl_pipeline *p);
+
+/* Give `frames` interleaved sample frames; events go to sink (which may be NULL) from inside
+ * this call. No allocation. RPL_ERR_RESAMPLE on a resampler failure. */
+rpl_status rpl_pipeline_process(rpl_pipeline *p, const float *interleaved, size_t frames,
+                                const rpl_pipeline_sink *sink);
+
+/* End of the call: the last frames, open alerts closed, final events. */
+rpl_status rpl_pipeline_finish(rpl_pipeline *p, const rpl_pipeline_sink *sink);
+
+/* Seconds of audio analysed so far (analysis frames of the customer channel). */
+double rpl_pipeline_time_s(const rpl_pipeline *p);
+
+/* Whether the call has an agent channel (cross-party cues on). */
+bool rpl_pipeline_stereo(const rpl_pipeline *p);
+
+/* The statistics of one party (agent or customer) so far; false when the call has no such
+ * party. Valid after finish for the whole call. */
+bool rpl_pipeline_channel_stats(const rpl_pipeline *p, rpl_store_role role,
+                                rpl_store_channel_stats *out);
+
+/* Cross-party totals: dead-air and overtalk time and counts, mean response latency of the
+ * customer (NAN when none). Zero on mono. */
+typedef struct rpl_pipeline_cross_stats {
+    double dead_air_s, overtalk_s;
+    size_t dead_air_count, overtalk_count;
+    double customer_latency_mean_s;
+    double talk_share_customer; /* customer speech / (agent + customer speech), NAN if none */
+} rpl_pipeline_cross_stats;
+
+void rpl_pipeline_cross_stats_get(const rpl_pipeline *p, rpl_pipeline_cross_stats *out);
+
+#endif

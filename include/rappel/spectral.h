@@ -1,0 +1,84 @@
+/* rappel — spectral balance within the telephone band (300-3400 Hz), one value set per frame.
+ *
+ * Input, one call per 10 ms frame: a window of rpl_spectral_window_samples() samples (256,
+ * 32 ms) of the analysis signal (8 kHz, 300-3400 Hz) centred on the frame centre (frame i
+ * covers samples [80i, 80i+80); its window is [80i + 40 - 128, 80i + 40 + 128), zeros before
+ * the stream start), and the frame's final record (only `speech` is read, for the
+ * statistics). Output at once, no lag. The spectrum is a Hann-windowed 256-point power
+ * spectrum (31.25 Hz bins); "band" below means the bins whose centre lies in the range.
+ *
+ * Features (all but loudness are gain-invariant: the same signal at any level gives the same
+ * values; they are NAN when the 300-3400 Hz power is below -110 dBFS, i.e. digital silence):
+ * - slope_db_khz: least-squares slope of the bin levels (10 log10 power, dB) against bin
+ *   frequency (kHz) over 300-3400 Hz, in dB/kHz. White noise 0; pink noise (-3 dB/octave)
+ *   about -1.6 dB/kHz over this band; voiced speech typically -3..-8.
+ * - alpha_ratio_db: 10 log10(E(1000-3400 Hz) / E(300-1000 Hz)), dB. As eGeMAPS uses the alpha
+ *   ratio (high over low), it rises with vocal effort; typically -25..+5.
+ * - hammarberg_db: max bin level in 300-2000 Hz minus max bin level in 2000-3400 Hz, dB
+ *   (Hammarberg index restricted to the telephone band); falls with vocal effort.
+ * - share_800_1500_db: 10 log10(E(800-1500 Hz) / E(300-3400 Hz)), dB (<= 0); the band where
+ *   tense, angry speech concentrates energy.
+ * - flux: half the L1 distance between this frame's and the previous frame's normalised
+ *   power spectra over 300-3400 Hz (each scaled to sum 1), dimensionless 0..1: 0 for a
+ *   stationary signal, 1 for spectra with no bin in common. NAN when either frame is silent.
+ * - loudness: Zwicker-like sum over the 14 critical bands (Bark edges 300, 400, 510, 630, 770,
+ *   920, 1080, 1270, 1480, 1720, 2000, 2320, 2700, 3150, 3400 Hz) of (E_b / E_ref)^0.23,
+ *   E_ref = the power of a -60 dBFS sine (5e-7 re full scale squared); uncalibrated
+ *   "sone-like" units: a -60 dBFS tone in one band reads 1, every -12 dB of gain multiplies
+ *   it by 10^(-12 * 0.023) = 0.53. 0 for silence. No threshold of hearing, no masking.
+ */
+#ifndef RAPPEL_SPECTRAL_H
+#define RAPPEL_SPECTRAL_H
+
+#include <stddef.h>
+
+#include "rappel/features.h"
+#include "rappel/status.h"
+
+typedef struct rpl_spectral rpl_spectral;
+
+typedef struct rpl_spectral_config {
+    float silence_db; /* band power below this (dBFS) gives NAN features (default -110) */
+} rpl_spectral_config;
+
+typedef struct rpl_spectral_frame {
+    float slope_db_khz;      /* dB/kHz */
+    float alpha_ratio_db;    /* dB */
+    float hammarberg_db;     /* dB */
+    float share_800_1500_db; /* dB, <= 0 */
+    float flux;              /* 0..1 */
+    float loudness;          /* sone-like, >= 0 */
+} rpl_spectral_frame;
+
+/* Means over the frames with speech == true and a defined value, since the last reset (NAN
+ * when none); frames counts those frames. */
+typedef struct rpl_spectral_stats {
+    rpl_spectral_frame mean;
+    size_t frames;
+} rpl_spectral_stats;
+
+/* Defaults described above. */
+rpl_spectral_config rpl_spectral_config_default(void);
+
+/* Validate cfg (silence_db in [-200, 0]) and allocate (FFT plan included). *out owned by the
+ * caller. Not real-time safe. RPL_ERR_INVALID_ARG, RPL_ERR_NO_MEMORY or RPL_ERR_FFT. */
+rpl_status rpl_spectral_create(const rpl_spectral_config *cfg, rpl_spectral **out);
+
+/* Free; NULL allowed. */
+void rpl_spectral_destroy(rpl_spectral *sp);
+
+/* Window length W in samples (256). Real-time safe. */
+size_t rpl_spectral_window_samples(const rpl_spectral *sp);
+
+/* Analyse the next frame (window of W samples centred on its centre; frame may be NULL, then
+ * it does not count in the statistics). Writes the values to *out. Real-time safe. */
+void rpl_spectral_process(rpl_spectral *sp, const float *window, const rpl_frame *frame,
+                          rpl_spectral_frame *out);
+
+/* Statistics since the last reset. Real-time safe. */
+rpl_spectral_stats rpl_spectral_stats_get(const rpl_spectral *sp);
+
+/* Start a new stream (previous spectrum and statistics cleared). Real-time safe. */
+void rpl_spectral_reset(rpl_spectral *sp);
+
+#endif

@@ -1,0 +1,478 @@
+/* One party's cue window and speaker baseline: see include/rappel/cues.h.
+ *
+ * Window statistics are medians and percentiles (robust to a stray octave error or a cough),
+ * found with Wirth's selection algorithm (N. Wirth, Algorithms + Data Structures = Programs,
+ * 1976) so that nothing allocates or sorts a whole array per step.
+ *
+ * The baseline keeps histograms of the speaker's F0 (0.25 st bins) and speech level (0.5 dB
+ * bins) for robust medians, and weighted means of the window cues whose usual value differs
+ * from speaker to speaker (F0 range, alpha ratio, HNR, articulation rate, pause time). Until
+ * establish_speech_s of speech has been heard every frame counts equally and the baseline
+ * includes the current window, so relative cues start near 0 and the models rest on the
+ * gain-invariant absolute cues; afterwards old evidence fades with a memory of
+ * adapt_speech_s seconds of speech, and only while the caller says the party is not alerting.
+ */
+#include "rappel/cues.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const rpl_cue_info cue_table[RPL_CUE_COUNT] = {
+#define RPL_CUE_INFO(id, name, unit, meaning) {name, unit, meaning},
+    RPL_CUE_LIST(RPL_CUE_INFO)
+#undef RPL_CUE_INFO
+};
+
+const rpl_cue_info *rpl_cue_info_get(size_t i)
+{
+    return i < RPL_CUE_COUNT ? &cue_table[i] : NULL;
+}
+
+int rpl_cue_find(const char *name)
+{
+    for (size_t i = 0; name != NULL && i < RPL_CUE_COUNT; i++) {
+        if (strcmp(cue_table[i].name, name) == 0) {
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
+enum {
+    F0_BINS = 240,    /* -30..+30 st re 100 Hz (25..575 Hz) in 0.25 st */
+    LEVEL_BINS = 200, /* -100..0 dBFS in 0.5 dB */
+};
+#define F0_BIN_ST 0.25
+#define F0_LOW_ST (-30.0)
+#define LEVEL_BIN_DB 0.5
+#define LEVEL_LOW_DB (-100.0)
+#define FRAME_S 0.01
+/* Windows with less speech than this say little about the speaker's usual range or rate. */
+#define MIN_WINDOW_SPEECH_S 1.0
+
+/* Cues whose usual value the baseline tracks as a weighted mean of window values. */
+static const rpl_cue_id tracked_cues[] = {RPL_CUE_F0_RANGE_ST, RPL_CUE_ALPHA_DB, RPL_CUE_HNR_DB,
+                                          RPL_CUE_ARTIC_RATE_SPS, RPL_CUE_PAUSE_S};
+enum { TRACKED = sizeof tracked_cues / sizeof tracked_cues[0] };
+
+typedef struct baseline {
+    double f0_hist[F0_BINS];
+    double level_hist[LEVEL_BINS];
+    double sum[TRACKED], weight[TRACKED];
+} baseline;
+
+struct rpl_cue_window {
+    rpl_cues_config cfg;
+    size_t capacity; /* frames in the window */
+    rpl_frame *ring;
+    size_t count; /* frames held, <= capacity */
+    size_t next;  /* ring slot of the next frame */
+    size_t since_step;
+    double speech_total_s;
+    double *scratch;    /* capacity values for percentiles */
+    baseline base;      /* established and adapted evidence */
+    baseline pending;   /* this step's frames, merged at the step */
+    bool pending_adapt; /* every frame of this step allowed adaptation */
+};
+
+rpl_cues_config rpl_cues_config_default(void)
+{
+    rpl_cues_config cfg = {
+        .window_s = 3.0,
+        .establish_speech_s = 8.0,
+        .adapt_speech_s = 120.0,
+        .min_pause_s = 0.2,
+        .max_pause_s = 3.0,
+    };
+    return cfg;
+}
+
+rpl_status rpl_cue_window_create(const rpl_cues_config *cfg, rpl_cue_window **out)
+{
+    if (cfg == NULL || out == NULL) {
+        return RPL_ERR_INVALID_ARG;
+    }
+    *out = NULL;
+    if (!(cfg->window_s >= 0.5 && cfg->window_s <= 60.0) || !(cfg->establish_speech_s >= 0.0) ||
+        !(cfg->adapt_speech_s > 0.0) || !(cfg->min_pause_s > 0.0) ||
+        !(cfg->max_pause_s >= cfg->min_pause_s)) {
+        return RPL_ERR_INVALID_ARG;
+    }
+    rpl_cue_window *w = calloc(1, sizeof *w);
+    if (w == NULL) {
+        return RPL_ERR_NO_MEMORY;
+    }
+    w->cfg = *cfg;
+    w->capacity = (size_t)lround(cfg->window_s / FRAME_S);
+    w->ring = calloc(w->capacity, sizeof *w->ring);
+    w->scratch = calloc(w->capacity, sizeof *w->scratch);
+    if (w->ring == NULL || w->scratch == NULL) {
+        rpl_cue_window_destroy(w);
+        return RPL_ERR_NO_MEMORY;
+    }
+    rpl_cue_window_reset(w);
+    *out = w;
+    return RPL_OK;
+}
+
+void rpl_cue_window_destroy(rpl_cue_window *w)
+{
+    if (w == NULL) {
+        return;
+    }
+    free(w->ring);
+    free(w->scratch);
+    free(w);
+}
+
+void rpl_cue_window_reset(rpl_cue_window *w)
+{
+    w->count = 0;
+    w->next = 0;
+    w->since_step = 0;
+    w->speech_total_s = 0.0;
+    memset(&w->base, 0, sizeof w->base);
+    memset(&w->pending, 0, sizeof w->pending);
+    w->pending_adapt = true;
+}
+
+double rpl_cue_window_speech_s(const rpl_cue_window *w)
+{
+    return w->speech_total_s;
+}
+
+/* The k-th smallest of v[0..n) (v is reordered). Wirth's selection, O(n) on average. */
+static double select_kth(double *v, size_t n, size_t k)
+{
+    size_t lo = 0;
+    size_t hi = n - 1;
+    while (lo < hi) {
+        double pivot = v[k];
+        size_t i = lo;
+        size_t j = hi;
+        do {
+            while (v[i] < pivot) {
+                i++;
+            }
+            while (pivot < v[j]) {
+                j--;
+            }
+            if (i <= j) {
+                double t = v[i];
+                v[i] = v[j];
+                v[j] = t;
+                i++;
+                if (j == 0) {
+                    break;
+                }
+                j--;
+            }
+        } while (i <= j);
+        if (j < k) {
+            lo = i;
+        }
+        if (k < i) {
+            hi = j;
+        }
+    }
+    return v[k];
+}
+
+/* The p-quantile (0..1) of v[0..n), nearest rank; NAN when n == 0. */
+static double quantile(double *v, size_t n, double p)
+{
+    if (n == 0) {
+        return NAN;
+    }
+    size_t k = (size_t)lround(p * (double)(n - 1));
+    return select_kth(v, n, k);
+}
+
+static double semitones(double f0_hz)
+{
+    return 12.0 * log2(f0_hz / 100.0);
+}
+
+static const rpl_frame *frame_at(const rpl_cue_window *w, size_t i)
+{
+    /* i = 0 is the oldest frame held */
+    size_t start = (w->next + w->capacity - w->count) % w->capacity;
+    return &w->ring[(start + i) % w->capacity];
+}
+
+static bool is_voiced(const rpl_frame *f)
+{
+    return f->speech && f->voiced && f->f0_hz > 0.0f;
+}
+
+/* Mean of a frame field over the frames that pass keep, NAN when none is finite. */
+static double mean_of(const rpl_cue_window *w, size_t offset, bool (*keep)(const rpl_frame *))
+{
+    double sum = 0.0;
+    size_t n = 0;
+    for (size_t i = 0; i < w->count; i++) {
+        const rpl_frame *f = frame_at(w, i);
+        float v;
+        memcpy(&v, (const char *)f + offset, sizeof v);
+        if (keep(f) && isfinite(v)) {
+            sum += (double)v;
+            n++;
+        }
+    }
+    return n > 0 ? sum / (double)n : (double)NAN;
+}
+
+static bool is_speech(const rpl_frame *f)
+{
+    return f->speech;
+}
+
+static void window_absolute(rpl_cue_window *w, rpl_cues *c)
+{
+    double *v = c->value;
+    size_t speech = 0, voiced = 0, nuclei = 0, filled = 0;
+    for (size_t i = 0; i < w->count; i++) {
+        const rpl_frame *f = frame_at(w, i);
+        speech += f->speech;
+        voiced += is_voiced(f);
+        nuclei += f->speech && f->nucleus;
+        filled += f->filled_pause;
+    }
+    v[RPL_CUE_SPEECH_S] = (double)speech * FRAME_S;
+    v[RPL_CUE_VOICED_S] = (double)voiced * FRAME_S;
+    v[RPL_CUE_FILLED_S] = (double)filled * FRAME_S;
+    v[RPL_CUE_ARTIC_RATE_SPS] = speech * FRAME_S >= MIN_WINDOW_SPEECH_S / 2
+                                    ? (double)nuclei / (speech * FRAME_S)
+                                    : (double)NAN;
+
+    size_t n = 0;
+    for (size_t i = 0; i < w->count; i++) {
+        const rpl_frame *f = frame_at(w, i);
+        if (is_voiced(f)) {
+            w->scratch[n++] = semitones(f->f0_hz);
+        }
+    }
+    double p10 = quantile(w->scratch, n, 0.1);
+    double p90 = quantile(w->scratch, n, 0.9);
+    v[RPL_CUE_F0_MEDIAN_ST] = quantile(w->scratch, n, 0.5);
+    v[RPL_CUE_F0_RANGE_ST] = p90 - p10;
+
+    double slope_sum = 0.0;
+    size_t slope_n = 0;
+    for (size_t i = 1; i < w->count; i++) {
+        const rpl_frame *a = frame_at(w, i - 1);
+        const rpl_frame *b = frame_at(w, i);
+        if (is_voiced(a) && is_voiced(b)) {
+            slope_sum += fabs(semitones(b->f0_hz) - semitones(a->f0_hz)) / FRAME_S;
+            slope_n++;
+        }
+    }
+    v[RPL_CUE_F0_SLOPE_ST_S] = slope_n > 0 ? slope_sum / (double)slope_n : (double)NAN;
+
+    n = 0;
+    for (size_t i = 0; i < w->count; i++) {
+        const rpl_frame *f = frame_at(w, i);
+        if (f->speech) {
+            w->scratch[n++] = f->energy_db;
+        }
+    }
+    double l10 = quantile(w->scratch, n, 0.1);
+    double l95 = quantile(w->scratch, n, 0.95);
+    double l90 = quantile(w->scratch, n, 0.9);
+    double l50 = quantile(w->scratch, n, 0.5);
+    v[RPL_CUE_LEVEL_DB] = l50;
+    v[RPL_CUE_LEVEL_RANGE_DB] = l90 - l10;
+    v[RPL_CUE_LEVEL_PEAK_DB] = l95 - l50;
+
+    v[RPL_CUE_ALPHA_DB] = mean_of(w, offsetof(rpl_frame, alpha_db), is_voiced);
+    v[RPL_CUE_HAMMARBERG_DB] = mean_of(w, offsetof(rpl_frame, hammarberg_db), is_voiced);
+    v[RPL_CUE_SLOPE_DB_KHZ] = mean_of(w, offsetof(rpl_frame, slope_db_khz), is_voiced);
+    v[RPL_CUE_BAND_800_1500_DB] = mean_of(w, offsetof(rpl_frame, band_800_1500_db), is_voiced);
+    v[RPL_CUE_FLUX] = mean_of(w, offsetof(rpl_frame, flux), is_speech);
+    v[RPL_CUE_HNR_DB] = mean_of(w, offsetof(rpl_frame, hnr_db), is_voiced);
+    v[RPL_CUE_JITTER_PCT] = mean_of(w, offsetof(rpl_frame, jitter_pct), is_voiced);
+    v[RPL_CUE_SHIMMER_DB] = mean_of(w, offsetof(rpl_frame, shimmer_db), is_voiced);
+
+    /* Silent pauses: runs of non-speech with speech on both sides, inside the window. */
+    size_t pauses = 0;
+    double pause_s = 0.0;
+    bool seen_speech = false;
+    size_t run = 0;
+    for (size_t i = 0; i < w->count; i++) {
+        const rpl_frame *f = frame_at(w, i);
+        if (!f->speech) {
+            run += seen_speech;
+            continue;
+        }
+        double len = (double)run * FRAME_S;
+        if (run > 0 && len >= w->cfg.min_pause_s - 1e-9 && len <= w->cfg.max_pause_s + 1e-9) {
+            pauses++;
+            pause_s += len;
+        }
+        run = 0;
+        seen_speech = true;
+    }
+    v[RPL_CUE_PAUSE_COUNT] = (double)pauses;
+    v[RPL_CUE_PAUSE_S] = pause_s;
+}
+
+static void hist_add(double *hist, size_t bins, double low, double width, double x, double weight)
+{
+    if (!isfinite(x)) {
+        return;
+    }
+    double pos = (x - low) / width;
+    size_t bin = pos <= 0.0 ? 0 : pos >= (double)(bins - 1) ? bins - 1 : (size_t)pos;
+    hist[bin] += weight;
+}
+
+/* The p-quantile of a histogram (bin centres), NAN when empty. */
+static double hist_quantile(const double *hist, size_t bins, double low, double width, double p)
+{
+    double total = 0.0;
+    for (size_t i = 0; i < bins; i++) {
+        total += hist[i];
+    }
+    if (total <= 0.0) {
+        return NAN;
+    }
+    double target = p * total;
+    double acc = 0.0;
+    for (size_t i = 0; i < bins; i++) {
+        acc += hist[i];
+        if (acc >= target) {
+            return low + ((double)i + 0.5) * width;
+        }
+    }
+    return low + ((double)bins - 0.5) * width;
+}
+
+static void baseline_scale(baseline *b, double k)
+{
+    for (size_t i = 0; i < F0_BINS; i++) {
+        b->f0_hist[i] *= k;
+    }
+    for (size_t i = 0; i < LEVEL_BINS; i++) {
+        b->level_hist[i] *= k;
+    }
+    for (size_t i = 0; i < TRACKED; i++) {
+        b->sum[i] *= k;
+        b->weight[i] *= k;
+    }
+}
+
+static void baseline_merge(baseline *into, const baseline *from)
+{
+    for (size_t i = 0; i < F0_BINS; i++) {
+        into->f0_hist[i] += from->f0_hist[i];
+    }
+    for (size_t i = 0; i < LEVEL_BINS; i++) {
+        into->level_hist[i] += from->level_hist[i];
+    }
+    for (size_t i = 0; i < TRACKED; i++) {
+        into->sum[i] += from->sum[i];
+        into->weight[i] += from->weight[i];
+    }
+}
+
+static void baseline_add_window(baseline *b, const rpl_cues *c)
+{
+    if (!(c->value[RPL_CUE_SPEECH_S] >= MIN_WINDOW_SPEECH_S)) {
+        return;
+    }
+    for (size_t i = 0; i < TRACKED; i++) {
+        double x = c->value[tracked_cues[i]];
+        if (isfinite(x)) {
+            b->sum[i] += x;
+            b->weight[i] += 1.0;
+        }
+    }
+}
+
+static void baseline_cues(const baseline *b, rpl_cues *out)
+{
+    for (size_t i = 0; i < RPL_CUE_COUNT; i++) {
+        out->value[i] = NAN;
+    }
+    out->value[RPL_CUE_F0_MEDIAN_ST] =
+        hist_quantile(b->f0_hist, F0_BINS, F0_LOW_ST, F0_BIN_ST, 0.5);
+    out->value[RPL_CUE_LEVEL_DB] =
+        hist_quantile(b->level_hist, LEVEL_BINS, LEVEL_LOW_DB, LEVEL_BIN_DB, 0.5);
+    for (size_t i = 0; i < TRACKED; i++) {
+        out->value[tracked_cues[i]] = b->weight[i] > 0.0 ? b->sum[i] / b->weight[i] : (double)NAN;
+    }
+}
+
+void rpl_cue_window_baseline(const rpl_cue_window *w, rpl_cues *out)
+{
+    memset(out, 0, sizeof *out);
+    baseline_cues(&w->base, out);
+    out->baseline_ok = w->speech_total_s >= w->cfg.establish_speech_s;
+}
+
+static bool established(const rpl_cue_window *w)
+{
+    return w->speech_total_s >= w->cfg.establish_speech_s;
+}
+
+static void relative_cues(const baseline *b, rpl_cues *c)
+{
+    rpl_cues base;
+    baseline_cues(b, &base);
+    double *v = c->value;
+    const double *u = base.value;
+    v[RPL_CUE_F0_REL_ST] = v[RPL_CUE_F0_MEDIAN_ST] - u[RPL_CUE_F0_MEDIAN_ST];
+    v[RPL_CUE_F0_RANGE_REL_ST] = v[RPL_CUE_F0_RANGE_ST] - u[RPL_CUE_F0_RANGE_ST];
+    v[RPL_CUE_LEVEL_REL_DB] = v[RPL_CUE_LEVEL_DB] - u[RPL_CUE_LEVEL_DB];
+    v[RPL_CUE_ALPHA_REL_DB] = v[RPL_CUE_ALPHA_DB] - u[RPL_CUE_ALPHA_DB];
+    v[RPL_CUE_HNR_REL_DB] = v[RPL_CUE_HNR_DB] - u[RPL_CUE_HNR_DB];
+    v[RPL_CUE_RATE_REL] = log2(v[RPL_CUE_ARTIC_RATE_SPS] / u[RPL_CUE_ARTIC_RATE_SPS]);
+    v[RPL_CUE_PAUSE_REL_S] = v[RPL_CUE_PAUSE_S] - u[RPL_CUE_PAUSE_S];
+    v[RPL_CUE_LATENCY_S] = NAN; /* a cross-party cue: the pipeline fills it in */
+}
+
+bool rpl_cue_window_process(rpl_cue_window *w, const rpl_frame *frame, bool adapt, rpl_cues *out)
+{
+    w->ring[w->next] = *frame;
+    w->next = (w->next + 1) % w->capacity;
+    if (w->count < w->capacity) {
+        w->count++;
+    }
+    if (frame->speech) {
+        w->speech_total_s += FRAME_S;
+        if (is_voiced(frame)) {
+            hist_add(w->pending.f0_hist, F0_BINS, F0_LOW_ST, F0_BIN_ST, semitones(frame->f0_hz),
+                     1.0);
+        }
+        hist_add(w->pending.level_hist, LEVEL_BINS, LEVEL_LOW_DB, LEVEL_BIN_DB, frame->energy_db,
+                 1.0);
+    }
+    w->pending_adapt = w->pending_adapt && adapt;
+    if (++w->since_step < RPL_CUES_STEP_FRAMES) {
+        return false;
+    }
+    memset(out, 0, sizeof *out);
+    out->t_s = ((double)frame->index + 1.0) * FRAME_S;
+    out->window_s = (double)w->count * FRAME_S;
+    window_absolute(w, out);
+    rpl_cues_config cfg = w->cfg;
+    bool was_established = established(w);
+    out->baseline_ok = was_established;
+    if (!was_established) {
+        /* Establishing: everything so far counts, this step included. */
+        baseline_merge(&w->base, &w->pending);
+        baseline_add_window(&w->base, out);
+    } else if (w->pending_adapt) {
+        double step_speech_s = out->value[RPL_CUE_SPEECH_S] * RPL_CUES_STEP_FRAMES /
+                               (double)(w->count > 0 ? w->count : 1);
+        baseline_scale(&w->base, exp(-step_speech_s / cfg.adapt_speech_s));
+        baseline_merge(&w->base, &w->pending);
+        baseline_add_window(&w->base, out);
+    }
+    relative_cues(&w->base, out);
+    memset(&w->pending, 0, sizeof w->pending);
+    w->pending_adapt = true;
+    w->since_step = 0;
+    return true;
+}

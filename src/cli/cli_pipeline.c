@@ -1,0 +1,62 @@
+/* Running recorded files through the analysis pipeline: see cli_pipeline.h. */
+#include "cli/cli_pipeline.h"
+
+#include "cli/cli.h"
+#include "rappel/model_file.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { READ_FRAMES = 4096 };
+
+rpl_status cli_feed_file(rpl_source_file *src, rpl_pipeline *pl, const rpl_pipeline_sink *sink,
+                         char *why, size_t why_size)
+{
+    const rpl_source_info *info = rpl_source_file_info(src);
+    float *block = malloc(sizeof(float) * READ_FRAMES * (size_t)info->channels);
+    if (block == NULL) {
+        snprintf(why, why_size, "%s", rpl_strerror(RPL_ERR_NO_MEMORY));
+        return RPL_ERR_NO_MEMORY;
+    }
+    rpl_status status = RPL_OK;
+    for (;;) {
+        size_t got = 0;
+        status = rpl_source_file_read(src, block, READ_FRAMES, &got, why, why_size);
+        if (status != RPL_OK || got == 0) {
+            break;
+        }
+        status = rpl_pipeline_process(pl, block, got, sink);
+        if (status != RPL_OK) {
+            snprintf(why, why_size, "%s", rpl_strerror(status));
+            break;
+        }
+    }
+    free(block);
+    return status;
+}
+
+rpl_status cli_feed_silence(rpl_pipeline *pl, int channels, double rate_hz, double seconds,
+                            const rpl_pipeline_sink *sink)
+{
+    float zeros[256 * 16] = {0};
+    size_t per_block = sizeof zeros / sizeof zeros[0] / (size_t)channels;
+    size_t left = (size_t)(seconds * rate_hz + 0.5);
+    rpl_status status = RPL_OK;
+    while (left > 0 && status == RPL_OK) {
+        size_t n = left < per_block ? left : per_block;
+        status = rpl_pipeline_process(pl, zeros, n, sink);
+        left -= n;
+    }
+    return status;
+}
+
+bool cli_load_model(const char *command, const char *path, rpl_model *out)
+{
+    char why[256] = "";
+    if (rpl_model_load(path, out, why, sizeof why) != RPL_OK) {
+        cli_error(command, path, "%s", why);
+        return false;
+    }
+    return true;
+}

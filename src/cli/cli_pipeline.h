@@ -1,0 +1,25 @@
+/* rappel command line: what every analysing command shares: the model, and recorded files
+ * run through the analysis pipeline. */
+#ifndef RAPPEL_CLI_PIPELINE_H
+#define RAPPEL_CLI_PIPELINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "rappel/pipeline.h"
+#include "rappel/source_file.h"
+
+/* Read src to its end into pl, events to sink. On failure returns the status and writes the
+ * reason (naming the time in the file where it applies) to why. */
+rpl_status cli_feed_file(rpl_source_file *src, rpl_pipeline *pl, const rpl_pipeline_sink *sink,
+                         char *why, size_t why_size);
+
+/* Feed seconds of silence (for gaps between files that make one stream). */
+rpl_status cli_feed_silence(rpl_pipeline *pl, int channels, double rate_hz, double seconds,
+                            const rpl_pipeline_sink *sink);
+
+/* Load a model parameter file into *out; on failure print why (naming the file and line) as
+ * `rappel: <command>: <path>:<line>: <reason>` and return false. */
+bool cli_load_model(const char *command, const char *path, rpl_model *out);
+
+#endif

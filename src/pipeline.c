@@ -1,0 +1,607 @@
+/* One call through the whole analysis: see include/rappel/pipeline.h. */
+#include "rappel/pipeline.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rappel/analysis.h"
+#include "rappel/cross_party.h"
+#include "rappel/ingest.h"
+
+enum {
+    CHUNK_FRAMES = 1024,    /* input frames deinterleaved at a time */
+    SPEECH_QUEUE = 1 << 14, /* per-party speech flags waiting for the other party's frame */
+    POINT_FRAMES = 100,     /* a timeline point every second */
+    EVIDENCE_PARTS = 4,     /* cues named in an alert's evidence */
+    F0_STAT_BINS = 600,     /* call F0 histogram: -30..+30 st re 100 Hz in 0.1 st */
+};
+#define FRAME_S 0.01
+#define F0_STAT_LOW_ST (-30.0)
+#define F0_STAT_BIN_ST 0.1
+/* Hesitation is a pattern over several pauses and answers: a longer window than the 3 s of
+ * frustration and fatigue. */
+#define HESITATION_WINDOW_S 8.0
+/* A party is "alerting" (its baseline must not adapt) while a score is above this. */
+#define ADAPT_BELOW_SCORE 0.5
+
+typedef struct party {
+    bool present;
+    rpl_store_role role;
+    int channel;
+    rpl_ingest *ingest;
+    rpl_analysis *analysis;
+    rpl_cue_window *window;            /* frustration and fatigue */
+    rpl_cue_window *hesitation_window; /* longer */
+    rpl_policy *policy[RPL_SCORE_COUNT];
+    float *mono;
+    bool *speech_queue; /* ring of speech flags for the cross-party cues */
+    size_t queue_head, queue_count;
+    /* scores and statistics */
+    double score[RPL_SCORE_COUNT];
+    double score_sum[RPL_SCORE_COUNT], score_max[RPL_SCORE_COUNT];
+    size_t score_n[RPL_SCORE_COUNT];
+    int64_t frames, speech_frames, nuclei;
+    double f0_hist[F0_STAT_BINS];
+    double f0_st_sum, f0_st_sum2;
+    size_t f0_n;
+    double last_latency_s, last_latency_t_s; /* the latest answer this party gave */
+    /* the timeline point being gathered */
+    double point_f0_sum, point_energy_sum;
+    size_t point_voiced, point_speech, point_frames;
+    bool speaking;
+    rpl_cues last_cues;
+} party;
+
+struct rpl_pipeline {
+    rpl_pipeline_config cfg;
+    const rpl_model *model;
+    party parties[2]; /* indexed by rpl_store_role: agent, customer */
+    rpl_cross_party *cross;
+    rpl_policy *span_policy[2];    /* dead air, overtalk */
+    const rpl_pipeline_sink *sink; /* during process/finish */
+    int sequence;
+    int open_sequence[2][RPL_ALERT_KIND_COUNT]; /* raised alert's sequence per role and kind */
+    bool dead_air, overtalk;
+    char evidence_json[RPL_EVIDENCE_JSON_MAX];
+};
+
+rpl_pipeline_config rpl_pipeline_config_default(int channels)
+{
+    rpl_pipeline_config cfg = {
+        .input_rate_hz = 8000.0,
+        .channels = channels,
+        .customer_channel = channels > 1 ? 1 : 0,
+        .agent_channel = channels > 1 ? 0 : -1,
+        .model = NULL,
+        .dead_air_min_s = 3.0,
+        .overtalk_min_s = 1.0,
+        .cues = rpl_cues_config_default(),
+    };
+    for (int k = 0; k < RPL_ALERT_KIND_COUNT; k++) {
+        cfg.rule[k] = rpl_policy_rule_default((rpl_alert_kind)k);
+    }
+    return cfg;
+}
+
+static void party_destroy(party *p)
+{
+    rpl_ingest_destroy(p->ingest);
+    rpl_analysis_destroy(p->analysis);
+    rpl_cue_window_destroy(p->window);
+    rpl_cue_window_destroy(p->hesitation_window);
+    for (size_t k = 0; k < RPL_SCORE_COUNT; k++) {
+        rpl_policy_destroy(p->policy[k]);
+    }
+    free(p->mono);
+    free(p->speech_queue);
+}
+
+static rpl_status party_create(party *p, const rpl_pipeline_config *cfg, rpl_store_role role,
+                               int channel)
+{
+    memset(p, 0, sizeof *p);
+    p->present = true;
+    p->role = role;
+    p->channel = channel;
+    for (size_t k = 0; k < RPL_SCORE_COUNT; k++) {
+        p->score[k] = NAN;
+    }
+    p->last_latency_s = p->last_latency_t_s = NAN;
+    rpl_status status = rpl_ingest_create(cfg->input_rate_hz, &p->ingest);
+    rpl_analysis_config analysis_cfg = rpl_analysis_config_default();
+    if (status == RPL_OK) {
+        status = rpl_analysis_create(&analysis_cfg, &p->analysis);
+    }
+    if (status == RPL_OK) {
+        status = rpl_cue_window_create(&cfg->cues, &p->window);
+    }
+    rpl_cues_config long_cfg = cfg->cues;
+    long_cfg.window_s = HESITATION_WINDOW_S;
+    if (status == RPL_OK) {
+        status = rpl_cue_window_create(&long_cfg, &p->hesitation_window);
+    }
+    /* The score kinds are the first three alert kinds. */
+    for (size_t k = 0; k < RPL_SCORE_COUNT && status == RPL_OK; k++) {
+        rpl_policy_config policy_cfg = {.kind = (rpl_alert_kind)k, .rule = cfg->rule[k]};
+        status = rpl_policy_create(&policy_cfg, &p->policy[k]);
+    }
+    if (status == RPL_OK) {
+        p->mono = malloc(CHUNK_FRAMES * sizeof *p->mono);
+        p->speech_queue = calloc(SPEECH_QUEUE, sizeof *p->speech_queue);
+        if (p->mono == NULL || p->speech_queue == NULL) {
+            status = RPL_ERR_NO_MEMORY;
+        }
+    }
+    return status;
+}
+
+void rpl_pipeline_destroy(rpl_pipeline *pl)
+{
+    if (pl == NULL) {
+        return;
+    }
+    for (size_t r = 0; r < 2; r++) {
+        if (pl->parties[r].present) {
+            party_destroy(&pl->parties[r]);
+        }
+    }
+    rpl_cross_party_destroy(pl->cross);
+    rpl_policy_destroy(pl->span_policy[0]);
+    rpl_policy_destroy(pl->span_policy[1]);
+    free(pl);
+}
+
+rpl_status rpl_pipeline_create(const rpl_pipeline_config *cfg, rpl_pipeline **out)
+{
+    if (cfg == NULL || out == NULL) {
+        return RPL_ERR_INVALID_ARG;
+    }
+    *out = NULL;
+    const rpl_model *model = cfg->model != NULL ? cfg->model : rpl_model_default();
+    if (cfg->channels < 1 || cfg->channels > 16 || cfg->customer_channel < 0 ||
+        cfg->customer_channel >= cfg->channels || cfg->agent_channel < -1 ||
+        cfg->agent_channel >= cfg->channels || cfg->agent_channel == cfg->customer_channel ||
+        rpl_model_validate(model) != RPL_OK) {
+        return RPL_ERR_INVALID_ARG;
+    }
+    for (int k = 0; k < RPL_ALERT_KIND_COUNT; k++) {
+        if (rpl_policy_rule_check(&cfg->rule[k]) != NULL) {
+            return RPL_ERR_INVALID_ARG;
+        }
+    }
+    rpl_pipeline *pl = calloc(1, sizeof *pl);
+    if (pl == NULL) {
+        return RPL_ERR_NO_MEMORY;
+    }
+    pl->cfg = *cfg;
+    pl->model = model;
+    rpl_status status = party_create(&pl->parties[RPL_STORE_ROLE_CUSTOMER], cfg,
+                                     RPL_STORE_ROLE_CUSTOMER, cfg->customer_channel);
+    if (status == RPL_OK && cfg->agent_channel >= 0) {
+        status = party_create(&pl->parties[RPL_STORE_ROLE_AGENT], cfg, RPL_STORE_ROLE_AGENT,
+                              cfg->agent_channel);
+        rpl_cross_party_config cross_cfg = rpl_cross_party_config_default();
+        cross_cfg.min_silence_s = cfg->dead_air_min_s;
+        cross_cfg.min_overlap_s = cfg->overtalk_min_s;
+        if (status == RPL_OK) {
+            status = rpl_cross_party_create(&cross_cfg, &pl->cross);
+        }
+        for (int i = 0; i < 2 && status == RPL_OK; i++) {
+            rpl_alert_kind kind = i == 0 ? RPL_ALERT_DEAD_AIR : RPL_ALERT_OVERTALK;
+            rpl_policy_config policy_cfg = {.kind = kind, .rule = cfg->rule[kind]};
+            status = rpl_policy_create(&policy_cfg, &pl->span_policy[i]);
+        }
+    }
+    if (status != RPL_OK) {
+        rpl_pipeline_destroy(pl);
+        return status;
+    }
+    *out = pl;
+    return RPL_OK;
+}
+
+bool rpl_pipeline_stereo(const rpl_pipeline *pl)
+{
+    return pl->cross != NULL;
+}
+
+double rpl_pipeline_time_s(const rpl_pipeline *pl)
+{
+    return (double)pl->parties[RPL_STORE_ROLE_CUSTOMER].frames * FRAME_S;
+}
+
+/* ---- alerts ------------------------------------------------------------------------------ */
+
+static void emit_alert(rpl_pipeline *pl, rpl_store_role role, const rpl_policy_event *ev)
+{
+    if (ev->type == RPL_POLICY_NONE) {
+        return;
+    }
+    int *open = &pl->open_sequence[role][ev->kind];
+    if (ev->type == RPL_POLICY_ALERT_RAISED || *open == 0) {
+        *open = ++pl->sequence;
+    }
+    rpl_pipeline_alert alert = {
+        .closed = ev->type == RPL_POLICY_ALERT_CLOSED,
+        .sequence = *open,
+        .kind = (rpl_store_kind)ev->kind,
+        .role = role,
+        .t_start_s = ev->t_start_s,
+        .t_end_s = ev->t_end_s,
+        .score = ev->score,
+        .evidence_json = pl->evidence_json,
+    };
+    if (rpl_policy_evidence_json(&ev->evidence, ev->t_peak_s, pl->evidence_json,
+                                 sizeof pl->evidence_json, NULL) != RPL_OK) {
+        snprintf(pl->evidence_json, sizeof pl->evidence_json, "{\"cues\":[]}");
+    }
+    if (alert.closed) {
+        *open = 0;
+    }
+    if (pl->sink != NULL && pl->sink->on_alert != NULL) {
+        pl->sink->on_alert(pl->sink->user, &alert);
+    }
+}
+
+/* ---- per party --------------------------------------------------------------------------- */
+
+static void evidence_from_parts(const rpl_cue_part *parts, size_t n, rpl_evidence *ev)
+{
+    ev->count = 0;
+    for (size_t i = 0; i < n; i++) {
+        const rpl_cue_info *info = rpl_cue_info_get(parts[i].cue);
+        rpl_evidence_add(ev, info->name, parts[i].value, info->unit, parts[i].z);
+    }
+}
+
+static void score_window(rpl_pipeline *pl, party *p, rpl_score_kind kind, const rpl_cues *cues)
+{
+    rpl_cue_part parts[EVIDENCE_PARTS];
+    size_t n = 0;
+    double score = rpl_score_eval(&pl->model->score[kind], cues, parts, EVIDENCE_PARTS, &n);
+    p->score[kind] = score;
+    if (!isfinite(score)) {
+        return; /* too little speech to judge: the policy keeps its state */
+    }
+    p->score_sum[kind] += score;
+    p->score_n[kind]++;
+    p->score_max[kind] = score > p->score_max[kind] ? score : p->score_max[kind];
+    rpl_evidence ev;
+    evidence_from_parts(parts, n, &ev);
+    rpl_policy_input in = {
+        .t_s = cues->t_s,
+        .score = score,
+        .speech_s = rpl_cue_window_speech_s(p->window),
+        .evidence = &ev,
+    };
+    rpl_policy_event event;
+    if (rpl_policy_update(p->policy[kind], &in, &event) == RPL_OK) {
+        emit_alert(pl, p->role, &event);
+    }
+}
+
+static bool party_alerting(const party *p)
+{
+    for (size_t k = 0; k < RPL_SCORE_COUNT; k++) {
+        if (p->score[k] > ADAPT_BELOW_SCORE) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void emit_point(rpl_pipeline *pl, party *p, double t_s)
+{
+    rpl_cues base;
+    rpl_cue_window_baseline(p->window, &base);
+    double f0_median_st = base.value[RPL_CUE_F0_MEDIAN_ST];
+    rpl_store_point point = {
+        .t_s = t_s,
+        .role = p->role,
+        .f0_st = p->point_voiced > 0 && isfinite(f0_median_st)
+                     ? p->point_f0_sum / (double)p->point_voiced - f0_median_st
+                     : (double)NAN,
+        .energy_db = p->point_speech > 0 ? p->point_energy_sum / (double)p->point_speech : (double)NAN,
+        .speech = 2 * p->point_speech >= p->point_frames,
+        .frustration = p->score[RPL_SCORE_FRUSTRATION],
+        .hesitation = p->score[RPL_SCORE_HESITATION],
+        .fatigue = p->score[RPL_SCORE_FATIGUE],
+    };
+    p->point_f0_sum = p->point_energy_sum = 0.0;
+    p->point_voiced = p->point_speech = p->point_frames = 0;
+    if (pl->sink != NULL && pl->sink->on_point != NULL) {
+        pl->sink->on_point(pl->sink->user, &point);
+    }
+}
+
+static void party_frame(rpl_pipeline *pl, party *p, const rpl_frame *frame)
+{
+    p->frames++;
+    p->speaking = frame->speech;
+    bool voiced = frame->speech && frame->voiced && frame->f0_hz > 0.0f;
+    double f0_st = voiced ? 12.0 * log2((double)frame->f0_hz / 100.0) : 0.0;
+    if (frame->speech) {
+        p->speech_frames++;
+        p->nuclei += frame->nucleus;
+        p->point_speech++;
+        p->point_energy_sum += (double)frame->energy_db;
+    }
+    if (voiced) {
+        double pos = (f0_st - F0_STAT_LOW_ST) / F0_STAT_BIN_ST;
+        size_t bin = pos <= 0.0 ? 0 : pos >= F0_STAT_BINS - 1 ? F0_STAT_BINS - 1 : (size_t)pos;
+        p->f0_hist[bin] += 1.0;
+        p->f0_st_sum += f0_st;
+        p->f0_st_sum2 += f0_st * f0_st;
+        p->f0_n++;
+        p->point_f0_sum += f0_st;
+        p->point_voiced++;
+    }
+    p->point_frames++;
+
+    bool adapt = !party_alerting(p);
+    rpl_cues cues;
+    if (rpl_cue_window_process(p->window, frame, adapt, &cues)) {
+        p->last_cues = cues;
+        score_window(pl, p, RPL_SCORE_FRUSTRATION, &cues);
+        score_window(pl, p, RPL_SCORE_FATIGUE, &cues);
+    }
+    if (rpl_cue_window_process(p->hesitation_window, frame, adapt, &cues)) {
+        if (isfinite(p->last_latency_t_s) && cues.t_s - p->last_latency_t_s <= cues.window_s) {
+            cues.value[RPL_CUE_LATENCY_S] = p->last_latency_s;
+        }
+        score_window(pl, p, RPL_SCORE_HESITATION, &cues);
+        if (pl->sink != NULL && pl->sink->on_scores != NULL) {
+            rpl_pipeline_scores s = {
+                .role = p->role,
+                .t_s = cues.t_s,
+                .cues = &p->last_cues,
+                .speaking = p->speaking,
+                .dead_air = pl->dead_air,
+                .overtalk = pl->overtalk,
+            };
+            memcpy(s.score, p->score, sizeof s.score);
+            pl->sink->on_scores(pl->sink->user, &s);
+        }
+    }
+    if (p->point_frames == POINT_FRAMES) {
+        emit_point(pl, p, ((double)frame->index + 1.0) * FRAME_S);
+    }
+    if (pl->cross != NULL) {
+        size_t slot = (p->queue_head + p->queue_count) % SPEECH_QUEUE;
+        p->speech_queue[slot] = frame->speech;
+        p->queue_count += p->queue_count < SPEECH_QUEUE;
+    }
+}
+
+static void on_party_frame(void *user, const rpl_frame *frame);
+
+typedef struct frame_route {
+    rpl_pipeline *pl;
+    party *p;
+} frame_route;
+
+static void on_party_frame(void *user, const rpl_frame *frame)
+{
+    frame_route *route = user;
+    party_frame(route->pl, route->p, frame);
+}
+
+static void on_party_samples(void *user, const float *samples, size_t n)
+{
+    frame_route *route = user;
+    rpl_analysis_sink sink = {.on_frame = on_party_frame, .user = route};
+    rpl_analysis_process(route->p->analysis, samples, n, &sink);
+}
+
+/* ---- across parties ---------------------------------------------------------------------- */
+
+static void on_cross_event(const rpl_cross_party_event *ev, void *user)
+{
+    rpl_pipeline *pl = user;
+    switch (ev->type) {
+    case RPL_CROSS_DEAD_AIR_START:
+        pl->dead_air = true;
+        return;
+    case RPL_CROSS_DEAD_AIR_DROPPED:
+        pl->dead_air = false;
+        return;
+    case RPL_CROSS_OVERTALK_START:
+        pl->overtalk = true;
+        return;
+    case RPL_CROSS_TURN:
+        if (ev->by == RPL_PARTY_AGENT || ev->by == RPL_PARTY_CUSTOMER) {
+            party *p = &pl->parties[ev->by];
+            p->last_latency_s = ev->latency_s;
+            p->last_latency_t_s = ev->t_end_s;
+        }
+        return;
+    case RPL_CROSS_DEAD_AIR_END:
+    case RPL_CROSS_OVERTALK_END:
+        break;
+    }
+    bool dead_air = ev->type == RPL_CROSS_DEAD_AIR_END;
+    pl->dead_air = dead_air ? false : pl->dead_air;
+    pl->overtalk = dead_air ? pl->overtalk : false;
+    rpl_policy *policy = pl->span_policy[dead_air ? 0 : 1];
+    double length_s = ev->t_end_s - ev->t_start_s;
+    rpl_evidence evidence = {0};
+    rpl_evidence_add(&evidence, dead_air ? "silence_s" : "overlap_s", length_s, "s", NAN);
+    if (!dead_air) {
+        rpl_evidence_add(&evidence, "interrupted_by", ev->by, "role", NAN);
+    }
+    double speech_s = rpl_cue_window_speech_s(pl->parties[RPL_STORE_ROLE_CUSTOMER].window);
+    rpl_policy_input start = {
+        .t_s = ev->t_start_s, .score = 1.0, .speech_s = speech_s, .evidence = &evidence};
+    rpl_policy_input end = {.t_s = ev->t_end_s, .score = 0.0, .speech_s = speech_s};
+    rpl_policy_event event;
+    if (rpl_policy_update(policy, &start, &event) == RPL_OK) {
+        emit_alert(pl, RPL_STORE_ROLE_BOTH, &event);
+    }
+    if (rpl_policy_update(policy, &end, &event) == RPL_OK) {
+        emit_alert(pl, RPL_STORE_ROLE_BOTH, &event);
+    }
+}
+
+static void drain_cross(rpl_pipeline *pl, bool finishing)
+{
+    if (pl->cross == NULL) {
+        return;
+    }
+    party *agent = &pl->parties[RPL_STORE_ROLE_AGENT];
+    party *customer = &pl->parties[RPL_STORE_ROLE_CUSTOMER];
+    while (agent->queue_count > 0 || customer->queue_count > 0) {
+        if ((agent->queue_count == 0 || customer->queue_count == 0) && !finishing) {
+            return;
+        }
+        bool a = agent->queue_count > 0 && agent->speech_queue[agent->queue_head];
+        bool c = customer->queue_count > 0 && customer->speech_queue[customer->queue_head];
+        for (party *p = agent; p <= customer; p++) {
+            if (p->queue_count > 0) {
+                p->queue_head = (p->queue_head + 1) % SPEECH_QUEUE;
+                p->queue_count--;
+            }
+        }
+        rpl_cross_party_process(pl->cross, a, c, on_cross_event, pl);
+    }
+}
+
+/* ---- the stream -------------------------------------------------------------------------- */
+
+rpl_status rpl_pipeline_process(rpl_pipeline *pl, const float *interleaved, size_t frames,
+                                const rpl_pipeline_sink *sink)
+{
+    pl->sink = sink;
+    rpl_status status = RPL_OK;
+    while (frames > 0 && status == RPL_OK) {
+        size_t n = frames < CHUNK_FRAMES ? frames : CHUNK_FRAMES;
+        for (size_t r = 0; r < 2 && status == RPL_OK; r++) {
+            party *p = &pl->parties[r];
+            if (!p->present) {
+                continue;
+            }
+            for (size_t i = 0; i < n; i++) {
+                p->mono[i] = interleaved[i * (size_t)pl->cfg.channels + (size_t)p->channel];
+            }
+            frame_route route = {pl, p};
+            status = rpl_ingest_process(p->ingest, p->mono, n, on_party_samples, &route);
+        }
+        drain_cross(pl, false);
+        interleaved += n * (size_t)pl->cfg.channels;
+        frames -= n;
+    }
+    pl->sink = NULL;
+    return status;
+}
+
+static void flush_policy(rpl_pipeline *pl, rpl_policy *policy, rpl_store_role role, double t_s)
+{
+    rpl_policy_event event;
+    if (rpl_policy_flush(policy, t_s, &event) == RPL_OK) {
+        emit_alert(pl, role, &event);
+    }
+}
+
+rpl_status rpl_pipeline_finish(rpl_pipeline *pl, const rpl_pipeline_sink *sink)
+{
+    pl->sink = sink;
+    rpl_status status = RPL_OK;
+    for (size_t r = 0; r < 2; r++) {
+        party *p = &pl->parties[r];
+        if (!p->present) {
+            continue;
+        }
+        frame_route route = {pl, p};
+        rpl_status s = rpl_ingest_flush(p->ingest, on_party_samples, &route);
+        status = status == RPL_OK ? s : status;
+        rpl_analysis_sink analysis_sink = {.on_frame = on_party_frame, .user = &route};
+        rpl_analysis_flush(p->analysis, &analysis_sink);
+        if (p->point_frames > 0) {
+            emit_point(pl, p, (double)p->frames * FRAME_S);
+        }
+    }
+    drain_cross(pl, true);
+    if (pl->cross != NULL) {
+        rpl_cross_party_flush(pl->cross, on_cross_event, pl);
+    }
+    double end_s = rpl_pipeline_time_s(pl);
+    for (size_t r = 0; r < 2; r++) {
+        party *p = &pl->parties[r];
+        for (size_t k = 0; p->present && k < RPL_SCORE_COUNT; k++) {
+            flush_policy(pl, p->policy[k], p->role, end_s);
+        }
+    }
+    for (size_t i = 0; pl->cross != NULL && i < 2; i++) {
+        flush_policy(pl, pl->span_policy[i], RPL_STORE_ROLE_BOTH, end_s);
+    }
+    pl->sink = NULL;
+    return status;
+}
+
+/* ---- statistics -------------------------------------------------------------------------- */
+
+static double f0_median_hz(const party *p)
+{
+    double half = (double)p->f0_n / 2.0;
+    double acc = 0.0;
+    for (size_t i = 0; i < F0_STAT_BINS; i++) {
+        acc += p->f0_hist[i];
+        if (acc >= half) {
+            double st = F0_STAT_LOW_ST + ((double)i + 0.5) * F0_STAT_BIN_ST;
+            return 100.0 * pow(2.0, st / 12.0);
+        }
+    }
+    return NAN;
+}
+
+bool rpl_pipeline_channel_stats(const rpl_pipeline *pl, rpl_store_role role,
+                                rpl_store_channel_stats *out)
+{
+    if ((role != RPL_STORE_ROLE_AGENT && role != RPL_STORE_ROLE_CUSTOMER) ||
+        !pl->parties[role].present) {
+        return false;
+    }
+    const party *p = &pl->parties[role];
+    rpl_pause_stats pauses = rpl_analysis_pause_stats(p->analysis);
+    double speech_s = (double)p->speech_frames * FRAME_S;
+    double mean = p->f0_n > 0 ? p->f0_st_sum / (double)p->f0_n : (double)NAN;
+    double var =
+        p->f0_n > 1 ? (p->f0_st_sum2 - (double)p->f0_n * mean * mean) / (double)(p->f0_n - 1) : (double)NAN;
+    *out = (rpl_store_channel_stats){
+        .role = role,
+        .channel = p->channel,
+        .speech_s = speech_s,
+        .pause_count = pauses.count,
+        .pause_total_s = pauses.total_s,
+        .pause_max_s = pauses.max_s,
+        .f0_median_hz = p->f0_n > 0 ? f0_median_hz(p) : (double)NAN,
+        .f0_sd_st = p->f0_n > 1 ? sqrt(var > 0.0 ? var : 0.0) : (double)NAN,
+        .speaking_rate_sps = speech_s >= 1.0 ? (double)p->nuclei / speech_s : (double)NAN,
+    };
+    rpl_store_score *scores[RPL_SCORE_COUNT] = {&out->frustration, &out->hesitation, &out->fatigue};
+    for (size_t k = 0; k < RPL_SCORE_COUNT; k++) {
+        scores[k]->max = p->score_n[k] > 0 ? p->score_max[k] : 0.0;
+        scores[k]->mean = p->score_n[k] > 0 ? p->score_sum[k] / (double)p->score_n[k] : 0.0;
+    }
+    return true;
+}
+
+void rpl_pipeline_cross_stats_get(const rpl_pipeline *pl, rpl_pipeline_cross_stats *out)
+{
+    memset(out, 0, sizeof *out);
+    out->customer_latency_mean_s = NAN;
+    out->talk_share_customer = NAN;
+    if (pl->cross == NULL) {
+        return;
+    }
+    rpl_cross_party_stats s = rpl_cross_party_get_stats(pl->cross);
+    out->dead_air_s = s.dead_air_total_s;
+    out->dead_air_count = s.dead_air_count;
+    out->overtalk_s = s.overtalk_total_s;
+    out->overtalk_count = s.overtalk_count;
+    out->customer_latency_mean_s = s.customer.latency_mean_s;
+    if (s.agent.speech_s + s.customer.speech_s > 0.0) {
+        out->talk_share_customer = s.customer.talk_share;
+    }
+}
