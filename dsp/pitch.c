@@ -14,7 +14,7 @@
  * Per frame (window W = N + 2 * L samples, N = 30 ms reference, L = longest lag + 1):
  *   1. remove the window's mean and high-pass it (centred 5 ms moving average subtracted);
  *      the reference y is its centre N samples;
- *   2. symmetric NCCF: phi(k) = (r+(k) + r-(k)) / sqrt(2 e_y (e+(k) + e-(k))), where
+ *   2. symmetric NCCF: phi(k) = (r+(k) + r-(k)) / (sqrt(e_y) (sqrt(e+(k)) + sqrt(e-(k)))),
  *      r+-(k) = sum y[n] x[n +- k] and e+-(k) the energy of the shifted segments. Both
  *      sides come from one FFT cross-correlation (the negative lags wrap to the top of
  *      the circular result and W <= fft size keeps them apart), evaluated at half-sample lags
@@ -23,16 +23,25 @@
  *      0.3 and hand the win to a sub-octave. Correlating both ways centres the estimate on
  *      the frame centre and cancels the first-order bias of a gliding F0; being a
  *      correlation with the signal itself at lag k it needs no energy at F0, so a missing
- *      fundamental (telephone band) is recovered from the harmonics;
+ *      fundamental (telephone band) is recovered from the harmonics. Each side is weighed by
+ *      its own energy (rather than sqrt(2 e_y (e+ + e-)): equal when e+ = e-, and still <= 1
+ *      by Cauchy-Schwarz): at a voicing onset or offset the side reaching into silence adds
+ *      nothing to either sum, so phi(T) keeps its value instead of losing up to 30 % to
+ *      phi(T/2), whose shift reaches less far into the silence;
  *   3. candidates: the CANDIDATES best local maxima of phi between the lags of f0_max and
- *      f0_min, refined by parabolic interpolation, plus the unvoiced state;
+ *      f0_min, refined by parabolic interpolation, plus the unvoiced state. Their cost is
+ *      1 - phi plus a small bias towards short lags, plus two octave checks: a half-period
+ *      test on the NCCF at 2L and 3L (see ZIGZAG_WEIGHT), and a speaker prior, the distance
+ *      to the running median F0 of the tracker's own recent voiced decisions (see
+ *      PRIOR_WEIGHT);
  *   4. Viterbi over candidates with a fixed-lag traceback of DELAY_FRAMES frames;
  *   5. steady-tone rejection: mains hum and line tones are periodic but never waver (see
  *      STEADY_REL); voiced runs steady to 1 cent for 250 ms come out unvoiced.
  *
  * Everything is allocated in create; process does three real FFTs through rpl_fft (two of
  * size M, one inverse of 2M) and
- * O(L + CANDIDATES^2 + DELAY_FRAMES) further work, with no allocation, lock or I/O.
+ * O(L + CANDIDATES^2 + DELAY_FRAMES + prior bins) further work, with no allocation, lock or
+ * I/O.
  */
 #include "rappel/pitch.h"
 
@@ -56,6 +65,12 @@ enum {
     /* Steady-tone rejection: a voiced run whose F0 moves less than STEADY_REL between every
      * two frames for this many frames (250 ms) is a line tone or mains hum, not a voice. */
     STEADY_FRAMES = 25,
+    /* Speaker prior: median of the last 128 voiced decisions (1.3 s of voicing, a few words:
+     * long enough that one octave-error run cannot move it, short enough to follow a new
+     * speaker on the channel), over a histogram of 1/24-octave bins (half a semitone, well
+     * below the prior's dead zone). */
+    PRIOR_HISTORY = 128,
+    PRIOR_BINS_PER_OCTAVE = 24,
 };
 
 /* Reference segment, 30 ms: with the symmetric correlation this sums 60 ms of products, long
@@ -69,8 +84,28 @@ static const float CANDIDATE_MIN_NCCF = 0.25f;
  * 0.01/octave, RAPT's lag weight ~0.3 over the range) picks T without flipping true low
  * voices whose NCCF at T/2 is low. */
 static const float LAG_COST_PER_OCTAVE = 0.03f;
-static const float ZIGZAG_WEIGHT = 3.0f;
-static const float ZIGZAG_FLOOR = 0.2f;
+/* Half-period check. When the NCCF at 2L stands above the mean of those at L and 3L (a
+ * zigzag over the multiples of L), L is half the period: its odd multiples fall between
+ * pulses. That is the telephone octave-up error: with harmonics 1-2 removed by the 300 Hz
+ * high-pass, a male voice whose even harmonics sit in F1/F2 has phi(T/2) within a few
+ * hundredths of phi(T), and the lag bias alone hands the win to T/2. A true period decays
+ * smoothly over its multiples (zigzag <= 0). The zigzag is charged twice over (a rise of 0.05
+ * outweighs the 0.03 lag bias with margin) beyond a floor of 0.1 * (1 - NCCF): at 10 dB SNR
+ * the NCCF is 0.5-0.7 and its values at neighbouring multiples scatter by about 0.04, which
+ * would otherwise push high voices (period 16-25 samples, 3T in range) down an octave. */
+static const float ZIGZAG_WEIGHT = 2.0f;
+static const float ZIGZAG_FLOOR = 0.1f;
+/* Speaker prior: a candidate more than half an octave from the median F0 of the recent voiced
+ * decisions pays 0.2 per further octave (0.1 for an octave error). Small against a clear NCCF
+ * difference (real octave-wide excursions of emotional speech stay), decisive when T/2 or T/3
+ * and T score within a few hundredths, which is how the octave-up runs on low male voices
+ * start. 0.3 and above lets one early error lock the median (tested); it only applies once
+ * 20 voiced decisions (200 ms) are behind the median. */
+static const float PRIOR_WEIGHT = 0.3f;
+static const float PRIOR_DEADZONE = 0.8f;
+static const size_t PRIOR_MIN_FRAMES = 20;
+static const float PRIOR_PERIODIC_ZIGZAG = -1.0f;
+static const float PRIOR_PERIODIC_NCCF = 0.9f;
 /* Voicing threshold on the NCCF: Praat's VoicingThreshold is 0.45 for its windowed
  * autocorrelation; the NCCF of noise-free speech is 0.8-0.99, at 10 dB SNR about 0.65-0.9, of
  * noise below 0.35. */
@@ -128,11 +163,16 @@ struct rpl_pitch {
     float *energy;     /* L + 1: e+(k) + e-(k) */
     pitch_step *steps; /* ring of DELAY_FRAMES + 1 steps */
     size_t ring;
-    float acc[STATES]; /* accumulated cost of each state of the newest frame */
-    uint64_t frames;   /* frames analysed in this stream */
-    uint64_t emitted;  /* decisions given out */
-    float last_f0_hz;  /* F0 of the path at the last decision given out (0 unvoiced) */
-    size_t steady_run; /* steady links ending at that decision */
+    float acc[STATES];              /* accumulated cost of each state of the newest frame */
+    uint64_t frames;                /* frames analysed in this stream */
+    uint64_t emitted;               /* decisions given out */
+    float last_f0_hz;               /* F0 of the path at the last decision given out (0 unvoiced) */
+    size_t steady_run;              /* steady links ending at that decision */
+    float median_log2;              /* median log2 F0 of the last PRIOR_HISTORY voiced decisions */
+    size_t median_count;            /* voiced decisions given out in this stream */
+    size_t prior_bins;              /* histogram bins over [f0_min, f0_max] */
+    uint16_t *hist;                 /* prior_bins: count of the recent voiced decisions per bin */
+    uint16_t recent[PRIOR_HISTORY]; /* their bins, a ring indexed by median_count */
     /* flush: decisions of the pending frames, traced back once from the last frame */
     rpl_pitch_frame tail[DELAY_FRAMES + 1];
     size_t tail_count;
@@ -180,6 +220,11 @@ static void reset_stream(rpl_pitch *p)
     p->flushing = 0;
     p->last_f0_hz = 0.0f;
     p->steady_run = 0;
+    p->median_log2 = 0.0f;
+    p->median_count = 0;
+    if (p->hist != NULL) {
+        memset(p->hist, 0, p->prior_bins * sizeof *p->hist);
+    }
     for (size_t s = 0; s < STATES; s++) {
         p->acc[s] = 0.0f;
     }
@@ -232,9 +277,12 @@ rpl_status rpl_pitch_create(const rpl_pitch_config *cfg, rpl_pitch **out)
     p->nccf = calloc(2 * p->lag_limit + 1, sizeof *p->nccf);
     p->energy = calloc(p->lag_limit + 1, sizeof *p->energy);
     p->steps = calloc(p->ring, sizeof *p->steps);
+    p->prior_bins =
+        (size_t)ceilf(log2f(cfg->f0_max_hz / cfg->f0_min_hz) * PRIOR_BINS_PER_OCTAVE) + 1;
+    p->hist = calloc(p->prior_bins, sizeof *p->hist);
     if (p->x == NULL || p->y == NULL || p->spec_x == NULL || p->spec_y == NULL ||
         p->spec_up == NULL || p->corr == NULL || p->prefix == NULL || p->nccf == NULL ||
-        p->energy == NULL || p->steps == NULL) {
+        p->energy == NULL || p->steps == NULL || p->hist == NULL) {
         goto fail;
     }
     status = rpl_fft_create(p->fft_size, &p->fft);
@@ -269,6 +317,7 @@ void rpl_pitch_destroy(rpl_pitch *pitch)
     free(pitch->nccf);
     free(pitch->energy);
     free(pitch->steps);
+    free(pitch->hist);
     free(pitch);
 }
 
@@ -472,11 +521,19 @@ static void find_candidates(rpl_pitch *p, pitch_step *step, float power)
         cand.nccf = peak > 1.0f ? 1.0f : peak;
         cand.cost = 1.0f - cand.nccf + LAG_COST_PER_OCTAVE * (log2_lag - log2_lag_min);
         const float phi3 = nccf_near(p, 6.0f * lag);
+        int periodic = 0; /* its multiples show L itself is the period */
         if (phi3 >= 0.0f) {
             const float zig = nccf_near(p, 4.0f * lag) - 0.5f * (cand.nccf + phi3);
             const float floor_z = ZIGZAG_FLOOR * (1.0f - cand.nccf);
             if (zig > floor_z) {
                 cand.cost += ZIGZAG_WEIGHT * (zig - floor_z);
+            }
+            periodic = zig < PRIOR_PERIODIC_ZIGZAG && cand.nccf > PRIOR_PERIODIC_NCCF;
+        }
+        if (p->median_count >= PRIOR_MIN_FRAMES && !periodic) {
+            const float above = fabsf(cand.log2_f0 - p->median_log2) - PRIOR_DEADZONE;
+            if (above > 0.0f) {
+                cand.cost += PRIOR_WEIGHT * above;
             }
         }
         if (cand.nccf > step->best_nccf) {
@@ -559,6 +616,29 @@ static int steady_link(float a_hz, float b_hz)
     return a_hz > 0.0f && b_hz > 0.0f && fabsf(b_hz - a_hz) < STEADY_REL * a_hz;
 }
 
+/* Add a voiced decision to the speaker's recent F0 histogram (dropping the oldest once
+ * PRIOR_HISTORY are held) and update the median. O(bins), no allocation. */
+static void prior_update(rpl_pitch *p, float f0_hz)
+{
+    const float pos = (log2f(f0_hz) - log2f(p->cfg.f0_min_hz)) * PRIOR_BINS_PER_OCTAVE;
+    long bin = lrintf(floorf(pos));
+    bin = bin < 0 ? 0 : bin;
+    bin = bin >= (long)p->prior_bins ? (long)p->prior_bins - 1 : bin;
+    const size_t slot = p->median_count % PRIOR_HISTORY;
+    if (p->median_count >= PRIOR_HISTORY) {
+        p->hist[p->recent[slot]]--;
+    }
+    p->recent[slot] = (uint16_t)bin;
+    p->hist[bin]++;
+    p->median_count++;
+    const size_t held = p->median_count < PRIOR_HISTORY ? p->median_count : PRIOR_HISTORY;
+    size_t below = 0, b = 0;
+    while (b + 1 < p->prior_bins && 2 * (below + p->hist[b]) < held) {
+        below += p->hist[b++];
+    }
+    p->median_log2 = log2f(p->cfg.f0_min_hz) + ((float)b + 0.5f) / PRIOR_BINS_PER_OCTAVE;
+}
+
 /* The decision for the next frame out: the path's state there, with ahead[] the path's F0
  * over the following frames known so far, for steady-tone rejection. */
 static rpl_pitch_frame emit(rpl_pitch *p, const pitch_step *step, size_t state, const float *ahead,
@@ -577,6 +657,9 @@ static rpl_pitch_frame emit(rpl_pitch *p, const pitch_step *step, size_t state, 
         f.voiced = false;
         f.f0_hz = 0.0f;
         f.voicing = 0.0f;
+    }
+    if (f.voiced) {
+        prior_update(p, f.f0_hz);
     }
     p->emitted++;
     return f;

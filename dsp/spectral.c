@@ -43,13 +43,17 @@ struct rpl_spectral {
     float *window; /* Hann */
     float *in;
     float *spec;       /* interleaved complex, FFT_SIZE + 2 */
-    float *prev_norm;  /* previous normalised band spectrum, or empty */
+    float *prev_norm;  /* previous frame's critical-band powers, normalised to sum 1 */
     float *power;      /* band power per bin */
     bool have_prev;    /* prev_norm holds a non-silent frame */
     float power_scale; /* |X|^2 to mean-square power per one-sided bin */
+    float inv_e_tq;    /* 1 / band power at the threshold (a -80 dBFS sine) */
+    float loud_scale;  /* makes a -60 dBFS sine in one band read 1 */
     size_t bark_lo[N_BARK];
-    size_t bark_hi[N_BARK]; /* exclusive */
-    double f_sum, f2_sum;   /* regression constants over the band bins (kHz) */
+    size_t bark_hi[N_BARK];      /* exclusive */
+    float f_centred[BIN_HI + 1]; /* bin frequency minus the band mean, kHz (regression) */
+    float f_var_sum;             /* sum of f_centred^2 */
+    float silence_power;         /* cfg.silence_db as a mean square */
     double sums[6];
     size_t counts[6];
     size_t frames;
@@ -101,7 +105,7 @@ rpl_status rpl_spectral_create(const rpl_spectral_config *cfg, rpl_spectral **ou
     sp->window = calloc(FFT_SIZE, sizeof *sp->window);
     sp->in = calloc(FFT_SIZE, sizeof *sp->in);
     sp->spec = calloc(FFT_SIZE + 2, sizeof *sp->spec);
-    sp->prev_norm = calloc(BIN_HI + 1, sizeof *sp->prev_norm);
+    sp->prev_norm = calloc(N_BARK, sizeof *sp->prev_norm);
     sp->power = calloc(BIN_HI + 1, sizeof *sp->power);
     if (sp->window == NULL || sp->in == NULL || sp->spec == NULL || sp->prev_norm == NULL ||
         sp->power == NULL) {
@@ -119,11 +123,21 @@ rpl_status rpl_spectral_create(const rpl_spectral_config *cfg, rpl_spectral **ou
         sp->bark_hi[b] = (size_t)ceilf(bark_edges_hz[b + 1] / bin_hz);
     }
     sp->bark_hi[N_BARK - 1] = BIN_HI + 1;
+    /* Threshold: a -80 dBFS sine (with full scale near 100 dB SPL, the 20 dB SPL threshold of
+     * hearing in the 1-3 kHz region); the line's own noise sits near it. */
+    const double e_tq = 0.5e-8;
+    const double e_ref = 0.5e-6; /* -60 dBFS sine */
+    sp->inv_e_tq = (float)(1.0 / e_tq);
+    sp->loud_scale = (float)(1.0 / (pow(0.5 + 0.5 * e_ref / e_tq, 0.23) - 1.0));
+    const double f_mean = 0.5 * (BIN_LO + BIN_HI) * (double)bin_hz / 1000.0;
+    double var = 0.0;
     for (size_t k = BIN_LO; k <= BIN_HI; k++) {
-        double f = (double)k * (double)bin_hz / 1000.0;
-        sp->f_sum += f;
-        sp->f2_sum += f * f;
+        double fc = (double)k * (double)bin_hz / 1000.0 - f_mean;
+        sp->f_centred[k] = (float)fc;
+        var += fc * fc;
     }
+    sp->f_var_sum = (float)var;
+    sp->silence_power = powf(10.0f, 0.1f * cfg->silence_db);
     rpl_spectral_reset(sp);
     *out = sp;
     return RPL_OK;
@@ -185,8 +199,7 @@ void rpl_spectral_process(rpl_spectral *sp, const float *window, const rpl_frame
     float mid = 0.0f; /* 800-1500 Hz */
     float max_low = 0.0f;
     float max_high = 0.0f;
-    double level_sum = 0.0;
-    double level_f_sum = 0.0;
+    float level_f_sum = 0.0f; /* sum of (f - mean f) * level: the regression's numerator */
     for (size_t k = BIN_LO; k <= BIN_HI; k++) {
         float re = sp->spec[2 * k];
         float im = sp->spec[2 * k + 1];
@@ -205,13 +218,11 @@ void rpl_spectral_process(rpl_spectral *sp, const float *window, const rpl_frame
             max_high = p > max_high ? p : max_high;
         }
         /* 1e-30 keeps exact zeros finite; it is far below any real bin (-110 dBFS band). */
-        double level = 3.0103 * (double)fast_log2(p + 1e-30f); /* 10 log10 */
-        level_sum += level;
-        level_f_sum += level * (double)k * (double)bin_hz / 1000.0;
+        float level = 3.0103f * fast_log2(p + 1e-30f); /* 10 log10 */
+        level_f_sum += level * sp->f_centred[k];
     }
-    const float silence = powf(10.0f, 0.1f * sp->cfg.silence_db);
     out->loudness = 0.0f;
-    if (!(total > silence)) {
+    if (!(total > sp->silence_power)) {
         out->slope_db_khz = NAN;
         out->alpha_ratio_db = NAN;
         out->hammarberg_db = NAN;
@@ -219,34 +230,31 @@ void rpl_spectral_process(rpl_spectral *sp, const float *window, const rpl_frame
         out->flux = NAN;
         sp->have_prev = false;
     } else {
-        const double n = BIN_HI - BIN_LO + 1;
-        out->slope_db_khz = (float)((n * level_f_sum - sp->f_sum * level_sum) /
-                                    (n * sp->f2_sum - sp->f_sum * sp->f_sum));
+        out->slope_db_khz = level_f_sum / sp->f_var_sum;
         const float tiny = 1e-30f;
         out->alpha_ratio_db = 10.0f * log10f((total - low + tiny) / (low + tiny));
         out->hammarberg_db = 10.0f * log10f((max_low + tiny) / (max_high + tiny));
         out->share_800_1500_db = 10.0f * log10f((mid + tiny) / total);
         const float inv = 1.0f / total;
         float dist = 0.0f;
-        for (size_t k = BIN_LO; k <= BIN_HI; k++) {
-            float q = sp->power[k] * inv;
-            dist += fabsf(q - sp->prev_norm[k]);
-            sp->prev_norm[k] = q;
-        }
-        out->flux = sp->have_prev ? 0.5f * dist : NAN;
-        sp->have_prev = true;
-        const float e_ref = 5e-7f; /* a -60 dBFS sine: (1e-3)^2 / 2 */
         float loud = 0.0f;
         for (size_t b = 0; b < N_BARK; b++) {
             float e = 0.0f;
             for (size_t k = sp->bark_lo[b]; k < sp->bark_hi[b]; k++) {
                 e += sp->power[k];
             }
-            if (e > 0.0f) {
-                loud += exp2f(0.23f * fast_log2(e / e_ref));
+            float q = e * inv;
+            dist += fabsf(q - sp->prev_norm[b]);
+            sp->prev_norm[b] = q;
+            /* Zwicker: N' = c [(0.5 + 0.5 E / E_tq)^0.23 - 1], 0 at the threshold. */
+            float rel = 0.5f + 0.5f * e * sp->inv_e_tq;
+            if (rel > 1.0f) {
+                loud += exp2f(0.23f * fast_log2(rel)) - 1.0f;
             }
         }
-        out->loudness = loud;
+        out->flux = sp->have_prev ? 0.5f * dist : NAN;
+        sp->have_prev = true;
+        out->loudness = sp->loud_scale * loud;
     }
     if (frame != NULL && frame->speech) {
         accumulate(sp, out);

@@ -5,13 +5,18 @@
  * short-term analysis of the fundamental frequency and the harmonics-to-noise ratio of a
  * sampled sound", IFA Proceedings 17: 97-110 (HNR = 10 log10(r / (1 - r))).
  *
- * Period marks: cycle by cycle, the next mark is the previous one plus the lag that maximises
- * the cross-correlation of the previous cycle with the candidate (lags 0.8..1.25 of the
- * tracked period: Praat's 1.3 maximum period factor, a little tighter to stay off octave
- * neighbours), then moved to the waveform extremum within +-10 % of a period and refined to
- * 1/8 sample with a windowed-sinc interpolator plus a parabola (Praat refines its peaks with
- * sinc interpolation too; at 8 kHz a 1 % jitter of a 200 Hz voice is 0.4 sample, so integer
- * positions would swamp it).
+ * Period marks, as Praat's "To PointProcess (periodic, cc)": the first mark of a voiced stretch
+ * is the waveform extremum in the period around the frame centre; each next one is the
+ * previous plus the lag that maximises the cross-correlation of the previous cycle (one
+ * tracked period long) with the candidate, lags 0.8..1.25 of the tracked period (Praat's 1.3
+ * maximum period factor, a little tighter to stay off octave neighbours). The lag is refined
+ * to 1/8 sample and below by windowed-sinc interpolation of the correlation (band-limited in
+ * the lag) plus a parabola: at 8 kHz a 1 % jitter of a 200 Hz voice is 0.4 sample, so integer
+ * lags would swamp it, and a correlation over a whole cycle is far less disturbed by noise
+ * than a single waveform peak.
+ * Amplitudes for shimmer, as Praat's PointProcess_Sound_to_AmplitudeTier_period: the
+ * Hann-windowed RMS around each mark, over 0.2 of the previous period before it and 0.2 of the
+ * next period after it (so a mark gets its amplitude once the next mark is placed).
  */
 #include "rappel/voice_quality.h"
 
@@ -26,10 +31,35 @@ enum {
     SINC_LEFT = 7,
 };
 
+/* A cycle whose best normalised correlation with the previous one is below this does not
+ * repeat it: Praat's default voicing threshold for cc pitch is 0.45; a little higher here
+ * because the lag search is already centred on the tracked period. */
+static const float MIN_CYCLE_CORRELATION = 0.5f;
+
+/* Dot product with 8 independent partial sums, so that the compiler can use SIMD lanes: the
+ * correlations are most of this module's cost. */
+static float dot(const float *a, const float *b, long n)
+{
+    float acc[8] = {0};
+    long k = 0;
+    for (; k + 8 <= n; k += 8) {
+        for (int j = 0; j < 8; j++) {
+            acc[j] += a[k + j] * b[k + j];
+        }
+    }
+    float sum = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+    for (; k < n; k++) {
+        sum += a[k] * b[k];
+    }
+    return sum;
+}
+
 typedef struct mark {
-    double pos;   /* absolute sample position (fractional) */
-    float period; /* samples since the previous mark of the stretch; 0 for the first */
-    float amp;    /* |peak value| */
+    double pos;     /* absolute sample position (fractional) */
+    float period;   /* samples since the previous mark of the stretch; 0 for the first */
+    float amp;      /* Praat's period amplitude (Hann-windowed RMS); 0 until the next mark */
+    float abs_diff; /* |period - previous period|, or -1 when the pair does not count */
+    float abs_db;   /* |20 log10(amp / previous amp)|, or -1 when the pair does not count */
 } mark;
 
 struct rpl_voice_quality {
@@ -40,6 +70,7 @@ struct rpl_voice_quality {
     size_t hist_len;   /* H */
     float *hist;       /* the signal's last H samples, ending at the current window's end */
     float *sinc;       /* (SINC_PHASES + 1) x SINC_TAPS fractional-delay filters */
+    float *cc;         /* cross-correlation by lag, for the period search */
     mark *ring;        /* marks of the current voiced stretch */
     size_t ring_cap;   /* capacity of ring */
     size_t ring_count; /* marks in ring */
@@ -128,7 +159,8 @@ rpl_status rpl_voice_quality_create(const rpl_voice_quality_config *cfg, rpl_voi
     vq->hist = calloc(vq->hist_len, sizeof *vq->hist);
     vq->sinc = calloc((SINC_PHASES + 1) * SINC_TAPS, sizeof *vq->sinc);
     vq->ring = calloc(vq->ring_cap, sizeof *vq->ring);
-    if (vq->hist == NULL || vq->sinc == NULL || vq->ring == NULL) {
+    vq->cc = calloc((size_t)ceil(1.25 * t_max) + 2 * SINC_TAPS + 4, sizeof *vq->cc);
+    if (vq->hist == NULL || vq->sinc == NULL || vq->ring == NULL || vq->cc == NULL) {
         goto fail;
     }
     fill_sinc_table(vq->sinc);
@@ -148,6 +180,7 @@ void rpl_voice_quality_destroy(rpl_voice_quality *vq)
     free(vq->hist);
     free(vq->sinc);
     free(vq->ring);
+    free(vq->cc);
     free(vq);
 }
 
@@ -175,14 +208,14 @@ void rpl_voice_quality_reset(rpl_voice_quality *vq)
     vq->hnr_frames = 0;
 }
 
-/* Signal value at fractional history index p (SINC_LEFT <= p < H - SINC_TAPS). */
-static float interp(const rpl_voice_quality *vq, double p)
+/* Band-limited value of arr at fractional index p (SINC_LEFT <= p < len - SINC_TAPS). */
+static float interp(const rpl_voice_quality *vq, const float *arr, double p)
 {
     double fl = floor(p);
     long n = (long)fl;
     long q = lround((p - fl) * SINC_PHASES);
     const float *h = vq->sinc + (size_t)q * SINC_TAPS;
-    const float *x = vq->hist + n - SINC_LEFT;
+    const float *x = arr + n - SINC_LEFT;
     float acc = 0.0f;
     for (int k = 0; k < SINC_TAPS; k++) {
         acc += h[k] * x[k];
@@ -190,14 +223,14 @@ static float interp(const rpl_voice_quality *vq, double p)
     return acc;
 }
 
-/* Extremum (of polarity * x) near integer history index n, to 1/8 sample and below. */
-static double refine_peak(const rpl_voice_quality *vq, long n, float *value)
+/* Maximum of sign * arr near integer index n, to 1/8 sample and below. */
+static double refine_peak(const rpl_voice_quality *vq, const float *arr, float sign, long n)
 {
     float best = -INFINITY;
     int best_j = 0;
     float v[9];
     for (int j = 0; j < 9; j++) {
-        v[j] = vq->polarity * interp(vq, (double)n + (j - 4) * 0.125);
+        v[j] = sign * interp(vq, arr, (double)n + (j - 4) * 0.125);
         if (v[j] > best) {
             best = v[j];
             best_j = j;
@@ -212,10 +245,8 @@ static double refine_peak(const rpl_voice_quality *vq, long n, float *value)
         if (den < 0.0f) {
             float d = 0.5f * (a - c) / den;
             offset += 0.125 * (double)d;
-            best = b - 0.25f * (a - c) * d;
         }
     }
-    *value = best;
     return (double)n + offset;
 }
 
@@ -263,24 +294,72 @@ static bool amp_ok(const rpl_voice_quality *vq, float a1, float a2)
     return ratio <= vq->cfg.max_amplitude_factor;
 }
 
-static void push_mark(rpl_voice_quality *vq, double pos_abs, float period, float amp)
+/* Praat's period amplitude: RMS around history position c weighted by a Hann window rising
+ * over `left` samples and falling over `right`. */
+static float hann_rms(const rpl_voice_quality *vq, double c, double left, double right)
 {
+    const double pi = 3.141592653589793;
+    long lo = (long)ceil(c - left);
+    long hi = (long)floor(c + right);
+    lo = lo < 0 ? 0 : lo;
+    hi = hi >= (long)vq->hist_len ? (long)vq->hist_len - 1 : hi;
+    long mid = (long)floor(c);
+    double sw = 0.0;
+    double swx = 0.0;
+    /* Two halves, each cos(pi d / width) by the recurrence c(k+1) = 2 cos(step) c(k) - c(k-1). */
+    for (int side = 0; side < 2; side++) {
+        const double width = side == 0 ? left : right;
+        const long from = side == 0 ? mid : mid + 1;
+        const long to = side == 0 ? lo - 1 : hi + 1;
+        const long dir = side == 0 ? -1 : 1;
+        if (from == to) {
+            continue;
+        }
+        const double step = pi / width;
+        const double two_cos = 2.0 * cos(step);
+        const double d0 = fabs((double)from - c);
+        double cur = cos(step * d0);
+        double prev = cos(step * (d0 - 1.0));
+        for (long i = from; i != to; i += dir) {
+            double w = 0.5 + 0.5 * cur;
+            double x = (double)vq->hist[i];
+            sw += w;
+            swx += w * x * x;
+            double next = two_cos * cur - prev;
+            prev = cur;
+            cur = next;
+        }
+    }
+    return sw > 0.0 ? (float)sqrt(swx / sw) : 0.0f;
+}
+
+/* Add a mark `period` samples after the previous one (0: first of a stretch); the previous
+ * mark now has both periods and gets its amplitude. Stream statistics follow. */
+static void push_mark(rpl_voice_quality *vq, double pos_abs, float period, double hist_start_abs)
+{
+    mark m = {.pos = pos_abs, .period = period, .amp = 0.0f, .abs_diff = -1.0f, .abs_db = -1.0f};
     if (vq->ring_count > 0 && period > 0.0f) {
-        const mark *prev = ring_at(vq, 0);
+        mark *prev = ring_at(vq, 0);
         if (period_ok(vq, period)) {
             vq->sum_period += (double)period;
             vq->periods_counted++;
         }
         if (prev->period > 0.0f && pair_ok(vq, prev->period, period)) {
-            vq->sum_abs_diff += fabs((double)period - (double)prev->period);
+            m.abs_diff = fabsf(period - prev->period);
+            vq->sum_abs_diff += (double)m.abs_diff;
             vq->jitter_pairs++;
-            if (amp_ok(vq, prev->amp, amp)) {
-                vq->sum_abs_db += fabs(20.0 * log10((double)amp / (double)prev->amp));
+            prev->amp = hann_rms(vq, prev->pos - hist_start_abs, 0.2 * (double)prev->period,
+                                 0.2 * (double)period);
+            const mark *before = vq->ring_count > 1 ? ring_at(vq, 1) : NULL;
+            if (before != NULL && period_ok(vq, prev->period) &&
+                amp_ok(vq, before->amp, prev->amp)) {
+                prev->abs_db = (float)fabs(20.0 * log10((double)prev->amp / (double)before->amp));
+                vq->sum_abs_db += (double)prev->abs_db;
                 vq->shimmer_pairs++;
             }
         }
     }
-    vq->ring[vq->ring_head] = (mark){.pos = pos_abs, .period = period, .amp = amp};
+    vq->ring[vq->ring_head] = m;
     vq->ring_head = (vq->ring_head + 1) % vq->ring_cap;
     if (vq->ring_count < vq->ring_cap) {
         vq->ring_count++;
@@ -288,15 +367,25 @@ static void push_mark(rpl_voice_quality *vq, double pos_abs, float period, float
     vq->marks_total++;
 }
 
-/* Place every mark of the current stretch that the history allows; T = period in samples. */
+/* Place every mark of the current stretch that the history allows; t = tracked period in
+ * samples. Within a stretch the last measured period wins over a tracked one that jumped by
+ * more than the maximum period factor (an octave error of the tracker, not of the voice). */
 static void place_marks(rpl_voice_quality *vq, double hist_start_abs, double centre_abs, float t)
 {
+    if (vq->have_mark && vq->ring_count > 0) {
+        float last_period = ring_at(vq, 0)->period;
+        float ratio = last_period > 0.0f ? t / last_period : 1.0f;
+        if (ratio > vq->cfg.max_period_factor || ratio * vq->cfg.max_period_factor < 1.0f) {
+            t = last_period;
+        }
+    }
     const long h_len = (long)vq->hist_len;
     const long lag_lo = (long)floor(0.8 * (double)t);
     const long lag_hi = (long)ceil(1.25 * (double)t);
+    const long ext_lo = lag_lo - SINC_LEFT - 1; /* room for the sinc around any lag */
+    const long ext_hi = lag_hi + SINC_TAPS - SINC_LEFT + 1;
     const long seg = (long)lround((double)t);
     const long half = seg / 2;
-    const long tol = (long)ceil(0.1 * (double)t);
     if (!vq->have_mark) {
         long lo = (long)floor(centre_abs - hist_start_abs - 0.5 * (double)t);
         long hi = lo + seg;
@@ -307,59 +396,61 @@ static void place_marks(rpl_voice_quality *vq, double hist_start_abs, double cen
             mn = vq->hist[i] < mn ? vq->hist[i] : mn;
         }
         vq->polarity = mx >= -mn ? 1.0f : -1.0f;
-        float value;
-        double p = refine_peak(vq, argmax_polar(vq, lo, hi), &value);
+        double p = refine_peak(vq, vq->hist, vq->polarity, argmax_polar(vq, lo, hi));
         vq->ring_count = 0;
-        push_mark(vq, p + hist_start_abs, 0.0f, fabsf(value));
+        push_mark(vq, p + hist_start_abs, 0.0f, hist_start_abs);
         vq->have_mark = true;
     }
     for (;;) {
         const mark *last = ring_at(vq, 0);
         double last_rel = last->pos - hist_start_abs;
         long r0 = lround(last_rel) - half;
-        if (r0 < SINC_LEFT) {
+        if (r0 < 0) {
             /* Lost the previous cycle (should not happen while frames are consecutive). */
             vq->have_mark = false;
             return;
         }
-        if (r0 + lag_hi + seg + tol + SINC_TAPS >= h_len) {
+        if (r0 + ext_hi + seg + (long)ceil(0.25 * (double)t) >= h_len) {
             return; /* not enough look-ahead yet: the next frame continues */
         }
         const float *a = vq->hist + r0;
+        const float ea = dot(a, a, seg);
         float best = -INFINITY;
         long best_lag = lag_lo;
-        float e = 0.0f;
-        const float *b0 = vq->hist + r0 + lag_lo;
-        for (long k = 0; k < seg; k++) {
-            e += b0[k] * b0[k];
-        }
+        float e = dot(vq->hist + r0 + lag_lo, vq->hist + r0 + lag_lo, seg);
         for (long lag = lag_lo; lag <= lag_hi; lag++) {
             const float *b = vq->hist + r0 + lag;
-            float c = 0.0f;
-            for (long k = 0; k < seg; k++) {
-                c += a[k] * b[k];
-            }
-            float score = c / sqrtf(e + 1e-20f);
+            float c = dot(a, b, seg);
+            vq->cc[lag - ext_lo] = c;
+            float score = c / sqrtf(ea * e + 1e-30f);
             if (score > best) {
                 best = score;
                 best_lag = lag;
             }
             e += b[seg] * b[seg] - b[0] * b[0];
         }
-        long predicted = lround(last_rel) + best_lag;
-        long n = argmax_polar(vq, predicted - tol, predicted + tol);
-        float value;
-        double p = refine_peak(vq, n, &value);
-        float period = (float)(p - last_rel);
-        if (period < 0.5f * t) {
+        /* the sinc refinement needs the correlation a few lags either side of the best */
+        for (long lag = best_lag - SINC_LEFT - 1; lag <= best_lag + SINC_TAPS - SINC_LEFT; lag++) {
+            if (lag < lag_lo || lag > lag_hi) {
+                vq->cc[lag - ext_lo] = dot(a, vq->hist + r0 + lag, seg);
+            }
+        }
+        if (!(best >= MIN_CYCLE_CORRELATION)) {
+            /* The cycle does not repeat (onset, offset, noise): start again from a waveform
+             * extremum on the next voiced frame, as Praat starts a new voiced interval. */
+            vq->have_mark = false;
+            return;
+        }
+        float period = (float)(refine_peak(vq, vq->cc, 1.0f, best_lag - ext_lo) + (double)ext_lo);
+        if (!(period >= 0.75f * t && period <= 1.3f * t)) {
             vq->have_mark = false; /* degenerate: restart the stretch on the next frame */
             return;
         }
-        push_mark(vq, p + hist_start_abs, period, fabsf(value));
+        push_mark(vq, last->pos + (double)period, period, hist_start_abs);
     }
 }
 
-/* Running jitter and shimmer over the marks newer than since_abs. */
+/* Running jitter and shimmer over the pairs of marks newer than since_abs. */
 static void running_values(rpl_voice_quality *vq, double since_abs, rpl_voice_quality_frame *out)
 {
     double abs_diff = 0.0;
@@ -368,26 +459,25 @@ static void running_values(rpl_voice_quality *vq, double since_abs, rpl_voice_qu
     size_t pairs = 0;
     size_t periods = 0;
     size_t shim = 0;
+    size_t idx = (vq->ring_head + vq->ring_cap - 1) % vq->ring_cap;
     for (size_t back = 0; back < vq->ring_count; back++) {
-        const mark *m = ring_at(vq, back);
+        const mark *m = &vq->ring[idx];
+        idx = idx == 0 ? vq->ring_cap - 1 : idx - 1;
         if (m->pos < since_abs) {
             break;
         }
-        if (!period_ok(vq, m->period)) {
-            continue;
+        bool last = back + 1 == vq->ring_count || vq->ring[idx].pos < since_abs;
+        if (period_ok(vq, m->period)) {
+            period_sum += (double)m->period;
+            periods++;
         }
-        period_sum += (double)m->period;
-        periods++;
-        if (back + 1 < vq->ring_count) {
-            const mark *prev = ring_at(vq, back + 1);
-            if (prev->pos >= since_abs && pair_ok(vq, prev->period, m->period)) {
-                abs_diff += fabs((double)m->period - (double)prev->period);
-                pairs++;
-                if (amp_ok(vq, prev->amp, m->amp)) {
-                    abs_db += fabs(20.0 * log10((double)m->amp / (double)prev->amp));
-                    shim++;
-                }
-            }
+        if (!last && m->abs_diff >= 0.0f) {
+            abs_diff += (double)m->abs_diff;
+            pairs++;
+        }
+        if (!last && m->abs_db >= 0.0f) {
+            abs_db += (double)m->abs_db;
+            shim++;
         }
     }
     if (periods >= vq->cfg.min_periods && pairs > 0) {
@@ -417,18 +507,11 @@ static float frame_hnr(const rpl_voice_quality *vq, const float *window, float t
         return NAN;
     }
     const float *a = window + start;
-    float ea = 0.0f;
-    for (long k = 0; k < len; k++) {
-        ea += a[k] * a[k];
-    }
+    const float ea = dot(a, a, len);
     if (ea <= 0.0f) {
         return NAN;
     }
-    const float *b0 = window + start + lag_lo;
-    float eb = 0.0f;
-    for (long k = 0; k < len; k++) {
-        eb += b0[k] * b0[k];
-    }
+    float eb = dot(window + start + lag_lo, window + start + lag_lo, len);
     float r_prev2 = 0.0f;
     float r_prev = 0.0f;
     float best = -INFINITY;
@@ -437,11 +520,7 @@ static float frame_hnr(const rpl_voice_quality *vq, const float *window, float t
     bool interior = false;
     for (long lag = lag_lo; lag <= lag_hi; lag++) {
         const float *b = window + start + lag;
-        float c = 0.0f;
-        for (long k = 0; k < len; k++) {
-            c += a[k] * b[k];
-        }
-        float r = c / sqrtf(ea * eb + 1e-30f);
+        float r = dot(a, b, len) / sqrtf(ea * eb + 1e-30f);
         if (lag >= lag_lo + 2 && r_prev > best && r_prev >= r_prev2 && r_prev >= r) {
             best = r_prev;
             best_left = r_prev2;

@@ -66,8 +66,9 @@ struct rpl_cue_window {
     rpl_cues_config cfg;
     size_t capacity; /* frames in the window */
     rpl_frame *ring;
-    size_t count; /* frames held, <= capacity */
-    size_t next;  /* ring slot of the next frame */
+    bool *other_ring; /* the other party speaking, per frame of ring */
+    size_t count;     /* frames held, <= capacity */
+    size_t next;      /* ring slot of the next frame */
     size_t since_step;
     double speech_total_s;
     double *scratch;    /* capacity values for percentiles */
@@ -106,8 +107,9 @@ rpl_status rpl_cue_window_create(const rpl_cues_config *cfg, rpl_cue_window **ou
     w->cfg = *cfg;
     w->capacity = (size_t)lround(cfg->window_s / FRAME_S);
     w->ring = calloc(w->capacity, sizeof *w->ring);
+    w->other_ring = calloc(w->capacity, sizeof *w->other_ring);
     w->scratch = calloc(w->capacity, sizeof *w->scratch);
-    if (w->ring == NULL || w->scratch == NULL) {
+    if (w->ring == NULL || w->other_ring == NULL || w->scratch == NULL) {
         rpl_cue_window_destroy(w);
         return RPL_ERR_NO_MEMORY;
     }
@@ -122,6 +124,7 @@ void rpl_cue_window_destroy(rpl_cue_window *w)
         return;
     }
     free(w->ring);
+    free(w->other_ring);
     free(w->scratch);
     free(w);
 }
@@ -194,11 +197,16 @@ static double semitones(double f0_hz)
     return 12.0 * log2(f0_hz / 100.0);
 }
 
+/* Ring slot of the i-th frame held, i = 0 the oldest. */
+static size_t slot_of(const rpl_cue_window *w, size_t i)
+{
+    size_t start = (w->next + w->capacity - w->count) % w->capacity;
+    return (start + i) % w->capacity;
+}
+
 static const rpl_frame *frame_at(const rpl_cue_window *w, size_t i)
 {
-    /* i = 0 is the oldest frame held */
-    size_t start = (w->next + w->capacity - w->count) % w->capacity;
-    return &w->ring[(start + i) % w->capacity];
+    return &w->ring[slot_of(w, i)];
 }
 
 static bool is_voiced(const rpl_frame *f)
@@ -294,23 +302,28 @@ static void window_absolute(rpl_cue_window *w, rpl_cues *c)
     v[RPL_CUE_JITTER_PCT] = mean_of(w, offsetof(rpl_frame, jitter_pct), is_voiced);
     v[RPL_CUE_SHIMMER_DB] = mean_of(w, offsetof(rpl_frame, shimmer_db), is_voiced);
 
-    /* Silent pauses: runs of non-speech with speech on both sides, inside the window. */
+    /* Silent pauses: runs of non-speech with speech on both sides, inside the window, during
+     * which the other party did not speak (then it was their turn). */
     size_t pauses = 0;
     double pause_s = 0.0;
     bool seen_speech = false;
+    bool turn_gap = false;
     size_t run = 0;
     for (size_t i = 0; i < w->count; i++) {
         const rpl_frame *f = frame_at(w, i);
         if (!f->speech) {
             run += seen_speech;
+            turn_gap = turn_gap || w->other_ring[slot_of(w, i)];
             continue;
         }
         double len = (double)run * FRAME_S;
-        if (run > 0 && len >= w->cfg.min_pause_s - 1e-9 && len <= w->cfg.max_pause_s + 1e-9) {
+        if (run > 0 && !turn_gap && len >= w->cfg.min_pause_s - 1e-9 &&
+            len <= w->cfg.max_pause_s + 1e-9) {
             pauses++;
             pause_s += len;
         }
         run = 0;
+        turn_gap = false;
         seen_speech = true;
     }
     v[RPL_CUE_PAUSE_COUNT] = (double)pauses;
@@ -432,9 +445,11 @@ static void relative_cues(const baseline *b, rpl_cues *c)
     v[RPL_CUE_LATENCY_S] = NAN; /* a cross-party cue: the pipeline fills it in */
 }
 
-bool rpl_cue_window_process(rpl_cue_window *w, const rpl_frame *frame, bool adapt, rpl_cues *out)
+bool rpl_cue_window_process(rpl_cue_window *w, const rpl_frame *frame, bool other_speaking,
+                            bool adapt, rpl_cues *out)
 {
     w->ring[w->next] = *frame;
+    w->other_ring[w->next] = other_speaking;
     w->next = (w->next + 1) % w->capacity;
     if (w->count < w->capacity) {
         w->count++;

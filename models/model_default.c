@@ -3,40 +3,58 @@
 #include "rappel/model.h"
 
 static const rpl_model default_model = {
-    .version = "rappel-untrained-0",
-    .score =
-        {
-            [RPL_SCORE_FRUSTRATION] =
-                {
-                    .intercept = -3,
-                    .min_window_speech_s = 0.5,
-                    .term_count = 1,
-                    .terms =
-                        {
-                            {RPL_CUE_F0_REL_ST, 0, 2, 1},
-                        },
-                },
-            [RPL_SCORE_HESITATION] =
-                {
-                    .intercept = -3,
-                    .min_window_speech_s = 0.5,
-                    .term_count = 1,
-                    .terms =
-                        {
-                            {RPL_CUE_F0_REL_ST, 0, 2, 1},
-                        },
-                },
-            [RPL_SCORE_FATIGUE] =
-                {
-                    .intercept = -3,
-                    .min_window_speech_s = 0.5,
-                    .term_count = 1,
-                    .terms =
-                        {
-                            {RPL_CUE_F0_REL_ST, 0, 2, 1},
-                        },
-                },
+    .version = "rappel-2026.11-lr1",
+    .score = {
+        [RPL_SCORE_FRUSTRATION] = {
+            .intercept = -0.644150888,
+            .min_window_speech_s = 1,
+            .term_count = 19,
+            .terms = {
+                {RPL_CUE_F0_REL_ST, 2.14896995, 3.81592622, -0.5828327},
+                {RPL_CUE_F0_RANGE_ST, 10.4213881, 6.27378586, -0.0522646265},
+                {RPL_CUE_F0_RANGE_REL_ST, -0.766461789, 4.40902628, 0.0213866305},
+                {RPL_CUE_F0_SLOPE_ST_S, 34.1789898, 16.1627988, -0.51609037},
+                {RPL_CUE_LEVEL_REL_DB, 3.74814238, 6.32358772, 0.714300227},
+                {RPL_CUE_LEVEL_RANGE_DB, 27.5344857, 6.13144035, 0.2667734},
+                {RPL_CUE_LEVEL_PEAK_DB, 12.9757278, 3.84733939, 0.00850131826},
+                {RPL_CUE_ALPHA_DB, -7.48482999, 3.61922431, -0.151952715},
+                {RPL_CUE_ALPHA_REL_DB, 1.14956005, 2.63426111, -0.338273087},
+                {RPL_CUE_HAMMARBERG_DB, 18.1378635, 4.06322836, 0.55457562},
+                {RPL_CUE_SLOPE_DB_KHZ, -4.96576935, 1.86696713, 0.382437583},
+                {RPL_CUE_BAND_800_1500_DB, -13.1576951, 2.30850766, 0.601626273},
+                {RPL_CUE_FLUX, 0.322636921, 0.045841768, 0.808039105},
+                {RPL_CUE_HNR_DB, 9.26934257, 2.19620174, -0.549314843},
+                {RPL_CUE_HNR_REL_DB, -0.423501454, 1.32302624, -0.23183495},
+                {RPL_CUE_JITTER_PCT, 4.69486388, 1.07641852, -0.0254173197},
+                {RPL_CUE_SHIMMER_DB, 1.30351395, 0.192384026, 0.168279436},
+                {RPL_CUE_ARTIC_RATE_SPS, 4.77476271, 0.980869755, -0.741257747},
+                {RPL_CUE_RATE_REL, -0.0558866046, 0.212787325, -0.160721452},
+            },
         },
+        [RPL_SCORE_HESITATION] = {
+            .intercept = -2.6,
+            .min_window_speech_s = 1,
+            .term_count = 7,
+            .terms = {
+                {RPL_CUE_PAUSE_S, 0.3, 0.6, 1.1},
+                {RPL_CUE_PAUSE_REL_S, 0, 0.6, 0.9},
+                {RPL_CUE_PAUSE_COUNT, 0.5, 1, 0.5},
+                {RPL_CUE_FILLED_S, 0, 0.25, 0.8},
+                {RPL_CUE_RATE_REL, 0, 0.3, -0.7},
+                {RPL_CUE_LATENCY_S, 0.8, 1, 0.8},
+                {RPL_CUE_F0_RANGE_REL_ST, 0, 2, -0.3},
+            },
+        },
+        [RPL_SCORE_FATIGUE] = {
+            .intercept = -0.00385732137,
+            .min_window_speech_s = 1,
+            .term_count = 2,
+            .terms = {
+                {RPL_CUE_F0_RANGE_REL_ST, -0.0632841248, 4.08507717, -0.165389822},
+                {RPL_CUE_HNR_REL_DB, -0.105422779, 1.06491976, -0.283427221},
+            },
+        },
+    },
 };
 
 const rpl_model *rpl_model_default(void)

@@ -5,14 +5,16 @@ Each call is a stereo 8 kHz G.711 mu-law WAV: channel 0 is the agent, channel 1 
 (the channel map of DESIGN.md). Turns are real RAVDESS utterances of the HELD-OUT actors
 17-20 (the shipped models are trained on actors 01-16 only), with their leading and trailing
 silence trimmed, placed on a time line with realistic gaps, then put through a telephone
-channel: resample 16 kHz -> 8 kHz, band-limit 300-3400 Hz (linear-phase FIR, delay
+channel (after a 3:1 per-utterance level compression around each actor's neutral level, as
+a call's AGC would do): resample 16 kHz -> 8 kHz, band-limit 300-3400 Hz (linear-phase FIR, delay
 compensated so the truth times stay exact), a low white line-noise floor on both channels,
 G.711 mu-law. Every random choice comes from numpy's seeded generator, so a run with the same
 data and seed gives the same bytes.
 
 Used two ways:
   * as a script: writes the committed sample calls (samples/call-*.wav) and their truth
-    (samples/calls.json). `samples/make_calls.py [--data DIR] [--out DIR] [--seed S]`
+    (samples/calls.json). `samples/make_calls.py [--data DIR] [--out DIR] [--seed S]`;
+    `samples/make_calls.py --check` re-reads them and checks them numerically.
   * as a library (bench/make_bench_calls.py): `Corpus` finds and trims utterances,
     `build_call(corpus, turns, seed)` turns a list of (party, pieces, gap_s, options) into
     the two channels plus the truth (speech intervals, inserted pauses, response latencies,
@@ -128,9 +130,9 @@ def sox_tempo(x, sr, factor):
 
 
 def low_energy_split_point(x, sr, lo=0.3, hi=0.7):
-    """Sample index of the quietest 40 ms between lo and hi of the utterance: a word boundary
+    """Sample index of the quietest 20 ms between lo and hi of the utterance: a word boundary
     or a stop closure, where a silent pause can be inserted without cutting a vowel."""
-    win = int(0.040 * sr)
+    win = int(0.020 * sr)  # a stop closure or word gap lasts 30-100 ms
     p = np.convolve(x * x, np.ones(win) / win, mode="same")
     a, b = int(lo * len(x)), int(hi * len(x))
     return a + int(np.argmin(p[a:b]))
@@ -294,19 +296,22 @@ def build_call(corpus, turns, seed, lead_in_s=0.5, tail_s=0.8, noise_dbfs=NOISE_
 
     n16 = cursor + int(round(tail_s * SR_IN))
     n16 += n16 % 2
-    ch16 = np.zeros((n16, 2))
-    for party, start, audio, _ in placed:
-        ch16[start:start + len(audio), CHANNEL[party]] += audio * 10.0 ** (gain[party] / 20.0)
-
-    # Telephone channel. resample_poly's anti-alias FIR is linear-phase and centred, so times
-    # do not move; the 300-3400 Hz band-pass is a 255-tap linear-phase FIR applied with its
-    # delay compensated ('same' convolution of a symmetric kernel).
-    y = signal.resample_poly(ch16, 1, 2, axis=0)
+    # Telephone channel, one channel at a time (long benchmark calls stay small in memory).
+    # resample_poly's anti-alias FIR is linear-phase and centred, so times do not move; the
+    # 300-3400 Hz band-pass is a 255-tap linear-phase FIR applied with its delay compensated
+    # ('same' convolution of a symmetric kernel).
     bp = signal.firwin(255, [300.0, 3400.0], pass_zero=False, fs=SR)
-    y = np.stack([np.convolve(y[:, c], bp, mode="same") for c in range(2)], axis=1)
+    y = np.zeros((n16 // 2, 2))
+    for party, c in CHANNEL.items():
+        ch16 = np.zeros(n16)
+        for p, start, audio, _ in placed:
+            if p == party:
+                ch16[start:start + len(audio)] += audio * 10.0 ** (gain[p] / 20.0)
+        y[:, c] = np.convolve(signal.resample_poly(ch16, 1, 2), bp, mode="same")
+        del ch16
     noise_rms = 10.0 ** (noise_dbfs / 20.0)
     y += rng.standard_normal(y.shape) * noise_rms
-    y = np.clip(y, -1.0, 1.0)
+    np.clip(y, -1.0, 1.0, out=y)
 
     truth = call_truth(placed, actor, corpus, gain, len(y) / SR, dead_air_min_s)
     truth["noise_dbfs"] = noise_dbfs
@@ -397,7 +402,8 @@ def write_mulaw_wav(path, x, sr=SR):
     """Write [n, ch] float samples as a WAVE_FORMAT_MULAW (7) file with a fact chunk."""
     x = np.atleast_2d(np.asarray(x).T).T
     n, ch = x.shape
-    data = mulaw_encode(x).reshape(-1).tobytes()
+    step = 1 << 18  # encode in blocks: long benchmark calls stay small in memory
+    data = b"".join(mulaw_encode(x[i:i + step]).reshape(-1).tobytes() for i in range(0, n, step))
     fmt = struct.pack("<HHIIHHH", 7, ch, sr, sr * ch, ch, 8, 0)
     body = (b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt
             + b"fact" + struct.pack("<II", 4, n)

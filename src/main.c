@@ -10,6 +10,7 @@ typedef struct {
 } command_entry;
 
 static const command_entry commands[] = {
+    {"analyze", cli_analyze, "analyse recorded calls, store them and their alerts, summarise"},
     {"features", cli_features, "frame-wise prosodic features of one recording (10 ms rows)"},
     {"alerts", cli_alerts, "the follow-up list; show, acknowledge, close or dismiss alerts"},
     {"calls", cli_calls, "analysed calls, their state and alert counts"},

@@ -11,11 +11,11 @@
 #include "rappel/ingest.h"
 
 enum {
-    CHUNK_FRAMES = 1024,    /* input frames deinterleaved at a time */
-    SPEECH_QUEUE = 1 << 14, /* per-party speech flags waiting for the other party's frame */
-    POINT_FRAMES = 100,     /* a timeline point every second */
-    EVIDENCE_PARTS = 4,     /* cues named in an alert's evidence */
-    F0_STAT_BINS = 600,     /* call F0 histogram: -30..+30 st re 100 Hz in 0.1 st */
+    CHUNK_FRAMES = 1024,   /* input frames deinterleaved at a time */
+    FRAME_QUEUE = 1 << 12, /* frames waiting for the other party's frame of the same time */
+    POINT_FRAMES = 100,    /* a timeline point every second */
+    EVIDENCE_PARTS = 4,    /* cues named in an alert's evidence */
+    F0_STAT_BINS = 600,    /* call F0 histogram: -30..+30 st re 100 Hz in 0.1 st */
 };
 #define FRAME_S 0.01
 #define F0_STAT_LOW_ST (-30.0)
@@ -36,13 +36,19 @@ typedef struct party {
     rpl_cue_window *hesitation_window; /* longer */
     rpl_policy *policy[RPL_SCORE_COUNT];
     float *mono;
-    bool *speech_queue; /* ring of speech flags for the cross-party cues */
+    rpl_frame *queue; /* frames waiting for the other party's (stereo) */
     size_t queue_head, queue_count;
     /* scores and statistics */
     double score[RPL_SCORE_COUNT];
     double score_sum[RPL_SCORE_COUNT], score_max[RPL_SCORE_COUNT];
     size_t score_n[RPL_SCORE_COUNT];
     int64_t frames, speech_frames, nuclei;
+    /* pauses inside turns: a silence of this party between its own speech while the other
+     * party is silent too (else it is a turn exchange) */
+    bool seen_speech, gap_is_turn;
+    int64_t gap_frames;
+    size_t pause_count;
+    double pause_total_s, pause_max_s;
     double f0_hist[F0_STAT_BINS];
     double f0_st_sum, f0_st_sum2;
     size_t f0_n;
@@ -62,7 +68,7 @@ struct rpl_pipeline {
     rpl_policy *span_policy[2];    /* dead air, overtalk */
     const rpl_pipeline_sink *sink; /* during process/finish */
     int sequence;
-    int open_sequence[2][RPL_ALERT_KIND_COUNT]; /* raised alert's sequence per role and kind */
+    int open_sequence[3][RPL_ALERT_KIND_COUNT]; /* raised alert per role (both too), kind */
     bool dead_air, overtalk;
     char evidence_json[RPL_EVIDENCE_JSON_MAX];
 };
@@ -75,13 +81,9 @@ rpl_pipeline_config rpl_pipeline_config_default(int channels)
         .customer_channel = channels > 1 ? 1 : 0,
         .agent_channel = channels > 1 ? 0 : -1,
         .model = NULL,
-        .dead_air_min_s = 3.0,
-        .overtalk_min_s = 1.0,
+        .rules = rpl_rules_default(),
         .cues = rpl_cues_config_default(),
     };
-    for (int k = 0; k < RPL_ALERT_KIND_COUNT; k++) {
-        cfg.rule[k] = rpl_policy_rule_default((rpl_alert_kind)k);
-    }
     return cfg;
 }
 
@@ -95,7 +97,7 @@ static void party_destroy(party *p)
         rpl_policy_destroy(p->policy[k]);
     }
     free(p->mono);
-    free(p->speech_queue);
+    free(p->queue);
 }
 
 static rpl_status party_create(party *p, const rpl_pipeline_config *cfg, rpl_store_role role,
@@ -124,13 +126,13 @@ static rpl_status party_create(party *p, const rpl_pipeline_config *cfg, rpl_sto
     }
     /* The score kinds are the first three alert kinds. */
     for (size_t k = 0; k < RPL_SCORE_COUNT && status == RPL_OK; k++) {
-        rpl_policy_config policy_cfg = {.kind = (rpl_alert_kind)k, .rule = cfg->rule[k]};
+        rpl_policy_config policy_cfg = rpl_rules_policy_config(&cfg->rules, (rpl_alert_kind)k);
         status = rpl_policy_create(&policy_cfg, &p->policy[k]);
     }
     if (status == RPL_OK) {
         p->mono = malloc(CHUNK_FRAMES * sizeof *p->mono);
-        p->speech_queue = calloc(SPEECH_QUEUE, sizeof *p->speech_queue);
-        if (p->mono == NULL || p->speech_queue == NULL) {
+        p->queue = calloc(FRAME_QUEUE, sizeof *p->queue);
+        if (p->mono == NULL || p->queue == NULL) {
             status = RPL_ERR_NO_MEMORY;
         }
     }
@@ -167,7 +169,7 @@ rpl_status rpl_pipeline_create(const rpl_pipeline_config *cfg, rpl_pipeline **ou
         return RPL_ERR_INVALID_ARG;
     }
     for (int k = 0; k < RPL_ALERT_KIND_COUNT; k++) {
-        if (rpl_policy_rule_check(&cfg->rule[k]) != NULL) {
+        if (rpl_policy_rule_check(&cfg->rules.kind[k]) != NULL) {
             return RPL_ERR_INVALID_ARG;
         }
     }
@@ -182,15 +184,14 @@ rpl_status rpl_pipeline_create(const rpl_pipeline_config *cfg, rpl_pipeline **ou
     if (status == RPL_OK && cfg->agent_channel >= 0) {
         status = party_create(&pl->parties[RPL_STORE_ROLE_AGENT], cfg, RPL_STORE_ROLE_AGENT,
                               cfg->agent_channel);
-        rpl_cross_party_config cross_cfg = rpl_cross_party_config_default();
-        cross_cfg.min_silence_s = cfg->dead_air_min_s;
-        cross_cfg.min_overlap_s = cfg->overtalk_min_s;
+        rpl_cross_party_config cross_cfg =
+            rpl_rules_cross_party_config(&cfg->rules, rpl_cross_party_config_default());
         if (status == RPL_OK) {
             status = rpl_cross_party_create(&cross_cfg, &pl->cross);
         }
         for (int i = 0; i < 2 && status == RPL_OK; i++) {
             rpl_alert_kind kind = i == 0 ? RPL_ALERT_DEAD_AIR : RPL_ALERT_OVERTALK;
-            rpl_policy_config policy_cfg = {.kind = kind, .rule = cfg->rule[kind]};
+            rpl_policy_config policy_cfg = rpl_rules_policy_config(&cfg->rules, kind);
             status = rpl_policy_create(&policy_cfg, &pl->span_policy[i]);
         }
     }
@@ -200,6 +201,11 @@ rpl_status rpl_pipeline_create(const rpl_pipeline_config *cfg, rpl_pipeline **ou
     }
     *out = pl;
     return RPL_OK;
+}
+
+const rpl_model *rpl_pipeline_model(const rpl_pipeline *pl)
+{
+    return pl->model;
 }
 
 bool rpl_pipeline_stereo(const rpl_pipeline *pl)
@@ -268,6 +274,9 @@ static void score_window(rpl_pipeline *pl, party *p, rpl_score_kind kind, const 
     p->score_sum[kind] += score;
     p->score_n[kind]++;
     p->score_max[kind] = score > p->score_max[kind] ? score : p->score_max[kind];
+    if (p->role != RPL_STORE_ROLE_CUSTOMER) {
+        return; /* the agent's scores are statistics: callbacks are for customers */
+    }
     rpl_evidence ev;
     evidence_from_parts(parts, n, &ev);
     rpl_policy_input in = {
@@ -303,7 +312,8 @@ static void emit_point(rpl_pipeline *pl, party *p, double t_s)
         .f0_st = p->point_voiced > 0 && isfinite(f0_median_st)
                      ? p->point_f0_sum / (double)p->point_voiced - f0_median_st
                      : (double)NAN,
-        .energy_db = p->point_speech > 0 ? p->point_energy_sum / (double)p->point_speech : (double)NAN,
+        .energy_db =
+            p->point_speech > 0 ? p->point_energy_sum / (double)p->point_speech : (double)NAN,
         .speech = 2 * p->point_speech >= p->point_frames,
         .frustration = p->score[RPL_SCORE_FRUSTRATION],
         .hesitation = p->score[RPL_SCORE_HESITATION],
@@ -316,9 +326,29 @@ static void emit_point(rpl_pipeline *pl, party *p, double t_s)
     }
 }
 
-static void party_frame(rpl_pipeline *pl, party *p, const rpl_frame *frame)
+static void count_pause(rpl_pipeline *pl, party *p, const rpl_frame *frame, bool other_speaking)
+{
+    if (!frame->speech) {
+        p->gap_frames += p->seen_speech;
+        p->gap_is_turn = p->gap_is_turn || other_speaking;
+        return;
+    }
+    double gap_s = (double)p->gap_frames * FRAME_S;
+    if (p->gap_frames > 0 && !p->gap_is_turn && gap_s >= pl->cfg.cues.min_pause_s - 1e-9 &&
+        gap_s <= pl->cfg.cues.max_pause_s + 1e-9) {
+        p->pause_count++;
+        p->pause_total_s += gap_s;
+        p->pause_max_s = gap_s > p->pause_max_s ? gap_s : p->pause_max_s;
+    }
+    p->seen_speech = true;
+    p->gap_frames = 0;
+    p->gap_is_turn = false;
+}
+
+static void party_frame(rpl_pipeline *pl, party *p, const rpl_frame *frame, bool other_speaking)
 {
     p->frames++;
+    count_pause(pl, p, frame, other_speaking);
     p->speaking = frame->speech;
     bool voiced = frame->speech && frame->voiced && frame->f0_hz > 0.0f;
     double f0_st = voiced ? 12.0 * log2((double)frame->f0_hz / 100.0) : 0.0;
@@ -342,12 +372,12 @@ static void party_frame(rpl_pipeline *pl, party *p, const rpl_frame *frame)
 
     bool adapt = !party_alerting(p);
     rpl_cues cues;
-    if (rpl_cue_window_process(p->window, frame, adapt, &cues)) {
+    if (rpl_cue_window_process(p->window, frame, other_speaking, adapt, &cues)) {
         p->last_cues = cues;
         score_window(pl, p, RPL_SCORE_FRUSTRATION, &cues);
         score_window(pl, p, RPL_SCORE_FATIGUE, &cues);
     }
-    if (rpl_cue_window_process(p->hesitation_window, frame, adapt, &cues)) {
+    if (rpl_cue_window_process(p->hesitation_window, frame, other_speaking, adapt, &cues)) {
         if (isfinite(p->last_latency_t_s) && cues.t_s - p->last_latency_t_s <= cues.window_s) {
             cues.value[RPL_CUE_LATENCY_S] = p->last_latency_s;
         }
@@ -368,11 +398,6 @@ static void party_frame(rpl_pipeline *pl, party *p, const rpl_frame *frame)
     if (p->point_frames == POINT_FRAMES) {
         emit_point(pl, p, ((double)frame->index + 1.0) * FRAME_S);
     }
-    if (pl->cross != NULL) {
-        size_t slot = (p->queue_head + p->queue_count) % SPEECH_QUEUE;
-        p->speech_queue[slot] = frame->speech;
-        p->queue_count += p->queue_count < SPEECH_QUEUE;
-    }
 }
 
 static void on_party_frame(void *user, const rpl_frame *frame);
@@ -382,10 +407,14 @@ typedef struct frame_route {
     party *p;
 } frame_route;
 
+/* Frames wait in their party's queue until the other party's frame of the same time is in. */
 static void on_party_frame(void *user, const rpl_frame *frame)
 {
-    frame_route *route = user;
-    party_frame(route->pl, route->p, frame);
+    party *p = ((frame_route *)user)->p;
+    if (p->queue_count == FRAME_QUEUE) {
+        return; /* cannot happen: the queues are drained after every block */
+    }
+    p->queue[(p->queue_head + p->queue_count++) % FRAME_QUEUE] = *frame;
 }
 
 static void on_party_samples(void *user, const float *samples, size_t n)
@@ -434,7 +463,8 @@ static void on_cross_event(const rpl_cross_party_event *ev, void *user)
     double speech_s = rpl_cue_window_speech_s(pl->parties[RPL_STORE_ROLE_CUSTOMER].window);
     rpl_policy_input start = {
         .t_s = ev->t_start_s, .score = 1.0, .speech_s = speech_s, .evidence = &evidence};
-    rpl_policy_input end = {.t_s = ev->t_end_s, .score = 0.0, .speech_s = speech_s};
+    rpl_policy_input end = {
+        .t_s = ev->t_end_s, .score = 0.0, .speech_s = speech_s, .evidence = &evidence};
     rpl_policy_event event;
     if (rpl_policy_update(policy, &start, &event) == RPL_OK) {
         emit_alert(pl, RPL_STORE_ROLE_BOTH, &event);
@@ -444,26 +474,42 @@ static void on_cross_event(const rpl_cross_party_event *ev, void *user)
     }
 }
 
-static void drain_cross(rpl_pipeline *pl, bool finishing)
+static bool pop_frame(party *p, rpl_frame *out)
 {
-    if (pl->cross == NULL) {
-        return;
+    if (!p->present || p->queue_count == 0) {
+        return false;
     }
+    *out = p->queue[p->queue_head];
+    p->queue_head = (p->queue_head + 1) % FRAME_QUEUE;
+    p->queue_count--;
+    return true;
+}
+
+/* Analyse the frames both parties have (at the end of the call, whatever is left). */
+static void drain_frames(rpl_pipeline *pl, bool finishing)
+{
     party *agent = &pl->parties[RPL_STORE_ROLE_AGENT];
     party *customer = &pl->parties[RPL_STORE_ROLE_CUSTOMER];
-    while (agent->queue_count > 0 || customer->queue_count > 0) {
-        if ((agent->queue_count == 0 || customer->queue_count == 0) && !finishing) {
+    for (;;) {
+        bool paired = customer->queue_count > 0 && (!agent->present || agent->queue_count > 0);
+        bool leftover = agent->queue_count > 0 || customer->queue_count > 0;
+        if (!paired && !(finishing && leftover)) {
             return;
         }
-        bool a = agent->queue_count > 0 && agent->speech_queue[agent->queue_head];
-        bool c = customer->queue_count > 0 && customer->speech_queue[customer->queue_head];
-        for (party *p = agent; p <= customer; p++) {
-            if (p->queue_count > 0) {
-                p->queue_head = (p->queue_head + 1) % SPEECH_QUEUE;
-                p->queue_count--;
-            }
+        rpl_frame a = {0};
+        rpl_frame c = {0};
+        bool have_a = pop_frame(agent, &a);
+        bool have_c = pop_frame(customer, &c);
+        if (have_a) {
+            party_frame(pl, agent, &a, have_c && c.speech);
         }
-        rpl_cross_party_process(pl->cross, a, c, on_cross_event, pl);
+        if (have_c) {
+            party_frame(pl, customer, &c, have_a && a.speech);
+        }
+        if (pl->cross != NULL) {
+            rpl_cross_party_process(pl->cross, have_a && a.speech, have_c && c.speech,
+                                    on_cross_event, pl);
+        }
     }
 }
 
@@ -487,7 +533,7 @@ rpl_status rpl_pipeline_process(rpl_pipeline *pl, const float *interleaved, size
             frame_route route = {pl, p};
             status = rpl_ingest_process(p->ingest, p->mono, n, on_party_samples, &route);
         }
-        drain_cross(pl, false);
+        drain_frames(pl, false);
         interleaved += n * (size_t)pl->cfg.channels;
         frames -= n;
     }
@@ -517,11 +563,14 @@ rpl_status rpl_pipeline_finish(rpl_pipeline *pl, const rpl_pipeline_sink *sink)
         status = status == RPL_OK ? s : status;
         rpl_analysis_sink analysis_sink = {.on_frame = on_party_frame, .user = &route};
         rpl_analysis_flush(p->analysis, &analysis_sink);
-        if (p->point_frames > 0) {
+    }
+    drain_frames(pl, true);
+    for (size_t r = 0; r < 2; r++) {
+        party *p = &pl->parties[r];
+        if (p->present && p->point_frames > 0) {
             emit_point(pl, p, (double)p->frames * FRAME_S);
         }
     }
-    drain_cross(pl, true);
     if (pl->cross != NULL) {
         rpl_cross_party_flush(pl->cross, on_cross_event, pl);
     }
@@ -563,18 +612,18 @@ bool rpl_pipeline_channel_stats(const rpl_pipeline *pl, rpl_store_role role,
         return false;
     }
     const party *p = &pl->parties[role];
-    rpl_pause_stats pauses = rpl_analysis_pause_stats(p->analysis);
     double speech_s = (double)p->speech_frames * FRAME_S;
     double mean = p->f0_n > 0 ? p->f0_st_sum / (double)p->f0_n : (double)NAN;
-    double var =
-        p->f0_n > 1 ? (p->f0_st_sum2 - (double)p->f0_n * mean * mean) / (double)(p->f0_n - 1) : (double)NAN;
+    double var = p->f0_n > 1
+                     ? (p->f0_st_sum2 - (double)p->f0_n * mean * mean) / (double)(p->f0_n - 1)
+                     : (double)NAN;
     *out = (rpl_store_channel_stats){
         .role = role,
         .channel = p->channel,
         .speech_s = speech_s,
-        .pause_count = pauses.count,
-        .pause_total_s = pauses.total_s,
-        .pause_max_s = pauses.max_s,
+        .pause_count = p->pause_count,
+        .pause_total_s = p->pause_total_s,
+        .pause_max_s = p->pause_max_s,
         .f0_median_hz = p->f0_n > 0 ? f0_median_hz(p) : (double)NAN,
         .f0_sd_st = p->f0_n > 1 ? sqrt(var > 0.0 ? var : 0.0) : (double)NAN,
         .speaking_rate_sps = speech_s >= 1.0 ? (double)p->nuclei / speech_s : (double)NAN,

@@ -466,6 +466,10 @@ static void out_printf(text_out *o, const char *fmt, ...)
 /* Shortest decimal text that reads back as exactly v. */
 static void format_exact(double v, char *s, size_t size)
 {
+    if (v == floor(v) && fabs(v) < 1e15) {
+        snprintf(s, size, "%.0f", v); /* whole seconds: "60", not "6e+01" */
+        return;
+    }
     for (int digits = 1; digits <= 17; digits++) {
         snprintf(s, size, "%.*g", digits, v);
         if (strtod(s, NULL) == v) {

@@ -145,35 +145,54 @@ static void test_noise_slopes(void **state)
     rpl_spectral_destroy(sp);
 }
 
-/* A synthetic spectrum with a known tilt: a sine on every bin centre of the band, level
- * -20 - 6 f_kHz dB, random phases. */
+/* A synthetic spectrum with a known tilt: white noise through a linear-phase FIR whose
+ * magnitude is 10^(tilt * f_kHz / 20) (frequency sampling, 255 taps, Hann-windowed). */
 static void test_known_tilt(void **state)
 {
     (void)state;
     uint64_t rng = test_seed("test_known_tilt");
     rpl_spectral *sp = make_sp();
-    float *x = calloc(N_MAX, sizeof *x);
-    rpl_spectral_frame *f = calloc(N_MAX / RPL_HOP_SAMPLES, sizeof *f);
+    enum { TAPS = 255, GRID = 512 };
+    const size_t n = N_MAX;
+    float *noise = calloc(n + TAPS, sizeof *noise);
+    float *x = calloc(n, sizeof *x);
+    double *h = calloc(TAPS, sizeof *h);
+    rpl_spectral_frame *f = calloc(n / RPL_HOP_SAMPLES, sizeof *f);
+    assert_non_null(noise);
     assert_non_null(x);
+    assert_non_null(h);
     assert_non_null(f);
+    test_white(noise, n + TAPS, 0.1f, &rng);
     const double tilts[3] = {-6.0, -2.0, 3.0};
     for (int t = 0; t < 3; t++) {
-        memset(x, 0, N_MAX * sizeof *x);
-        for (int k = 10; k <= 108; k++) {
-            double fk = k * 31.25;
-            double amp = 0.01 * pow(10.0, tilts[t] * fk / 1000.0 / 20.0);
-            double ph = 3.14159265 * (double)test_uniform(&rng);
-            for (size_t i = 0; i < N_MAX; i++) {
-                x[i] += (float)(amp * sin(test_two_pi * fk * (double)i / RATE + ph));
+        const int mid = TAPS / 2;
+        for (int i = 0; i < TAPS; i++) {
+            double acc = 0.0;
+            for (int k = 0; k <= GRID / 2; k++) {
+                double fk = (double)k * RATE / GRID;
+                double mag = pow(10.0, tilts[t] * fk / 1000.0 / 20.0);
+                double wgt = (k == 0 || k == GRID / 2) ? 1.0 : 2.0;
+                acc += wgt * mag * cos(test_two_pi * k * (double)(i - mid) / GRID);
             }
+            double win = 0.5 + 0.5 * cos(test_two_pi * (double)(i - mid) / (TAPS + 1));
+            h[i] = acc / GRID * win;
+        }
+        for (size_t i = 0; i < n; i++) {
+            double acc = 0.0;
+            for (int k = 0; k < TAPS; k++) {
+                acc += h[k] * (double)noise[i + (size_t)k];
+            }
+            x[i] = (float)acc;
         }
         size_t count = 0;
-        run(sp, x, N_MAX, f, &count);
+        run(sp, x, n, f, &count);
         double slope = inner_mean(f, count, offsetof(rpl_spectral_frame, slope_db_khz));
         printf("tilt %.1f dB/kHz: estimated %.3f\n", tilts[t], slope);
-        assert_true(fabs(slope - tilts[t]) < 0.3);
+        assert_true(fabs(slope - tilts[t]) < 0.15);
     }
+    free(noise);
     free(x);
+    free(h);
     free(f);
     rpl_spectral_destroy(sp);
 }
@@ -211,8 +230,7 @@ static void test_tones(void **state)
     assert_true(fabs((double)mid->hammarberg_db - 10.0) < 0.1);
     rpl_spectral_destroy(sp);
 
-    /* loudness: a 1 kHz tone at -60 dBFS inside one critical band (920-1080 Hz) reads 1, at
-     * -30 dBFS 10^(3 * 0.23) */
+    /* loudness: a 1 kHz tone at -60 dBFS inside one critical band (920-1080 Hz) reads 1 */
     sp = make_sp();
     memset(x, 0, n * sizeof *x);
     test_sine(x, n, RATE, 1000.0, 1e-3f);
@@ -222,16 +240,22 @@ static void test_tones(void **state)
     memset(x, 0, n * sizeof *x);
     test_sine(x, n, RATE, 2900.0, (float)pow(10.0, -30.0 / 20.0));
     run(sp, x, n, f, &count);
-    printf("loudness of -30 dBFS 2.9 kHz: %.4f (want %.4f)\n", (double)f[count / 2].loudness,
-           pow(10.0, 3.0 * 0.23));
-    assert_true(fabs((double)f[count / 2].loudness / pow(10.0, 3.0 * 0.23) - 1.0) < 0.01);
+    /* Zwicker's specific loudness with the threshold at a -80 dBFS sine (E / E_tq = 10^5) */
+    const double want = (pow(0.5 + 0.5e5, 0.23) - 1.0) / (pow(0.5 + 0.5e2, 0.23) - 1.0);
+    printf("loudness of -30 dBFS 2.9 kHz: %.4f (want %.4f)\n", (double)f[count / 2].loudness, want);
+    assert_true(fabs((double)f[count / 2].loudness / want - 1.0) < 0.01);
+    /* a -85 dBFS tone is below the threshold: 0 */
+    memset(x, 0, n * sizeof *x);
+    test_sine(x, n, RATE, 2900.0, (float)pow(10.0, -85.0 / 20.0));
+    run(sp, x, n, f, &count);
+    assert_true(f[count / 2].loudness == 0.0f);
     free(x);
     free(f);
     rpl_spectral_destroy(sp);
 }
 
 /* The same vowel-plus-noise signal 12 dB quieter: identical slope, ratios, index and flux;
- * loudness scaled by 10^(-12 * 0.023). */
+ * loudness scaled by about 10^(-12 * 0.023) where well above threshold. */
 static void test_gain_invariance(void **state)
 {
     (void)state;
@@ -257,17 +281,25 @@ static void test_gain_invariance(void **state)
     run(sp, y, n, b, &count);
     const double loud_ratio = pow(10.0, -12.0 * 0.023);
     size_t checked = 0;
+    size_t loud_frames = 0;
     for (size_t i = 1; i < count; i++) {
         assert_true(fabsf(a[i].slope_db_khz - b[i].slope_db_khz) < 1e-3f);
         assert_true(fabsf(a[i].alpha_ratio_db - b[i].alpha_ratio_db) < 1e-3f);
         assert_true(fabsf(a[i].hammarberg_db - b[i].hammarberg_db) < 1e-3f);
         assert_true(fabsf(a[i].share_800_1500_db - b[i].share_800_1500_db) < 1e-3f);
         assert_true(fabsf(a[i].flux - b[i].flux) < 1e-4f);
-        /* loudness is a sum of band powers ^0.23: scales exactly */
-        assert_true(fabs((double)b[i].loudness / (double)a[i].loudness - loud_ratio) < 1e-3);
+        /* loudness is not gain-invariant: well above threshold it scales as power^0.23 */
+        assert_true(b[i].loudness <= a[i].loudness);
+        if (a[i].loudness > 50.0f) {
+            double ratio = (double)b[i].loudness / (double)a[i].loudness;
+            /* the threshold term makes it a little lower than the power law */
+            assert_true(ratio > 0.45 && ratio < loud_ratio + 0.005);
+            loud_frames++;
+        }
         checked++;
     }
     assert_true(checked > 100);
+    assert_true(loud_frames > 50);
     free(x);
     free(y);
     free(a);
@@ -275,8 +307,8 @@ static void test_gain_invariance(void **state)
     rpl_spectral_destroy(sp);
 }
 
-/* Flux: about 0 on a steady tone, near 1 where a tone starts after faint noise; silence gives
- * NAN features and 0 loudness. */
+/* Flux: about 0 on a steady tone, large (> 0.55, twice noise's mean) where a tone starts after
+ * faint noise; silence gives NAN features and 0 loudness. */
 static void test_flux_and_silence(void **state)
 {
     (void)state;
@@ -305,14 +337,17 @@ static void test_flux_and_silence(void **state)
     double at_onset = 0.0;
     for (size_t i = 2; i < count; i++) {
         if (i < 90) {
-            before = fmax(before, (double)f[i].flux);
+            before += (double)f[i].flux / 88.0;
         } else if (i < 110) {
             at_onset = fmax(at_onset, (double)f[i].flux);
         }
     }
-    printf("onset: max flux before %.3f, at onset %.3f\n", before, at_onset);
-    assert_true(at_onset > 0.8);
-    assert_true(at_onset > before + 0.3);
+    printf("onset: mean flux before %.3f, max at onset %.3f\n", before, at_onset);
+    /* noise flux comes from the periodogram's own randomness; the onset is spread over the
+     * three frames whose 32 ms windows straddle it */
+    assert_true(at_onset > 0.55);
+    assert_true(before < 0.35);
+    assert_true(at_onset > 2.0 * before);
 
     memset(x, 0, n * sizeof *x);
     rpl_spectral_stats s = run(sp, x, n, f, &count);

@@ -101,10 +101,13 @@ rpl_status rpl_cue_window_create(const rpl_cues_config *cfg, rpl_cue_window **ou
 void rpl_cue_window_destroy(rpl_cue_window *w);
 
 /* Give the party's next frame (in order, one per 10 ms). Every RPL_CUES_STEP_FRAMES frames
- * the window's cues are written to *out and true is returned. adapt: the frame may update the
- * baseline once it is established (pass false while the party is alerting, so that an angry
- * stretch does not become the new normal). Real-time safe. */
-bool rpl_cue_window_process(rpl_cue_window *w, const rpl_frame *frame, bool adapt, rpl_cues *out);
+ * the window's cues are written to *out and true is returned. other_speaking: the other party
+ * speaks at this frame (stereo calls; false on mono): a silence of this party while the other
+ * speaks is a turn exchange, not a pause. adapt: the frame may update the baseline once it is
+ * established (pass false while the party is alerting, so that an angry stretch does not
+ * become the new normal). Real-time safe. */
+bool rpl_cue_window_process(rpl_cue_window *w, const rpl_frame *frame, bool other_speaking,
+                            bool adapt, rpl_cues *out);
 
 /* Seconds of this party's speech heard so far in the stream. Real-time safe. */
 double rpl_cue_window_speech_s(const rpl_cue_window *w);

@@ -18,7 +18,7 @@
 
 #include "rappel/cues.h"
 #include "rappel/model.h"
-#include "rappel/policy.h"
+#include "rappel/rules.h"
 #include "rappel/status.h"
 #include "rappel/store.h"
 
@@ -30,10 +30,8 @@ typedef struct rpl_pipeline_config {
     int customer_channel;   /* default: 0 on mono, 1 otherwise */
     int agent_channel;      /* -1: no agent (mono analysis); default: -1 on mono, 0 otherwise */
     const rpl_model *model; /* NULL: the compiled-in model; must outlive the pipeline */
-    rpl_policy_rule rule[RPL_ALERT_KIND_COUNT]; /* the alert policy per kind */
-    double dead_air_min_s;                      /* both silent this long is dead air (default 3) */
-    double overtalk_min_s; /* both speaking this long is overtalk (default 1) */
-    rpl_cues_config cues;  /* the frustration/fatigue window; hesitation uses a longer one */
+    rpl_rules rules;        /* the alert policy and the cross-party spans */
+    rpl_cues_config cues;   /* the frustration/fatigue window; hesitation uses a longer one */
 } rpl_pipeline_config;
 
 /* Defaults for a source with that many channels. Real-time safe. */
@@ -86,6 +84,9 @@ rpl_status rpl_pipeline_finish(rpl_pipeline *p, const rpl_pipeline_sink *sink);
 
 /* Seconds of audio analysed so far (analysis frames of the customer channel). */
 double rpl_pipeline_time_s(const rpl_pipeline *p);
+
+/* The model scoring this call (the configured one or the compiled-in default). */
+const rpl_model *rpl_pipeline_model(const rpl_pipeline *p);
 
 /* Whether the call has an agent channel (cross-party cues on). */
 bool rpl_pipeline_stereo(const rpl_pipeline *p);

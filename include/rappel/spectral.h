@@ -11,21 +11,25 @@
  * values; they are NAN when the 300-3400 Hz power is below -110 dBFS, i.e. digital silence):
  * - slope_db_khz: least-squares slope of the bin levels (10 log10 power, dB) against bin
  *   frequency (kHz) over 300-3400 Hz, in dB/kHz. White noise 0; pink noise (-3 dB/octave)
- *   about -1.6 dB/kHz over this band; voiced speech typically -3..-8.
+ *   -2.9 dB/kHz over this band; voiced speech typically -3..-8.
  * - alpha_ratio_db: 10 log10(E(1000-3400 Hz) / E(300-1000 Hz)), dB. As eGeMAPS uses the alpha
  *   ratio (high over low), it rises with vocal effort; typically -25..+5.
  * - hammarberg_db: max bin level in 300-2000 Hz minus max bin level in 2000-3400 Hz, dB
  *   (Hammarberg index restricted to the telephone band); falls with vocal effort.
  * - share_800_1500_db: 10 log10(E(800-1500 Hz) / E(300-3400 Hz)), dB (<= 0); the band where
  *   tense, angry speech concentrates energy.
- * - flux: half the L1 distance between this frame's and the previous frame's normalised
- *   power spectra over 300-3400 Hz (each scaled to sum 1), dimensionless 0..1: 0 for a
- *   stationary signal, 1 for spectra with no bin in common. NAN when either frame is silent.
- * - loudness: Zwicker-like sum over the 14 critical bands (Bark edges 300, 400, 510, 630, 770,
- *   920, 1080, 1270, 1480, 1720, 2000, 2320, 2700, 3150, 3400 Hz) of (E_b / E_ref)^0.23,
- *   E_ref = the power of a -60 dBFS sine (5e-7 re full scale squared); uncalibrated
- *   "sone-like" units: a -60 dBFS tone in one band reads 1, every -12 dB of gain multiplies
- *   it by 10^(-12 * 0.023) = 0.53. 0 for silence. No threshold of hearing, no masking.
+ * - flux: half the L1 distance between this frame's and the previous frame's critical-band
+ *   power distributions (the 14 bands below, each frame's scaled to sum 1), dimensionless
+ *   0..1: 0 for a stationary signal, 1 when the energy moved to other bands entirely
+ *   (stationary white noise reads about 0.1-0.2 from its own randomness). NAN for the first
+ *   frame of a stream and when either frame is silent.
+ * - loudness: Zwicker-like total over the 14 critical bands (Bark edges 300, 400, 510, 630,
+ *   770, 920, 1080, 1270, 1480, 1720, 2000, 2320, 2700, 3150, 3400 Hz) of the specific
+ *   loudness c [(0.5 + 0.5 E_b / E_tq)^0.23 - 1] (0 when negative), E_b the band power,
+ *   E_tq = the power of a -80 dBFS sine (the threshold, taking full scale as about 100 dB SPL),
+ *   c such that a -60 dBFS sine inside one band reads 1. Uncalibrated "sone-like" units,
+ *   >= 0; no masking across bands. Well above threshold, -12 dB of gain multiplies it by
+ *   about 10^(-12 * 0.023) = 0.53; line noise near -80 dBFS adds almost nothing.
  */
 #ifndef RAPPEL_SPECTRAL_H
 #define RAPPEL_SPECTRAL_H

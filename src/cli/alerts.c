@@ -197,7 +197,7 @@ static int list_alerts(int argc, char **argv)
     q.filter = cli_list_filter(&list);
     cli_format format = list.format;
     const char *path = cli_db_path(list.db);
-    rpl_store *store = cli_open_store(command, path);
+    rpl_store *store = cli_open_store(command, path, false);
     if (store == NULL) {
         return RPL_EXIT_FAILURE;
     }
@@ -364,7 +364,7 @@ static int show(int argc, char **argv)
         return cli_usage_error(command, "show needs one alert id (a whole number >= 1)");
     }
     const char *path = cli_db_path(db);
-    rpl_store *store = cli_open_store(command, path);
+    rpl_store *store = cli_open_store(command, path, false);
     if (store == NULL) {
         return RPL_EXIT_FAILURE;
     }
@@ -430,7 +430,7 @@ static int change(int argc, char **argv, rpl_store_alert_status to)
         by = cli_login_name();
     }
     const char *path = cli_db_path(db);
-    rpl_store *store = cli_open_store(command, path);
+    rpl_store *store = cli_open_store(command, path, false);
     if (store == NULL) {
         return RPL_EXIT_FAILURE;
     }

@@ -19,6 +19,7 @@ int cli_alerts(int argc, char **argv);
 int cli_calls(int argc, char **argv);
 int cli_purge(int argc, char **argv);
 int cli_cues(int argc, char **argv);
+int cli_analyze(int argc, char **argv);
 
 /* "rappel: <command>: <object>: <message>\n" on stderr; object may be NULL. */
 void cli_error(const char *command, const char *object, const char *fmt, ...)

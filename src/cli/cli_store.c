@@ -23,12 +23,12 @@ const char *cli_db_path(const char *option)
     return "rappel.db";
 }
 
-rpl_store *cli_open_store(const char *command, const char *path)
+rpl_store *cli_open_store(const char *command, const char *path, bool create)
 {
     rpl_store_config cfg = rpl_store_config_default();
     rpl_store *store = NULL;
     char detail[512];
-    cfg.create = false;
+    cfg.create = create;
     rpl_status status = rpl_store_open(path, &cfg, &store, detail, sizeof detail);
     if (status != RPL_OK) {
         cli_error(command, path, "%s", detail[0] != '\0' ? detail : rpl_strerror(status));

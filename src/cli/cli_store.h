@@ -19,8 +19,9 @@ enum { CLI_TABLE_DEFAULT_LIMIT = 100 };
  * "rappel.db" in the current folder. Never NULL. */
 const char *cli_db_path(const char *option);
 
-/* Open an existing store; on failure print "rappel: <command>: <path>: <why>" and return NULL. */
-rpl_store *cli_open_store(const char *command, const char *path);
+/* Open the store (creating it when create, else it must exist); on failure print
+ * "rappel: <command>: <path>: <why>" and return NULL. */
+rpl_store *cli_open_store(const char *command, const char *path, bool create);
 
 /* Option with a value at argv[*i]: "--name VALUE" or "--name=VALUE". Returns 1 and sets
  * *value (advancing *i past a separate value) when argv[*i] is that option, 0 when it is not,

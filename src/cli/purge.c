@@ -50,7 +50,7 @@ int cli_purge(int argc, char **argv)
         return cli_usage_error(command, "--older-than DAYS is required");
     }
     const char *path = cli_db_path(db);
-    rpl_store *store = cli_open_store(command, path);
+    rpl_store *store = cli_open_store(command, path, false);
     if (store == NULL) {
         return RPL_EXIT_FAILURE;
     }
