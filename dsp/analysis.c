@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "rappel/energy.h"
+#include "rappel/filled_pauses.h"
 #include "rappel/spectral.h"
 #include "rappel/syllables.h"
 #include "rappel/voice_quality.h"
@@ -25,12 +26,13 @@ struct rpl_analysis {
     rpl_pauses *pauses;
     rpl_syllables *syllables;
     rpl_voice_quality *voice_quality;
+    rpl_filled_pauses *filled_pauses;
     rpl_spectral *spectral;
     size_t pitch_window; /* samples */
     /* Samples of the stream, for the second stage's windows (which lag the first stage). */
     float *history;
     size_t history_mask; /* capacity - 1, a power of two */
-    size_t vq_window, spectral_window;
+    size_t vq_window, spectral_window, filled_window;
     float *stage_window; /* the largest second-stage window */
     size_t span;         /* samples kept: the widest window */
     float *buffer;       /* the span of samples around the next frame's centre */
@@ -44,6 +46,7 @@ struct rpl_analysis {
     int64_t vad_done;   /* frames with a voice-activity decision */
     int64_t final_done; /* frames given to the second stage */
     int64_t syllables_done;
+    int64_t filled_done;
     int64_t frames_out; /* frames given to the sink */
     bool fresh;         /* flushed: the next sample starts a new stream */
 };
@@ -57,6 +60,7 @@ rpl_analysis_config rpl_analysis_config_default(void)
         .syllables = rpl_syllables_config_default(),
         .voice_quality = rpl_voice_quality_config_default(),
         .spectral = rpl_spectral_config_default(),
+        .filled_pauses = rpl_filled_pauses_config_default(),
     };
     return cfg;
 }
@@ -109,6 +113,12 @@ rpl_status rpl_analysis_create(const rpl_analysis_config *cfg, rpl_analysis **ou
     if (status == RPL_OK) {
         status = rpl_spectral_create(&cfg->spectral, &a->spectral);
     }
+    rpl_filled_pauses_config filled_cfg = cfg->filled_pauses;
+    filled_cfg.frame_ms = frame_ms;
+    filled_cfg.sample_rate_hz = RPL_ANALYSIS_RATE_HZ;
+    if (status == RPL_OK) {
+        status = rpl_filled_pauses_create(&filled_cfg, &a->filled_pauses);
+    }
     if (status != RPL_OK) {
         goto fail;
     }
@@ -120,7 +130,8 @@ rpl_status rpl_analysis_create(const rpl_analysis_config *cfg, rpl_analysis **ou
     a->ring_size = rpl_analysis_delay_frames(a) + 2;
     a->vq_window = rpl_voice_quality_window_samples(a->voice_quality);
     a->spectral_window = rpl_spectral_window_samples(a->spectral);
-    size_t stage_window = max_size(a->vq_window, a->spectral_window);
+    a->filled_window = rpl_filled_pauses_window_samples(a->filled_pauses);
+    size_t stage_window = max_size(max_size(a->vq_window, a->spectral_window), a->filled_window);
     /* A frame reaches the second stage first_stage_delay frames after its samples came in. */
     size_t history = a->span + (first_stage_delay(a) + 2) * RPL_HOP_SAMPLES + stage_window;
     size_t capacity = 1;
@@ -158,6 +169,7 @@ void rpl_analysis_destroy(rpl_analysis *a)
     rpl_syllables_destroy(a->syllables);
     rpl_voice_quality_destroy(a->voice_quality);
     rpl_spectral_destroy(a->spectral);
+    rpl_filled_pauses_destroy(a->filled_pauses);
     free(a->history);
     free(a->stage_window);
     free(a->buffer);
@@ -168,7 +180,8 @@ void rpl_analysis_destroy(rpl_analysis *a)
 
 size_t rpl_analysis_delay_frames(const rpl_analysis *a)
 {
-    return first_stage_delay(a) + rpl_syllables_delay_frames(a->syllables);
+    return first_stage_delay(a) + max_size(rpl_syllables_delay_frames(a->syllables),
+                                           rpl_filled_pauses_delay_frames(a->filled_pauses));
 }
 
 rpl_pause_stats rpl_analysis_pause_stats(const rpl_analysis *a)
@@ -186,6 +199,13 @@ static void store_syllables(rpl_analysis *a, const rpl_syllables_frame *s)
     rpl_frame *frame = pending_frame(a, a->syllables_done++);
     frame->nucleus = s->nucleus;
     frame->artic_rate_sps = s->articulation_rate_sps;
+}
+
+static void store_filled_pause(rpl_analysis *a, const rpl_filled_pause_frame *fp)
+{
+    rpl_frame *frame = pending_frame(a, a->filled_done++);
+    frame->filled_pause = fp->filled_pause;
+    frame->filled_pause_conf = fp->confidence;
 }
 
 /* n samples of the stream centred on the frame's centre into a->stage_window: zeros before
@@ -228,12 +248,17 @@ static void emit_ready(rpl_analysis *a, const rpl_analysis_sink *sink)
     while (a->final_done < final) {
         rpl_frame *frame = pending_frame(a, a->final_done++);
         second_stage_samples(a, frame);
+        rpl_filled_pause_frame fp;
+        if (rpl_filled_pauses_process(a->filled_pauses, frame,
+                                      history_window(a, frame, a->filled_window), &fp)) {
+            store_filled_pause(a, &fp);
+        }
         rpl_syllables_frame s;
         if (rpl_syllables_process(a->syllables, frame, &s)) {
             store_syllables(a, &s);
         }
     }
-    int64_t ready = a->syllables_done;
+    int64_t ready = a->syllables_done < a->filled_done ? a->syllables_done : a->filled_done;
     while (a->frames_out < ready) {
         const rpl_frame *frame = pending_frame(a, a->frames_out);
         rpl_pause pause;
@@ -270,6 +295,7 @@ static void analyse_frame(rpl_analysis *a, const rpl_analysis_sink *sink)
     rpl_frame *frame = pending_frame(a, index);
     memset(frame, 0, sizeof *frame);
     frame->artic_rate_sps = NAN;
+    frame->filled_pause_conf = NAN;
     frame->jitter_pct = frame->shimmer_db = frame->hnr_db = NAN;
     frame->slope_db_khz = frame->alpha_db = frame->hammarberg_db = NAN;
     frame->band_800_1500_db = frame->flux = frame->loudness_sone = NAN;
@@ -338,6 +364,10 @@ void rpl_analysis_flush(rpl_analysis *a, const rpl_analysis_sink *sink)
     while (rpl_syllables_flush(a->syllables, &s)) {
         store_syllables(a, &s);
     }
+    rpl_filled_pause_frame fp;
+    while (rpl_filled_pauses_flush(a->filled_pauses, &fp)) {
+        store_filled_pause(a, &fp);
+    }
     emit_ready(a, sink);
     /* New stream: history before its first sample is silence. */
     a->buffered = a->span / 2 - RPL_HOP_SAMPLES / 2;
@@ -348,6 +378,7 @@ void rpl_analysis_flush(rpl_analysis *a, const rpl_analysis_sink *sink)
     a->vad_done = 0;
     a->final_done = 0;
     a->syllables_done = 0;
+    a->filled_done = 0;
     a->frames_out = 0;
     a->fresh = true;
 }

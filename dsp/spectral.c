@@ -232,7 +232,7 @@ void rpl_spectral_process(rpl_spectral *sp, const float *window, const rpl_frame
     } else {
         out->slope_db_khz = level_f_sum / sp->f_var_sum;
         const float tiny = 1e-30f;
-        out->alpha_ratio_db = 10.0f * log10f((total - low + tiny) / (low + tiny));
+        out->alpha_ratio_db = 10.0f * log10f((low + tiny) / (total - low + tiny));
         out->hammarberg_db = 10.0f * log10f((max_low + tiny) / (max_high + tiny));
         out->share_800_1500_db = 10.0f * log10f((mid + tiny) / total);
         const float inv = 1.0f / total;

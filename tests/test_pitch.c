@@ -235,6 +235,110 @@ static score steady_case(float f0, amp_fn amp, float jitter, uint64_t seed)
     return s;
 }
 
+/* Telephone band with the odd harmonics 14 dB under the even ones: a low male voice whose F1
+ * and F2 sit on even harmonics. The NCCF at T/2 is within a few hundredths of that at T. */
+static float amp_even_heavy(int h, float f0_hz)
+{
+    if ((float)h * f0_hz < 300.0f) {
+        return 0.0f;
+    }
+    return (h % 2 == 0 ? 1.0f : 0.2f) / sqrtf((float)h);
+}
+
+/* Telephone band with F1 on the 3rd harmonic, 15 dB over the rest: nearly a sine at 3 F0, so
+ * the NCCF at T/3 is as high as at T and the lag bias alone would report 3 F0. */
+static float amp_third_dominant(int h, float f0_hz)
+{
+    if ((float)h * f0_hz < 300.0f) {
+        return 0.0f;
+    }
+    return h == 3 ? 1.0f : 0.18f / sqrtf((float)h);
+}
+
+typedef struct segment {
+    float f0_hz; /* 0: silence */
+    amp_fn amp;
+    float dur_s;
+} segment;
+
+/* Voiced segments and silences in a row at 8 kHz, each voiced one with a random F0 drift
+ * (VOICE_DRIFT per 10 ms) and 20 ms ramps in and out, as speech starts and stops. Scores
+ * segment `which` on the frames whose whole window (+-32 ms) lies inside it. */
+static score segments_case(const segment *seg, size_t count, size_t which, uint64_t seed)
+{
+    const float fs = 8000.0f;
+    size_t n = 0;
+    for (size_t k = 0; k < count; k++) {
+        n += (size_t)lrintf(seg[k].dur_s * fs);
+    }
+    float *contour = calloc(n, sizeof *contour);
+    float *x = calloc(n, sizeof *x);
+    float *part = calloc(n, sizeof *part);
+    assert_non_null(contour);
+    assert_non_null(x);
+    assert_non_null(part);
+    rng_state = seed;
+    size_t start = 0, lo = 0, hi = 0;
+    for (size_t k = 0; k < count; k++) {
+        const size_t len = (size_t)lrintf(seg[k].dur_s * fs);
+        if (k == which) {
+            lo = start;
+            hi = start + len;
+        }
+        if (seg[k].f0_hz > 0.0f) {
+            float drift = 0.0f;
+            for (size_t i = 0; i < len; i++) {
+                if (i % 80 == 0) {
+                    drift = 0.9f * drift + VOICE_DRIFT * rng_gauss();
+                }
+                contour[start + i] = seg[k].f0_hz * (1.0f + drift);
+            }
+            harmonic_complex(part, len, fs, contour + start, seg[k].amp, 3400.0f);
+            const size_t ramp = 160;
+            for (size_t i = 0; i < len; i++) {
+                float g = 1.0f;
+                if (i < ramp) {
+                    g = (float)i / (float)ramp;
+                } else if (len - i < ramp) {
+                    g = (float)(len - i) / (float)ramp;
+                }
+                x[start + i] = g * part[i];
+            }
+        }
+        start += len;
+    }
+    track t = run_default(x, n);
+    score s = {0, 0, 0, 0.0f, 0.0f};
+    double sum = 0.0;
+    size_t fine = 0;
+    for (size_t i = 0; i < t.count; i++) {
+        const size_t c = i * 80 + 40;
+        if (c < lo + 256 || c + 256 > hi) {
+            continue;
+        }
+        s.scored++;
+        if (!t.frames[i].voiced) {
+            continue;
+        }
+        s.voiced++;
+        const float ratio = t.frames[i].f0_hz / contour[c];
+        if (fabsf(ratio - 1.0f) > 0.2f) {
+            s.gross++;
+            continue;
+        }
+        const float cents = fabsf(1200.0f * log2f(ratio));
+        sum += (double)cents;
+        fine++;
+        s.max_cents = cents > s.max_cents ? cents : s.max_cents;
+    }
+    s.mean_cents = fine ? (float)(sum / (double)fine) : 0.0f;
+    free(t.frames);
+    free(part);
+    free(x);
+    free(contour);
+    return s;
+}
+
 /* ---- configuration --------------------------------------------------------------------- */
 
 static void test_defaults(void **state)
@@ -461,6 +565,79 @@ static void test_gap_and_octave_jump(void **state)
     free(x);
 }
 
+/* Telephone octave-up trap: low male voices with strong even harmonics in short bursts, each
+ * starting from silence (at an onset the longer lag reaches further into the silence). */
+static void test_even_harmonics_onsets(void **state)
+{
+    (void)state;
+    uint64_t seed = test_seed();
+    rng_seed("even harmonics", seed);
+    const float f0s[] = {95.0f, 120.0f, 150.0f};
+    for (size_t k = 0; k < sizeof f0s / sizeof f0s[0]; k++) {
+        const segment seg[] = {{0.0f, NULL, 0.2f},  {f0s[k], amp_even_heavy, 0.35f},
+                               {0.0f, NULL, 0.15f}, {f0s[k] * 1.05f, amp_even_heavy, 0.35f},
+                               {0.0f, NULL, 0.15f}, {f0s[k] * 0.95f, amp_even_heavy, 0.35f},
+                               {0.0f, NULL, 0.2f}};
+        for (size_t which = 1; which < 6; which += 2) {
+            score s = segments_case(seg, sizeof seg / sizeof seg[0], which, seed + k);
+            char what[64];
+            snprintf(what, sizeof what, "even-heavy burst %.0f Hz", (double)seg[which].f0_hz);
+            print_score(what, &s);
+            assert_true(s.scored > 0);
+            assert_int_equal(s.voiced, s.scored);
+            assert_int_equal(s.gross, 0);
+        }
+    }
+}
+
+/* Speaker prior: after a second of a clear 100 Hz telephone voice and a pause, a vowel whose
+ * 3rd harmonic dominates must stay at 100 Hz, not 300 Hz. */
+static void test_prior_keeps_low_voice(void **state)
+{
+    (void)state;
+    uint64_t seed = test_seed();
+    rng_seed("prior", seed);
+    const float f0s[] = {90.0f, 110.0f};
+    for (size_t k = 0; k < sizeof f0s / sizeof f0s[0]; k++) {
+        const segment seg[] = {{0.0f, NULL, 0.1f},
+                               {f0s[k], amp_telephone, 1.0f},
+                               {0.0f, NULL, 0.3f},
+                               {f0s[k], amp_third_dominant, 0.6f},
+                               {0.0f, NULL, 0.2f}};
+        score first = segments_case(seg, 5, 1, seed + k);
+        score s = segments_case(seg, 5, 3, seed + k);
+        char what[64];
+        snprintf(what, sizeof what, "3rd harmonic vowel %.0f Hz", (double)f0s[k]);
+        print_score("clear voice before it", &first);
+        print_score(what, &s);
+        assert_int_equal(first.gross, 0);
+        assert_true(s.scored > 0);
+        assert_true(s.voiced * 100 >= s.scored * 95);
+        assert_int_equal(s.gross, 0);
+    }
+}
+
+/* The prior must not hold a new, lower voice an octave down (a female speaker, then a male
+ * one on the same channel): both are followed. */
+static void test_octave_drop_after_gap(void **state)
+{
+    (void)state;
+    uint64_t seed = test_seed();
+    rng_seed("octave drop", seed);
+    const segment seg[] = {{0.0f, NULL, 0.1f},
+                           {220.0f, amp_telephone, 1.5f},
+                           {0.0f, NULL, 0.4f},
+                           {110.0f, amp_telephone, 1.0f},
+                           {0.0f, NULL, 0.1f}};
+    score hi = segments_case(seg, 5, 1, seed);
+    score lo = segments_case(seg, 5, 3, seed);
+    print_score("220 Hz voice", &hi);
+    print_score("then 110 Hz voice", &lo);
+    assert_int_equal(hi.gross, 0);
+    assert_int_equal(lo.voiced, lo.scored);
+    assert_int_equal(lo.gross, 0);
+}
+
 /* A voice at 10 dB SNR in white noise: recall >= 95 %, no gross errors. */
 static void test_voice_in_noise(void **state)
 {
@@ -633,6 +810,9 @@ int main(void)
         cmocka_unit_test(test_glide),
         cmocka_unit_test(test_vibrato),
         cmocka_unit_test(test_gap_and_octave_jump),
+        cmocka_unit_test(test_even_harmonics_onsets),
+        cmocka_unit_test(test_prior_keeps_low_voice),
+        cmocka_unit_test(test_octave_drop_after_gap),
         cmocka_unit_test(test_voice_in_noise),
         cmocka_unit_test(test_silence),
         cmocka_unit_test(test_white_noise),

@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "rappel/features.h"
+#include "rappel/filled_pauses.h"
 #include "rappel/pauses.h"
 #include "rappel/pitch.h"
 #include "rappel/status.h"
@@ -28,6 +29,7 @@ typedef struct rpl_analysis_config {
     rpl_syllables_config syllables; /* frame_ms is set by the analysis */
     rpl_voice_quality_config voice_quality;
     rpl_spectral_config spectral;
+    rpl_filled_pauses_config filled_pauses; /* frame_ms and sample_rate_hz set by the analysis */
 } rpl_analysis_config;
 
 /* Where frames and pauses go. Called from inside process/flush, on the caller's thread; a

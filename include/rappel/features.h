@@ -25,19 +25,19 @@ typedef struct rpl_frame {
     float voicing;   /* voicing confidence, 0..1 */
     float noise_db;  /* tracked noise floor, dB re full scale */
     /* Prosody beyond pitch, filled when the frame is final (NAN where undefined). */
-    bool nucleus;             /* a syllable nucleus peaks at this frame */
-    float artic_rate_sps;     /* running articulation rate, syllables per second of speech */
-    bool filled_pause;        /* inside a filled-pause candidate ("euh", "um") */
-    float filled_pause_conf;  /* its confidence, 0..1 */
-    float jitter_pct;         /* local jitter over the voiced stretch, % */
-    float shimmer_db;         /* local shimmer over the voiced stretch, dB */
-    float hnr_db;             /* harmonics-to-noise ratio, dB */
-    float slope_db_khz;       /* spectral slope 300-3400 Hz, dB/kHz */
-    float alpha_db;           /* level 300-1000 Hz minus level 1000-3400 Hz, dB */
-    float hammarberg_db;      /* peak level 300-2000 Hz minus peak level 2000-3400 Hz, dB */
-    float band_800_1500_db;   /* share of in-band energy in 800-1500 Hz, dB */
-    float flux;               /* spectral flux against the previous frame */
-    float loudness_sone;      /* loudness */
+    bool nucleus;            /* a syllable nucleus peaks at this frame */
+    float artic_rate_sps;    /* running articulation rate, syllables per second of speech */
+    bool filled_pause;       /* inside a filled-pause candidate ("euh", "um") */
+    float filled_pause_conf; /* its confidence, 0..1 */
+    float jitter_pct;        /* local jitter over the voiced stretch, % */
+    float shimmer_db;        /* local shimmer over the voiced stretch, dB */
+    float hnr_db;            /* harmonics-to-noise ratio, dB */
+    float slope_db_khz;      /* spectral slope 300-3400 Hz, dB/kHz */
+    float alpha_db;          /* level 300-1000 Hz minus level 1000-3400 Hz, dB */
+    float hammarberg_db;     /* peak level 300-2000 Hz minus peak level 2000-3400 Hz, dB */
+    float band_800_1500_db;  /* share of in-band energy in 800-1500 Hz, dB */
+    float flux;              /* spectral flux against the previous frame */
+    float loudness_sone;     /* loudness */
 } rpl_frame;
 
 typedef enum rpl_column_type {

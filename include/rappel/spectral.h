@@ -12,8 +12,9 @@
  * - slope_db_khz: least-squares slope of the bin levels (10 log10 power, dB) against bin
  *   frequency (kHz) over 300-3400 Hz, in dB/kHz. White noise 0; pink noise (-3 dB/octave)
  *   -2.9 dB/kHz over this band; voiced speech typically -3..-8.
- * - alpha_ratio_db: 10 log10(E(1000-3400 Hz) / E(300-1000 Hz)), dB. As eGeMAPS uses the alpha
- *   ratio (high over low), it rises with vocal effort; typically -25..+5.
+ * - alpha_ratio_db: 10 log10(E(300-1000 Hz) / E(1000-3400 Hz)), dB: low band over high band
+ *   (the issue's "energy 300-1000 Hz vs 1000-3400 Hz"; eGeMAPS reports the inverse, so its
+ *   values are these negated). Falls with vocal effort; typically -5..+25 for speech.
  * - hammarberg_db: max bin level in 300-2000 Hz minus max bin level in 2000-3400 Hz, dB
  *   (Hammarberg index restricted to the telephone band); falls with vocal effort.
  * - share_800_1500_db: 10 log10(E(800-1500 Hz) / E(300-3400 Hz)), dB (<= 0); the band where

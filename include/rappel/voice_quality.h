@@ -10,21 +10,28 @@
  *
  * Definitions (Praat manual: "PointProcess: Get jitter (local)...", "Voice 3. Shimmer",
  * "Harmonicity (cc)"; Boersma 1993, IFA Proceedings 17):
- * - period marks: one per glottal cycle, at the waveform extremum (the polarity with the larger
- *   peak in the stretch's first period), placed cycle by cycle from the tracked F0 by
- *   cross-correlation with the previous cycle, refined to a fraction of a sample by sinc
- *   interpolation (what Praat's "To PointProcess (periodic, cc)" does);
+ * - period marks: one per glottal cycle. A voiced stretch starts at the waveform extremum in
+ *   the period around the frame centre; each next mark is the previous one plus the lag
+ *   (0.8..1.25 tracked periods) that best cross-correlates the previous cycle with the next,
+ *   refined below 1/8 sample by sinc interpolation (Praat's "To PointProcess (periodic, cc)").
+ *   A cycle correlating below 0.5 with the previous one ends the stretch (it restarts on the
+ *   next voiced frame); a tracked F0 that jumps by more than max_period_factor from the last
+ *   measured period (an octave error) is ignored within a stretch;
  * - jitter (local) = mean |T(i) - T(i-1)| / mean T, in %, over consecutive periods both in
  *   [period_floor_s, period_ceiling_s] with ratio <= max_period_factor;
- * - shimmer (local, dB) = mean |20 log10(A(i+1) / A(i))|, A the peak amplitude of a period, over
- *   the same period pairs whose amplitude ratio is also <= max_amplitude_factor;
+ * - shimmer (local, dB) = mean |20 log10(A(i+1) / A(i))| over consecutive marks whose
+ *   amplitude ratio is <= max_amplitude_factor, A(i) = Praat's period amplitude: the RMS around
+ *   mark i under a Hann window spanning 0.2 of the period before and 0.2 of the period after
+ *   it (defined when both periods count for jitter);
  * - HNR = 10 log10(r / (1 - r)) with r the normalised cross-correlation, at the period lag
  *   (searched within +-10 % of the tracked period, parabolic peak), of two windows of
  *   periods_per_window / f0_min_hz seconds one period apart (Harmonicity (cc)).
  * Per-frame jitter and shimmer are running values over the periods marked in the last
  * window_ms of the current voiced stretch (marks may lie up to W/2 samples ahead of the
  * frame centre); HNR is the frame's own value. All three are NAN when the frame is
- * unvoiced, and jitter/shimmer are NAN while fewer than min_periods periods are available.
+ * unvoiced or its f0_hz is outside [f0_min_hz, f0_max_hz], and jitter/shimmer are NAN while
+ * fewer than min_periods periods are available. Cost: about 18k instructions for a voiced
+ * frame, a memmove for an unvoiced one (callgrind, 140 Hz voice).
  */
 #ifndef RAPPEL_VOICE_QUALITY_H
 #define RAPPEL_VOICE_QUALITY_H

@@ -79,7 +79,9 @@ def load(name, seconds):
         bad.append(f"{name}: CSV header {text[:1]!r} does not start with {HEADER!r}")
         return None
     cols = text[0].split(",")
-    rows = [dict(zip(cols, map(float, line.split(",")))) for line in text[1:]]
+    # an empty field is a feature the frame cannot tell (e.g. jitter when unvoiced)
+    num = lambda v: float(v) if v != "" else float("nan")
+    rows = [dict(zip(cols, map(num, line.split(",")))) for line in text[1:]]
     if any(len(line.split(",")) != len(cols) for line in text[1:]):
         bad.append(f"{name}: rows with another column count than the header")
     want = math.ceil(seconds / 0.01)
@@ -94,7 +96,8 @@ def load(name, seconds):
     if len(jl) != len(rows):
         bad.append(f"{name}: {len(jl)} JSONL objects for {len(rows)} CSV rows")
     for i, (j, r) in enumerate(zip(jl, rows)):
-        if list(j) != cols or any(float(j[c]) != r[c] for c in cols):
+        same = lambda a, b: (a is None and math.isnan(b)) or (a is not None and float(a) == b)
+        if list(j) != cols or not all(same(j[c], r[c]) for c in cols):
             bad.append(f"{name}: JSONL line {i} {j} differs from CSV row {r}")
             break
     n = max(len(rows), 1)
@@ -136,7 +139,7 @@ if len(rows) < 2 or not rows[0].startswith(HEADER):
 else:
     cols = rows[0].split(",")
     for line in rows[1:]:
-        r = dict(zip(cols, map(float, line.split(","))))
+        r = dict(zip(cols, (float(v) if v != "" else float("nan") for v in line.split(","))))
         if r["speech"] != 0 or r["voiced"] != 0:
             bad.append(f"stereo_ch0: silent channel has a speech or voiced frame: {line}")
             break

@@ -1,0 +1,278 @@
+/* Cue windows, the speaker baseline and the scoring models, on frame sequences whose truth is
+ * known because the test makes them. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "rappel/cues.h"
+#include "rappel/model.h"
+#include "rappel/model_file.h"
+
+#ifndef RPL_TEST_DATA_DIR
+#error "RPL_TEST_DATA_DIR must be defined"
+#endif
+
+#define near(a, b, eps) check_near((a), (b), (eps), #a, __LINE__)
+
+static void check_near(double a, double b, double eps, const char *what, int line)
+{
+    if (!(fabs(a - b) <= eps)) {
+        fail_msg("line %d: %s = %.9g, want %.9g +- %.3g", line, what, a, b, eps);
+    }
+}
+
+/* One frame of a made-up speaker. */
+static rpl_frame frame(int64_t index, bool speech, double f0_hz, double level_db)
+{
+    rpl_frame f;
+    memset(&f, 0, sizeof f);
+    f.index = index;
+    f.time_s = ((double)index + 0.5) * 0.01;
+    f.speech = speech;
+    f.voiced = speech && f0_hz > 0.0;
+    f.f0_hz = f.voiced ? (float)f0_hz : 0.0f;
+    f.energy_db = (float)(speech ? level_db : -70.0);
+    f.artic_rate_sps = NAN;
+    f.jitter_pct = f.shimmer_db = f.hnr_db = NAN;
+    f.slope_db_khz = f.alpha_db = f.hammarberg_db = f.band_800_1500_db = NAN;
+    f.flux = f.loudness_sone = NAN;
+    return f;
+}
+
+static rpl_cue_window *window_with(double window_s)
+{
+    rpl_cues_config cfg = rpl_cues_config_default();
+    cfg.window_s = window_s;
+    rpl_cue_window *w = NULL;
+    assert_int_equal(rpl_cue_window_create(&cfg, &w), RPL_OK);
+    return w;
+}
+
+static double st(double hz)
+{
+    return 12.0 * log2(hz / 100.0);
+}
+
+/* F0 alternating between two values: median, range and slope are known. */
+static void test_window_f0_statistics(void **state)
+{
+    (void)state;
+    rpl_cue_window *w = window_with(3.0);
+    rpl_cues c;
+    int steps = 0;
+    /* 60 % of the frames at 200 Hz and 40 % at 100 Hz, in runs of 10 */
+    for (int64_t i = 0; i < 300; i++) {
+        double f0 = (i / 10) % 5 < 3 ? 200.0 : 100.0;
+        rpl_frame f = frame(i, true, f0, -20.0);
+        if (rpl_cue_window_process(w, &f, false, true, &c)) {
+            steps++;
+        }
+    }
+    assert_int_equal(steps, 300 / RPL_CUES_STEP_FRAMES);
+    near(c.t_s, 3.0, 1e-9);
+    near(c.value[RPL_CUE_SPEECH_S], 3.0, 1e-9);
+    near(c.value[RPL_CUE_F0_MEDIAN_ST], st(200.0), 1e-9);
+    near(c.value[RPL_CUE_F0_RANGE_ST], 12.0, 1e-9);
+    /* an octave jump where the runs change: 11 jumps in 299 neighbour pairs */
+    near(c.value[RPL_CUE_F0_SLOPE_ST_S], 11.0 * 12.0 / 299.0 / 0.01, 1e-6);
+    near(c.value[RPL_CUE_LEVEL_DB], -20.0, 1e-9);
+    near(c.value[RPL_CUE_LEVEL_RANGE_DB], 0.0, 1e-9);
+    rpl_cue_window_destroy(w);
+}
+
+/* Pauses: silences inside this party's speech count; a silence while the other party speaks
+ * is a turn exchange; too short or too long silences are not pauses. */
+static void test_window_pauses(void **state)
+{
+    (void)state;
+    rpl_cue_window *w = window_with(8.0);
+    rpl_cues c;
+    /* speech 1 s | pause 0.5 s | speech 1 s | silence 1 s while the other speaks | speech 1 s
+     * | 0.1 s gap (not a pause) | speech 1 s | pause 1.2 s | speech 1.2 s: 8 s in all */
+    struct {
+        int frames;
+        bool speech, other;
+    } plan[] = {{100, true, false}, {50, false, false},  {100, true, false},
+                {100, false, true}, {100, true, false},  {10, false, false},
+                {100, true, false}, {120, false, false}, {120, true, false}};
+    int64_t i = 0;
+    bool got = false;
+    for (size_t p = 0; p < sizeof plan / sizeof plan[0]; p++) {
+        for (int k = 0; k < plan[p].frames; k++, i++) {
+            rpl_frame f = frame(i, plan[p].speech, 150.0, -25.0);
+            got = rpl_cue_window_process(w, &f, plan[p].other, true, &c);
+        }
+    }
+    assert_int_equal(i, 800);
+    assert_true(got);
+    near(c.value[RPL_CUE_PAUSE_COUNT], 2.0, 1e-9);
+    near(c.value[RPL_CUE_PAUSE_S], 1.7, 1e-9);
+    near(c.value[RPL_CUE_SPEECH_S], 5.2, 1e-9);
+    rpl_cue_window_destroy(w);
+}
+
+/* The baseline: established from the first seconds of speech, then relative cues measure
+ * change against it; while the caller says the party is alerting, it does not move. */
+static void test_baseline_relative_cues(void **state)
+{
+    (void)state;
+    rpl_cue_window *w = window_with(3.0);
+    rpl_cues c;
+    int64_t i = 0;
+    /* 10 s of a calm speaker at 120 Hz and -30 dBFS */
+    for (; i < 1000; i++) {
+        rpl_frame f = frame(i, true, 120.0, -30.0);
+        rpl_cue_window_process(w, &f, false, true, &c);
+    }
+    assert_true(c.baseline_ok);
+    near(c.value[RPL_CUE_F0_REL_ST], 0.0, 0.15);
+    near(c.value[RPL_CUE_LEVEL_REL_DB], 0.0, 0.3);
+    /* then 20 s raised by 5 semitones and 8 dB, marked as alerting: no adaptation */
+    double raised_hz = 120.0 * pow(2.0, 5.0 / 12.0);
+    for (; i < 3000; i++) {
+        rpl_frame f = frame(i, true, raised_hz, -22.0);
+        rpl_cue_window_process(w, &f, false, false, &c);
+    }
+    near(c.value[RPL_CUE_F0_REL_ST], 5.0, 0.15);
+    near(c.value[RPL_CUE_LEVEL_REL_DB], 8.0, 0.3);
+    rpl_cues base;
+    rpl_cue_window_baseline(w, &base);
+    near(base.value[RPL_CUE_F0_MEDIAN_ST], st(120.0), 0.15);
+    /* adapting for long: the baseline follows the new normal, slowly */
+    for (; i < 9000; i++) {
+        rpl_frame f = frame(i, true, raised_hz, -22.0);
+        rpl_cue_window_process(w, &f, false, true, &c);
+        if (i == 3499) {
+            assert_true(c.value[RPL_CUE_F0_REL_ST] > 3.0); /* 5 s later: still mostly old */
+        }
+    }
+    assert_true(c.value[RPL_CUE_F0_REL_ST] < 1.0); /* after 60 s it has moved */
+    rpl_cue_window_destroy(w);
+}
+
+/* Scores use only what the model names; unknown cues count as the training mean; the parts
+ * name what pushed the score up, strongest first. */
+static void test_score_eval(void **state)
+{
+    (void)state;
+    rpl_score_model m = {
+        .intercept = -1.0,
+        .term_count = 3,
+        .terms = {{RPL_CUE_F0_REL_ST, 0.0, 2.0, 1.5},
+                  {RPL_CUE_LEVEL_REL_DB, 0.0, 4.0, 1.0},
+                  {RPL_CUE_HNR_DB, 10.0, 5.0, -0.5}},
+        .min_window_speech_s = 1.0,
+    };
+    rpl_cues c;
+    memset(&c, 0, sizeof c);
+    for (size_t i = 0; i < RPL_CUE_COUNT; i++) {
+        c.value[i] = NAN;
+    }
+    c.value[RPL_CUE_SPEECH_S] = 0.5;
+    assert_true(isnan(rpl_score_eval(&m, &c, NULL, 0, NULL)));
+    c.value[RPL_CUE_SPEECH_S] = 2.0;
+    near(rpl_score_eval(&m, &c, NULL, 0, NULL), 1.0 / (1.0 + exp(1.0)), 1e-12);
+    c.value[RPL_CUE_F0_REL_ST] = 4.0;    /* z = 2, +3.0 */
+    c.value[RPL_CUE_LEVEL_REL_DB] = 2.0; /* z = 0.5, +0.5 */
+    c.value[RPL_CUE_HNR_DB] = 100.0;     /* z = 18 -> clamped 4, -2.0 */
+    rpl_cue_part parts[4];
+    size_t n = 0;
+    double s = rpl_score_eval(&m, &c, parts, 4, &n);
+    near(s, 1.0 / (1.0 + exp(-(-1.0 + 3.0 + 0.5 - 2.0))), 1e-12);
+    assert_int_equal(n, 2); /* only parts that push up */
+    assert_int_equal(parts[0].cue, RPL_CUE_F0_REL_ST);
+    near(parts[0].contribution, 3.0, 1e-12);
+    assert_int_equal(parts[1].cue, RPL_CUE_LEVEL_REL_DB);
+}
+
+/* The parameter file the training writes is the compiled-in model, term for term. */
+static void test_model_file_equals_default(void **state)
+{
+    (void)state;
+    rpl_model loaded;
+    char why[256] = "";
+    rpl_status s = rpl_model_load(RPL_TEST_DATA_DIR "/../../models/rappel-model.ini", &loaded, why,
+                                  sizeof why);
+    if (s != RPL_OK) {
+        fail_msg("rappel-model.ini: %s", why);
+    }
+    const rpl_model *def = rpl_model_default();
+    assert_string_equal(loaded.version, def->version);
+    for (size_t k = 0; k < RPL_SCORE_COUNT; k++) {
+        const rpl_score_model *a = &loaded.score[k];
+        const rpl_score_model *b = &def->score[k];
+        assert_int_equal(a->term_count, b->term_count);
+        near(a->intercept, b->intercept, 1e-9 * (1.0 + fabs(b->intercept)));
+        for (size_t i = 0; i < a->term_count; i++) {
+            assert_int_equal(a->terms[i].cue, b->terms[i].cue);
+            near(a->terms[i].weight, b->terms[i].weight, 1e-8 * (1.0 + fabs(b->terms[i].weight)));
+            near(a->terms[i].mean, b->terms[i].mean, 1e-8 * (1.0 + fabs(b->terms[i].mean)));
+            near(a->terms[i].scale, b->terms[i].scale, 1e-8 * b->terms[i].scale);
+        }
+    }
+    assert_int_equal(rpl_model_validate(def), RPL_OK);
+}
+
+/* A bad parameter file says which line and why. */
+static void test_model_file_errors(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text, *why;
+    } cases[] = {
+        {"[model]\nversion = x\n[frustration]\nterm = nosuchcue 0 1 1\n", "4: unknown cue"},
+        {"[model]\nversion = x\n[fatigue]\nterm = f0_rel_st 0 0 1\n", "4: bad number"},
+        {"[model]\nversion = x\n[fatigue]\nintercept = abc\n", "4: 'abc' is not a number"},
+        {"[model]\nversion = x\n[anger]\nintercept = 1\n", "4: unknown section"},
+        {"[frustration]\nintercept = 1\n", "no [model] version"},
+        {"[model]\nversion = x\n[hesitation]\nterm = f0_rel_st 1 2\n", "4: term wants"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        rpl_model m;
+        char why[256] = "";
+        assert_int_equal(rpl_model_parse(cases[i].text, &m, why, sizeof why), RPL_ERR_FORMAT);
+        if (strstr(why, cases[i].why) == NULL) {
+            fail_msg("case %zu: '%s' does not say '%s'", i, why, cases[i].why);
+        }
+    }
+    rpl_model m;
+    char why[256] = "";
+    assert_int_equal(rpl_model_load("/nonexistent/model.ini", &m, why, sizeof why), RPL_ERR_IO);
+}
+
+static void test_invalid_config(void **state)
+{
+    (void)state;
+    rpl_cue_window *w = NULL;
+    rpl_cues_config cfg = rpl_cues_config_default();
+    cfg.window_s = 0.1;
+    assert_int_equal(rpl_cue_window_create(&cfg, &w), RPL_ERR_INVALID_ARG);
+    cfg = rpl_cues_config_default();
+    cfg.max_pause_s = 0.1;
+    assert_int_equal(rpl_cue_window_create(&cfg, &w), RPL_ERR_INVALID_ARG);
+    assert_int_equal(rpl_cue_window_create(NULL, &w), RPL_ERR_INVALID_ARG);
+    assert_null(w);
+    assert_int_equal(rpl_cue_find("f0_rel_st"), RPL_CUE_F0_REL_ST);
+    assert_int_equal(rpl_cue_find("nope"), -1);
+    assert_null(rpl_cue_info_get(RPL_CUE_COUNT));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_window_f0_statistics),
+        cmocka_unit_test(test_window_pauses),
+        cmocka_unit_test(test_baseline_relative_cues),
+        cmocka_unit_test(test_score_eval),
+        cmocka_unit_test(test_model_file_equals_default),
+        cmocka_unit_test(test_model_file_errors),
+        cmocka_unit_test(test_invalid_config),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
