@@ -20,7 +20,8 @@ TMP=$(mktemp -d /tmp/rpl_vq_bench.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 
 cmake -S "$SRC" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
-if cmake --build "$BUILD" --target voice_quality_wav -j2 >/dev/null 2>&1; then
+if cmake --build "$BUILD" --target help 2>/dev/null | grep -q ' voice_quality_wav$'; then
+    cmake --build "$BUILD" --target voice_quality_wav -j2 >/dev/null
     VQ=$BUILD/voice_quality_wav
 else # target not in CMakeLists.txt yet: build the driver against the libraries
     cmake --build "$BUILD" --target rappel_core -j2 >/dev/null

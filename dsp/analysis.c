@@ -214,10 +214,22 @@ static const float *history_window(rpl_analysis *a, const rpl_frame *frame, size
 {
     int64_t centre = frame->index * RPL_HOP_SAMPLES + RPL_HOP_SAMPLES / 2;
     int64_t first = centre - (int64_t)(n / 2);
-    for (size_t i = 0; i < n; i++) {
-        int64_t pos = first + (int64_t)i;
-        bool inside = pos >= 0 && pos < a->samples_in;
-        a->stage_window[i] = inside ? a->history[(size_t)pos & a->history_mask] : 0.0f;
+    size_t i = 0;
+    for (; i < n && first + (int64_t)i < 0; i++) {
+        a->stage_window[i] = 0.0f;
+    }
+    /* the ring's samples in at most two contiguous runs */
+    int64_t end = first + (int64_t)n < a->samples_in ? first + (int64_t)n : a->samples_in;
+    while (first + (int64_t)i < end) {
+        size_t at = (size_t)(first + (int64_t)i) & a->history_mask;
+        size_t run = a->history_mask + 1 - at;
+        size_t left = (size_t)(end - (first + (int64_t)i));
+        run = run < left ? run : left;
+        memcpy(a->stage_window + i, a->history + at, run * sizeof *a->history);
+        i += run;
+    }
+    for (; i < n; i++) {
+        a->stage_window[i] = 0.0f;
     }
     return a->stage_window;
 }

@@ -35,6 +35,7 @@ struct rpl_cross_party {
     double frame_s;
     int64_t min_silence_frames;
     int64_t min_overlap_frames;
+    int64_t bridge_frames; /* a breath inside an overlap: shorter gaps do not end it */
 
     int64_t frame;           /* frames given so far */
     bool heard_speech;       /* somebody has spoken */
@@ -51,6 +52,7 @@ struct rpl_cross_party {
     bool dead_air_sent;    /* DEAD_AIR_START sent for this silence */
 
     int64_t overlap_start; /* both speaking since this frame, or -1 */
+    int64_t overlap_gap;   /* an open overlap has a gap (one party silent) since, or -1 */
     bool overtalk_sent;    /* OVERTALK_START sent for this overlap */
     rpl_party overlap_by, overlap_to;
 
@@ -97,6 +99,9 @@ rpl_status rpl_cross_party_create(const rpl_cross_party_config *cfg, rpl_cross_p
     /* Round to whole frames: 3 s at 10 ms is exactly 300 frames. */
     cp->min_silence_frames = (int64_t)llround(cfg->min_silence_s / frame_s);
     cp->min_overlap_frames = (int64_t)llround(cfg->min_overlap_s / frame_s);
+    /* 300 ms: a talker who breathes or stops on a consonant while being talked over is still
+     * being talked over (the VAD itself only bridges 120 ms). */
+    cp->bridge_frames = (int64_t)llround(0.3 / frame_s);
     rpl_cross_party_reset(cp);
     *out = cp;
     return RPL_OK;
@@ -133,6 +138,7 @@ void rpl_cross_party_reset(rpl_cross_party *cp)
     cp->silence_start = -1;
     cp->dead_air_sent = false;
     cp->overlap_start = -1;
+    cp->overlap_gap = -1;
     cp->overtalk_sent = false;
     cp->overlap_by = RPL_PARTY_BOTH;
     cp->overlap_to = RPL_PARTY_BOTH;
@@ -195,6 +201,7 @@ static void close_overlap(rpl_cross_party *cp, emitter *e, int64_t end)
         emit(e, RPL_CROSS_OVERTALK_END, cp->overlap_start, end, cp->overlap_by, cp->overlap_to);
     }
     cp->overlap_start = -1;
+    cp->overlap_gap = -1;
     cp->overtalk_sent = false;
 }
 
@@ -227,9 +234,16 @@ size_t rpl_cross_party_process(rpl_cross_party *cp, bool agent_speech, bool cust
         cp->dead_air_sent = false;
     }
 
-    /* 2. An overlap ends. */
-    if (!both && cp->overlap_start >= 0) {
-        close_overlap(cp, &e, f);
+    /* 2. An overlap ends once one party has been silent longer than a breath. */
+    if (cp->overlap_start >= 0) {
+        if (both) {
+            cp->overlap_gap = -1;
+        } else {
+            cp->overlap_gap = cp->overlap_gap < 0 ? f : cp->overlap_gap;
+            if (f + 1 - cp->overlap_gap > cp->bridge_frames) {
+                close_overlap(cp, &e, cp->overlap_gap);
+            }
+        }
     }
 
     /* 3. Speech runs that end here, and an overlapped answer they resolve. */
@@ -330,7 +344,7 @@ size_t rpl_cross_party_flush(rpl_cross_party *cp, rpl_cross_party_sink sink, voi
     }
     emitter e = {.cp = cp, .sink = sink, .user = user, .count = 0};
     if (cp->overlap_start >= 0) {
-        close_overlap(cp, &e, cp->frame);
+        close_overlap(cp, &e, cp->overlap_gap >= 0 ? cp->overlap_gap : cp->frame);
     }
     if (cp->silence_start >= 0) {
         if (cp->dead_air_sent) {

@@ -253,7 +253,7 @@ rpl_policy_rule rpl_policy_rule_default(rpl_alert_kind kind)
         r.close = 0.5;
         r.min_duration_s = 0.0;
         r.close_hold_s = 0.0;
-        r.cooldown_s = 30.0;
+        r.cooldown_s = 5.0;
         r.min_speech_s = 0.0;
         break;
     default:

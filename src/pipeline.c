@@ -458,7 +458,12 @@ static void on_cross_event(const rpl_cross_party_event *ev, void *user)
     rpl_evidence evidence = {0};
     rpl_evidence_add(&evidence, dead_air ? "silence_s" : "overlap_s", length_s, "s", NAN);
     if (!dead_air) {
-        rpl_evidence_add(&evidence, "interrupted_by", ev->by, "role", NAN);
+        /* who started talking over whom, as the cue's name */
+        rpl_evidence_add(&evidence,
+                         ev->by == RPL_PARTY_AGENT      ? "interrupted_by_agent"
+                         : ev->by == RPL_PARTY_CUSTOMER ? "interrupted_by_customer"
+                                                        : "started_together",
+                         1.0, "", NAN);
     }
     double speech_s = rpl_cue_window_speech_s(pl->parties[RPL_STORE_ROLE_CUSTOMER].window);
     rpl_policy_input start = {

@@ -198,7 +198,7 @@ static void overtalk_with_who_interrupted(void **state)
     const rpl_cross_party_event *e = nth(&rec, RPL_CROSS_OVERTALK_END, 0, &frame);
     assert_near(e->t_start_s, 3.00, TOL);
     assert_near(e->t_end_s, 5.00, TOL);
-    assert_int_equal(frame, 500);
+    assert_int_equal(frame, 530); /* confirmed once the silence is longer than a 0.3 s breath */
     assert_int_equal(e->by, RPL_PARTY_CUSTOMER);
 
     e = nth(&rec, RPL_CROSS_OVERTALK_END, 1, NULL);
@@ -227,6 +227,24 @@ static void overtalk_with_who_interrupted(void **state)
     assert_near(st.overlap_total_s, 6.50 + 0.90 + 0.99, TOL);
     assert_int_equal(st.customer.interruptions, 2);
     assert_int_equal(st.agent.interruptions, 1);
+    rpl_cross_party_destroy(cp);
+}
+
+/* The talker being talked over breathes (0.2 s) and goes on: still one overtalk, still started
+ * by the one who cut in; a 0.5 s silence ends it where that silence began. */
+static void breath_inside_overtalk(void **state)
+{
+    (void)state;
+    const span agent[] = {{120, 400}, {600, 900}};
+    const span customer[] = {{0, 180}, {200, 500}, {700, 750}, {800, 880}};
+    recorder rec;
+    rpl_cross_party *cp = run(1000, agent, 2, customer, 4, &rec);
+    assert_int_equal(count_of(&rec, RPL_CROSS_OVERTALK_END), 1);
+    const rpl_cross_party_event *e = nth(&rec, RPL_CROSS_OVERTALK_END, 0, NULL);
+    assert_near(e->t_start_s, 1.20, TOL);
+    assert_near(e->t_end_s, 4.00, TOL);
+    assert_int_equal(e->by, RPL_PARTY_AGENT);
+    assert_int_equal(e->to, RPL_PARTY_CUSTOMER);
     rpl_cross_party_destroy(cp);
 }
 
@@ -399,6 +417,7 @@ int main(void)
         cmocka_unit_test(dead_air_between_first_and_last_speech_only),
         cmocka_unit_test(leading_silence_is_not_dead_air),
         cmocka_unit_test(overtalk_with_who_interrupted),
+        cmocka_unit_test(breath_inside_overtalk),
         cmocka_unit_test(response_latency_per_turn),
         cmocka_unit_test(failed_interruption_is_not_a_turn),
         cmocka_unit_test(talk_share_per_party),

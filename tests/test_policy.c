@@ -365,17 +365,17 @@ static void spans_go_through_the_default_span_rule(void **state)
     assert_int_equal(ev.type, RPL_POLICY_ALERT_CLOSED);
     assert_near(ev.t_start_s, 12.3, 1e-12);
     assert_near(ev.t_end_s, 16.8, 1e-12);
-    /* A second span 10 s later is inside the 30 s cooldown; one 30 s after the first ends is
+    /* A second span 3 s later is inside the 5 s cooldown; one 5 s after the first ends is
      * not. */
-    in.t_s = 26.8;
+    in.t_s = 19.8;
     in.score = 1.0;
     assert_int_equal(rpl_policy_update(p, &in, &ev), RPL_OK);
     assert_int_equal(ev.type, RPL_POLICY_NONE);
-    in.t_s = 30.0;
+    in.t_s = 21.0;
     in.score = 0.0;
     assert_int_equal(rpl_policy_update(p, &in, &ev), RPL_OK);
     assert_int_equal(ev.type, RPL_POLICY_NONE);
-    in.t_s = 46.8;
+    in.t_s = 21.8;
     in.score = 1.0;
     assert_int_equal(rpl_policy_update(p, &in, &ev), RPL_OK);
     assert_int_equal(ev.type, RPL_POLICY_ALERT_RAISED);

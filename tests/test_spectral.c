@@ -127,8 +127,10 @@ static void test_noise_slopes(void **state)
     printf("white: slope %.3f dB/kHz alpha %.2f dB share %.2f dB hammarberg %.2f dB\n", slope,
            alpha, share, hamm);
     assert_true(fabs(slope) < 0.2);
-    assert_true(fabs(alpha - 10.0 * log10(22.0 / 77.0)) < 0.3); /* bins 10..31 vs 32..108 */
-    assert_true(fabs(share - 10.0 * log10(22.0 / 99.0)) < 0.3); /* bins 26..47 of 10..108 */
+    /* means of per-frame dB values of band powers with few degrees of freedom (22 overlapping
+     * Hann bins): a log bias and noise of a few tenths of a dB */
+    assert_true(fabs(alpha - 10.0 * log10(22.0 / 77.0)) < 0.5); /* bins 10..31 vs 32..108 */
+    assert_true(fabs(share - 10.0 * log10(22.0 / 99.0)) < 0.5); /* bins 26..47 of 10..108 */
     /* the max of 54 vs 45 exponential bins: about 10 log10(H54 / H45) = +0.6 dB */
     assert_true(fabs(hamm) < 1.5);
 

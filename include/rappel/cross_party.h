@@ -15,7 +15,9 @@
  *   interrupted by the one who started second (interrupter); when both start in the same
  *   frame, interrupter is RPL_PARTY_BOTH (nobody interrupted). Shorter overlaps (backchannels
  *   such as "mm-hm", turn-taking collisions) are not overtalk. OVERTALK_START is sent when the
- *   overlap reaches min_overlap_s, OVERTALK_END when one party stops (or at flush).
+ *   overlap reaches min_overlap_s, OVERTALK_END when one party has stopped for more than
+ *   0.3 s (a breath of the talker being talked over does not end the overtalk; the span ends
+ *   where that silence began), or at flush.
  * - Response latency (TURN events): the floor belongs to the party who spoke last. When the
  *   other party starts speaking, that is an answer to the floor holder's turn, whose end is
  *   the end of the holder's last speech run:

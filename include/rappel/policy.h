@@ -39,7 +39,8 @@
  *   rate ratios need more speech than pitch to settle).
  * - fatigue: open 0.70 (low arousal is also calm, neutral speech: ask for more), close 0.50,
  *   min_duration 3 s (a slow state), close_hold 1.5 s, cooldown 60 s, min_speech 5 s.
- * - dead_air, overtalk: cooldown 30 s (a hold with a few words in the middle is one item).
+ * - dead_air, overtalk: cooldown 5 s (a hold with a few words in the middle is one item, but
+ *   two interruptions some seconds apart are two).
  * These are starting points; the lead tunes them on real speech. They are all configuration
  * (rules.h loads them from an INI file).
  */

@@ -30,7 +30,7 @@
  * window_ms of the current voiced stretch (marks may lie up to W/2 samples ahead of the
  * frame centre); HNR is the frame's own value. All three are NAN when the frame is
  * unvoiced or its f0_hz is outside [f0_min_hz, f0_max_hz], and jitter/shimmer are NAN while
- * fewer than min_periods periods are available. Cost: about 18k instructions for a voiced
+ * fewer than min_periods periods are available. Cost: about 21k instructions for a voiced
  * frame, a memmove for an unvoiced one (callgrind, 140 Hz voice).
  */
 #ifndef RAPPEL_VOICE_QUALITY_H
