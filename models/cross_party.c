@@ -22,7 +22,8 @@ enum { NO_PARTY = -1 };
 
 typedef struct party_state {
     bool speaking;    /* flag of the previous frame */
-    int64_t last_end; /* first silent frame after the last speech run, or -1 */
+    int64_t last_end;   /* first silent frame after the last speech run, or -1 */
+    int64_t talk_start; /* start of the current stretch of talk, gaps up to a breath bridged */
     int64_t speech_frames;
     size_t interruptions;
     size_t turns;
@@ -125,6 +126,7 @@ void rpl_cross_party_reset(rpl_cross_party *cp)
         party_state *p = &cp->party[i];
         p->speaking = false;
         p->last_end = -1;
+        p->talk_start = -1;
         p->speech_frames = 0;
         p->interruptions = 0;
         p->turns = 0;
@@ -248,8 +250,12 @@ size_t rpl_cross_party_process(rpl_cross_party *cp, bool agent_speech, bool cust
 
     /* 3. Speech runs that end here, and an overlapped answer they resolve. */
     for (int x = 0; x < 2; x++) {
+        party_state *p = &cp->party[x];
         if (before[x] && !now[x]) {
-            cp->party[x].last_end = f;
+            p->last_end = f;
+        }
+        if (now[x] && !before[x] && (p->last_end < 0 || f - p->last_end > cp->bridge_frames)) {
+            p->talk_start = f;
         }
     }
     if (cp->answer_pending) {
@@ -289,10 +295,14 @@ size_t rpl_cross_party_process(rpl_cross_party *cp, bool agent_speech, bool cust
         cp->overlap_frames++;
         if (cp->overlap_start < 0) {
             cp->overlap_start = f;
-            if (before[0] && !before[1]) {
+            /* Who cut in: the one whose stretch of talk started later (a breath of the one
+             * talking does not hand over the floor). */
+            int64_t agent_start = cp->party[RPL_PARTY_AGENT].talk_start;
+            int64_t customer_start = cp->party[RPL_PARTY_CUSTOMER].talk_start;
+            if (agent_start < customer_start) {
                 cp->overlap_by = RPL_PARTY_CUSTOMER;
                 cp->overlap_to = RPL_PARTY_AGENT;
-            } else if (before[1] && !before[0]) {
+            } else if (customer_start < agent_start) {
                 cp->overlap_by = RPL_PARTY_AGENT;
                 cp->overlap_to = RPL_PARTY_CUSTOMER;
             } else {

@@ -23,6 +23,9 @@ enum {
 /* Hesitation is a pattern over several pauses and answers: a longer window than the 3 s of
  * frustration and fatigue. */
 #define HESITATION_WINDOW_S 8.0
+/* Without the agent's channel a silence of the customer may be the agent's turn: only
+ * silences up to this long count as the customer's pauses. */
+#define MONO_MAX_PAUSE_S 1.5
 /* A party is "alerting" (its baseline must not adapt) while a score is above this. */
 #define ADAPT_BELOW_SCORE 0.5
 
@@ -179,6 +182,10 @@ rpl_status rpl_pipeline_create(const rpl_pipeline_config *cfg, rpl_pipeline **ou
     }
     pl->cfg = *cfg;
     pl->model = model;
+    if (cfg->agent_channel < 0 && pl->cfg.cues.max_pause_s > MONO_MAX_PAUSE_S) {
+        pl->cfg.cues.max_pause_s = MONO_MAX_PAUSE_S;
+    }
+    cfg = &pl->cfg;
     rpl_status status = party_create(&pl->parties[RPL_STORE_ROLE_CUSTOMER], cfg,
                                      RPL_STORE_ROLE_CUSTOMER, cfg->customer_channel);
     if (status == RPL_OK && cfg->agent_channel >= 0) {
