@@ -89,10 +89,11 @@ static const float LAG_COST_PER_OCTAVE = 0.03f;
  * pulses. That is the telephone octave-up error: with harmonics 1-2 removed by the 300 Hz
  * high-pass, a male voice whose even harmonics sit in F1/F2 has phi(T/2) within a few
  * hundredths of phi(T), and the lag bias alone hands the win to T/2. A true period decays
- * smoothly over its multiples (zigzag <= 0). The zigzag is charged twice over (a rise of 0.05
- * outweighs the 0.03 lag bias with margin) beyond a floor of 0.1 * (1 - NCCF): at 10 dB SNR
- * the NCCF is 0.5-0.7 and its values at neighbouring multiples scatter by about 0.04, which
- * would otherwise push high voices (period 16-25 samples, 3T in range) down an octave. */
+ * smoothly over its multiples (zigzag about 0; slightly positive when vibrato makes the decay
+ * quadratic). The zigzag is charged twice over (a rise of 0.05 outweighs the 0.03 lag bias
+ * with margin) beyond a floor of 0.1 * (1 - NCCF): at 10 dB SNR the NCCF is 0.5-0.7 and its
+ * values at neighbouring multiples scatter by several hundredths, which would otherwise push
+ * high voices (period 16-25 samples, 3T in range) down an octave. */
 static const float ZIGZAG_WEIGHT = 2.0f;
 static const float ZIGZAG_FLOOR = 0.1f;
 /* Speaker prior: a candidate more than 0.9 octave from the median F0 of the recent voiced
@@ -101,7 +102,7 @@ static const float ZIGZAG_FLOOR = 0.1f;
  * is still followed, see test_gap_and_octave_jump), 0.27 for the 3x and 0.44 for the 4x
  * errors of low male voices whose 3rd or 4th harmonic carries F1 in the telephone band.
  * Emotional excursions of up to an octave are not touched. Tested on real speech: a
- * 0.5-octave dead zone gains another 0.2 % gross but locks onto the old octave when a
+ * 0.5-octave dead zone gains another 0.2-0.4 % gross but locks onto the old octave when a
  * perfectly periodic voice an octave higher follows. It only applies once 20 voiced
  * decisions (200 ms) are behind the median, which is exact over a histogram, so that one
  * early error cannot drag it (a running-sign median tracker, tested first, can). */

@@ -204,116 +204,73 @@ static size_t slot_of(const rpl_cue_window *w, size_t i)
     return (start + i) % w->capacity;
 }
 
-static const rpl_frame *frame_at(const rpl_cue_window *w, size_t i)
-{
-    return &w->ring[slot_of(w, i)];
-}
-
 static bool is_voiced(const rpl_frame *f)
 {
     return f->speech && f->voiced && f->f0_hz > 0.0f;
 }
 
-/* Mean of a frame field over the frames that pass keep, NAN when none is finite. */
-static double mean_of(const rpl_cue_window *w, size_t offset, bool (*keep)(const rpl_frame *))
+/* A running mean that ignores what is not finite. */
+typedef struct mean_acc {
+    double sum;
+    size_t n;
+} mean_acc;
+
+static void mean_add(mean_acc *m, float v)
 {
-    double sum = 0.0;
-    size_t n = 0;
-    for (size_t i = 0; i < w->count; i++) {
-        const rpl_frame *f = frame_at(w, i);
-        float v;
-        memcpy(&v, (const char *)f + offset, sizeof v);
-        if (keep(f) && isfinite(v)) {
-            sum += (double)v;
-            n++;
-        }
+    if (isfinite(v)) {
+        m->sum += (double)v;
+        m->n++;
     }
-    return n > 0 ? sum / (double)n : (double)NAN;
 }
 
-static bool is_speech(const rpl_frame *f)
+static double mean_get(const mean_acc *m)
 {
-    return f->speech;
+    return m->n > 0 ? m->sum / (double)m->n : (double)NAN;
 }
 
+/* The window's own cues, in one pass over its frames (and selections for the percentiles). */
 static void window_absolute(rpl_cue_window *w, rpl_cues *c)
 {
     double *v = c->value;
-    size_t speech = 0, voiced = 0, nuclei = 0, filled = 0;
-    for (size_t i = 0; i < w->count; i++) {
-        const rpl_frame *f = frame_at(w, i);
+    size_t speech = 0, voiced = 0, nuclei = 0, filled = 0, slope_n = 0;
+    size_t pauses = 0, run = 0;
+    double slope_sum = 0.0, pause_s = 0.0;
+    bool seen_speech = false, turn_gap = false, prev_voiced = false;
+    double prev_st = 0.0;
+    mean_acc alpha = {0}, hammarberg = {0}, tilt = {0}, band = {0}, flux = {0}, hnr = {0},
+             jitter = {0}, shimmer = {0};
+    size_t slot = slot_of(w, 0);
+    for (size_t i = 0; i < w->count; i++, slot = slot + 1 == w->capacity ? 0 : slot + 1) {
+        const rpl_frame *f = &w->ring[slot];
+        bool is_v = is_voiced(f);
         speech += f->speech;
-        voiced += is_voiced(f);
+        voiced += is_v;
         nuclei += f->speech && f->nucleus;
         filled += f->filled_pause;
-    }
-    v[RPL_CUE_SPEECH_S] = (double)speech * FRAME_S;
-    v[RPL_CUE_VOICED_S] = (double)voiced * FRAME_S;
-    v[RPL_CUE_FILLED_S] = (double)filled * FRAME_S;
-    v[RPL_CUE_ARTIC_RATE_SPS] = speech * FRAME_S >= MIN_WINDOW_SPEECH_S / 2
-                                    ? (double)nuclei / (speech * FRAME_S)
-                                    : (double)NAN;
-
-    size_t n = 0;
-    for (size_t i = 0; i < w->count; i++) {
-        const rpl_frame *f = frame_at(w, i);
-        if (is_voiced(f)) {
-            w->scratch[n++] = semitones(f->f0_hz);
-        }
-    }
-    double p10 = quantile(w->scratch, n, 0.1);
-    double p90 = quantile(w->scratch, n, 0.9);
-    v[RPL_CUE_F0_MEDIAN_ST] = quantile(w->scratch, n, 0.5);
-    v[RPL_CUE_F0_RANGE_ST] = p90 - p10;
-
-    double slope_sum = 0.0;
-    size_t slope_n = 0;
-    for (size_t i = 1; i < w->count; i++) {
-        const rpl_frame *a = frame_at(w, i - 1);
-        const rpl_frame *b = frame_at(w, i);
-        if (is_voiced(a) && is_voiced(b)) {
-            slope_sum += fabs(semitones(b->f0_hz) - semitones(a->f0_hz)) / FRAME_S;
+        double f0_st = is_v ? semitones(f->f0_hz) : 0.0;
+        if (is_v && prev_voiced) {
+            slope_sum += fabs(f0_st - prev_st) / FRAME_S;
             slope_n++;
         }
-    }
-    v[RPL_CUE_F0_SLOPE_ST_S] = slope_n > 0 ? slope_sum / (double)slope_n : (double)NAN;
-
-    n = 0;
-    for (size_t i = 0; i < w->count; i++) {
-        const rpl_frame *f = frame_at(w, i);
-        if (f->speech) {
-            w->scratch[n++] = f->energy_db;
+        prev_voiced = is_v;
+        prev_st = f0_st;
+        if (is_v) {
+            mean_add(&alpha, f->alpha_db);
+            mean_add(&hammarberg, f->hammarberg_db);
+            mean_add(&tilt, f->slope_db_khz);
+            mean_add(&band, f->band_800_1500_db);
+            mean_add(&hnr, f->hnr_db);
+            mean_add(&jitter, f->jitter_pct);
+            mean_add(&shimmer, f->shimmer_db);
         }
-    }
-    double l10 = quantile(w->scratch, n, 0.1);
-    double l95 = quantile(w->scratch, n, 0.95);
-    double l90 = quantile(w->scratch, n, 0.9);
-    double l50 = quantile(w->scratch, n, 0.5);
-    v[RPL_CUE_LEVEL_DB] = l50;
-    v[RPL_CUE_LEVEL_RANGE_DB] = l90 - l10;
-    v[RPL_CUE_LEVEL_PEAK_DB] = l95 - l50;
-
-    v[RPL_CUE_ALPHA_DB] = mean_of(w, offsetof(rpl_frame, alpha_db), is_voiced);
-    v[RPL_CUE_HAMMARBERG_DB] = mean_of(w, offsetof(rpl_frame, hammarberg_db), is_voiced);
-    v[RPL_CUE_SLOPE_DB_KHZ] = mean_of(w, offsetof(rpl_frame, slope_db_khz), is_voiced);
-    v[RPL_CUE_BAND_800_1500_DB] = mean_of(w, offsetof(rpl_frame, band_800_1500_db), is_voiced);
-    v[RPL_CUE_FLUX] = mean_of(w, offsetof(rpl_frame, flux), is_speech);
-    v[RPL_CUE_HNR_DB] = mean_of(w, offsetof(rpl_frame, hnr_db), is_voiced);
-    v[RPL_CUE_JITTER_PCT] = mean_of(w, offsetof(rpl_frame, jitter_pct), is_voiced);
-    v[RPL_CUE_SHIMMER_DB] = mean_of(w, offsetof(rpl_frame, shimmer_db), is_voiced);
-
-    /* Silent pauses: runs of non-speech with speech on both sides, inside the window, during
-     * which the other party did not speak (then it was their turn). */
-    size_t pauses = 0;
-    double pause_s = 0.0;
-    bool seen_speech = false;
-    bool turn_gap = false;
-    size_t run = 0;
-    for (size_t i = 0; i < w->count; i++) {
-        const rpl_frame *f = frame_at(w, i);
+        if (f->speech) {
+            mean_add(&flux, f->flux);
+        }
+        /* Silent pauses: runs of non-speech with speech on both sides, inside the window,
+         * during which the other party did not speak (then it was their turn). */
         if (!f->speech) {
             run += seen_speech;
-            turn_gap = turn_gap || w->other_ring[slot_of(w, i)];
+            turn_gap = turn_gap || w->other_ring[slot];
             continue;
         }
         double len = (double)run * FRAME_S;
@@ -326,8 +283,50 @@ static void window_absolute(rpl_cue_window *w, rpl_cues *c)
         turn_gap = false;
         seen_speech = true;
     }
+    double speech_s = (double)speech * FRAME_S;
+    v[RPL_CUE_SPEECH_S] = speech_s;
+    v[RPL_CUE_VOICED_S] = (double)voiced * FRAME_S;
+    v[RPL_CUE_FILLED_S] = (double)filled * FRAME_S;
+    v[RPL_CUE_ARTIC_RATE_SPS] =
+        speech_s >= MIN_WINDOW_SPEECH_S / 2 ? (double)nuclei / speech_s : (double)NAN;
+    v[RPL_CUE_F0_SLOPE_ST_S] = slope_n > 0 ? slope_sum / (double)slope_n : (double)NAN;
+    v[RPL_CUE_ALPHA_DB] = mean_get(&alpha);
+    v[RPL_CUE_HAMMARBERG_DB] = mean_get(&hammarberg);
+    v[RPL_CUE_SLOPE_DB_KHZ] = mean_get(&tilt);
+    v[RPL_CUE_BAND_800_1500_DB] = mean_get(&band);
+    v[RPL_CUE_FLUX] = mean_get(&flux);
+    v[RPL_CUE_HNR_DB] = mean_get(&hnr);
+    v[RPL_CUE_JITTER_PCT] = mean_get(&jitter);
+    v[RPL_CUE_SHIMMER_DB] = mean_get(&shimmer);
     v[RPL_CUE_PAUSE_COUNT] = (double)pauses;
     v[RPL_CUE_PAUSE_S] = pause_s;
+
+    size_t n = 0;
+    slot = slot_of(w, 0);
+    for (size_t i = 0; i < w->count; i++, slot = slot + 1 == w->capacity ? 0 : slot + 1) {
+        if (is_voiced(&w->ring[slot])) {
+            w->scratch[n++] = semitones(w->ring[slot].f0_hz);
+        }
+    }
+    double p10 = quantile(w->scratch, n, 0.1);
+    double p90 = quantile(w->scratch, n, 0.9);
+    v[RPL_CUE_F0_MEDIAN_ST] = quantile(w->scratch, n, 0.5);
+    v[RPL_CUE_F0_RANGE_ST] = p90 - p10;
+
+    n = 0;
+    slot = slot_of(w, 0);
+    for (size_t i = 0; i < w->count; i++, slot = slot + 1 == w->capacity ? 0 : slot + 1) {
+        if (w->ring[slot].speech) {
+            w->scratch[n++] = w->ring[slot].energy_db;
+        }
+    }
+    double l10 = quantile(w->scratch, n, 0.1);
+    double l95 = quantile(w->scratch, n, 0.95);
+    double l90 = quantile(w->scratch, n, 0.9);
+    double l50 = quantile(w->scratch, n, 0.5);
+    v[RPL_CUE_LEVEL_DB] = l50;
+    v[RPL_CUE_LEVEL_RANGE_DB] = l90 - l10;
+    v[RPL_CUE_LEVEL_PEAK_DB] = l95 - l50;
 }
 
 static void hist_add(double *hist, size_t bins, double low, double width, double x, double weight)
