@@ -534,10 +534,18 @@ static void find_candidates(rpl_pitch *p, pitch_step *step, float power)
         cand.cost = 1.0f - cand.nccf + LAG_COST_PER_OCTAVE * (log2_lag - log2_lag_min);
         const float phi3 = nccf_near(p, 6.0f * lag);
         if (phi3 >= 0.0f) {
-            const float zig = nccf_near(p, 4.0f * lag) - 0.5f * (cand.nccf + phi3);
+            const float phi2 = nccf_near(p, 4.0f * lag);
             const float floor_z = ZIGZAG_FLOOR * (1.0f - cand.nccf);
+            const float zig = phi2 - 0.5f * (cand.nccf + phi3);
             if (zig > floor_z) {
                 cand.cost += ZIGZAG_WEIGHT * (zig - floor_z);
+            }
+            /* The same one multiple further: a rise at 3L over 2L and 4L makes L a third of
+             * the period (a low voice whose 3rd harmonic carries F1, harmonics 1-2 cut). */
+            const float phi4 = nccf_near(p, 8.0f * lag);
+            const float zig3 = phi4 >= 0.0f ? phi3 - 0.5f * (phi2 + phi4) : 0.0f;
+            if (zig3 > floor_z) {
+                cand.cost += ZIGZAG_WEIGHT * (zig3 - floor_z);
             }
         }
         if (p->median_count >= PRIOR_MIN_FRAMES) {
