@@ -162,6 +162,7 @@ enum stmt_id {
     ST_ALERT_GET,
     ST_ALERT_STATUS,
     ST_ALERT_UPDATE,
+    ST_ALERT_EXTEND,
     ST_HISTORY_INSERT,
     ST_HISTORY_LIST,
     ST_CHANNEL_LIST,
@@ -207,6 +208,11 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_ALERT_UPDATE] = "UPDATE alerts SET status = ?2, updated_unix_s = ?3, assignee ="
                         " CASE WHEN ?2 = 'acknowledged' THEN ?4 ELSE coalesce(assignee, ?4) END"
                         " WHERE id = ?1",
+    [ST_ALERT_EXTEND] =
+        "UPDATE alerts SET t_end_s = ?2, score = ?3, evidence = coalesce(?4,"
+        " evidence), top_cues = CASE WHEN ?4 IS NULL THEN top_cues ELSE " RPL_TOP_CUES_SQL(
+            "?4") " END, updated_unix_s = ?5"
+                  " WHERE id = ?1 AND t_start_s <= ?2",
     [ST_HISTORY_INSERT] = "INSERT INTO alert_history (alert_id, from_status, to_status,"
                           " changed_by, changed_unix_s, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     [ST_HISTORY_LIST] = "SELECT alert_id, from_status, to_status, changed_by, changed_unix_s,"
@@ -1235,6 +1241,69 @@ rpl_status rpl_store_add_alert(rpl_store *store, const char *call_id,
     }
 fail:
     return txn_leave(store, own, status);
+}
+
+rpl_status rpl_store_update_alert(rpl_store *store, int64_t alert_id, double t_end_s, double score,
+                                  const char *evidence_json)
+{
+    sqlite3_stmt *st = NULL;
+    if (store == NULL) {
+        return RPL_ERR_INVALID_ARG;
+    }
+    if (!isfinite(t_end_s) || t_end_s > 1e9 || !unit(score)) {
+        return fail_msg(store, RPL_ERR_INVALID_ARG,
+                        "alert update out of range (t_end_s finite, score in 0..1)");
+    }
+    rpl_status status = RPL_OK;
+    if (evidence_json != NULL) {
+        status = check_text(store, "evidence", evidence_json, true, 0);
+        if (status != RPL_OK) {
+            return status;
+        }
+        status = stmt_get(store, ST_EVIDENCE_CHECK, &st);
+        if (status != RPL_OK) {
+            return status;
+        }
+        bind_text(st, 1, evidence_json);
+        int rc = sqlite3_step(st);
+        bool object = rc == SQLITE_ROW && sqlite3_column_int(st, 0) == 1;
+        if (rc != SQLITE_ROW) {
+            status = fail_db(store, rc);
+        }
+        stmt_done(st);
+        if (status != RPL_OK) {
+            return status;
+        }
+        if (!object) {
+            return fail_msg(store, RPL_ERR_INVALID_ARG, "evidence is not a JSON object");
+        }
+    }
+    status = stmt_get(store, ST_ALERT_EXTEND, &st);
+    if (status != RPL_OK) {
+        return status;
+    }
+    sqlite3_bind_int64(st, 1, alert_id);
+    sqlite3_bind_double(st, 2, t_end_s);
+    sqlite3_bind_double(st, 3, score);
+    bind_text(st, 4, evidence_json);
+    sqlite3_bind_int64(st, 5, now_unix_s());
+    status = step_done(store, st);
+    if (status == RPL_OK && sqlite3_changes(store->db) == 0) {
+        /* Either no such alert or an end before its start: say which. */
+        status = stmt_get(store, ST_ALERT_STATUS, &st);
+        if (status == RPL_OK) {
+            sqlite3_bind_int64(st, 1, alert_id);
+            int rc = sqlite3_step(st);
+            stmt_done(st);
+            status = rc == SQLITE_ROW ? fail_msg(store, RPL_ERR_INVALID_ARG,
+                                                 "alert %lld: t_end_s %.3f is before its start",
+                                                 (long long)alert_id, t_end_s)
+                     : rc == SQLITE_DONE
+                         ? fail_msg(store, RPL_ERR_NOT_FOUND, "no alert %lld", (long long)alert_id)
+                         : fail_db(store, rc);
+        }
+    }
+    return status;
 }
 
 /* ---- the workflow ---------------------------------------------------------------------------- */

@@ -1302,6 +1302,77 @@ static void test_unfinished_by_staleness(void **state)
     rpl_store_close(s);
 }
 
+/* A live alert is stored when raised and brought up to date when it closes: end, peak score
+ * and evidence (with its top cues) change, status and history do not; bad values refused. */
+static int first_alert_cb(const rpl_store_alert *a, void *user)
+{
+    rpl_store_alert *out = user;
+    *out = *a;
+    static char evidence[256], cues[128], assignee[64];
+    snprintf(evidence, sizeof evidence, "%s", a->evidence_json);
+    snprintf(cues, sizeof cues, "%s", a->top_cues != NULL ? a->top_cues : "");
+    snprintf(assignee, sizeof assignee, "%s", a->assignee != NULL ? a->assignee : "");
+    out->evidence_json = evidence;
+    out->top_cues = cues;
+    out->assignee = assignee;
+    out->call_id = out->model_version = out->agent = out->customer = out->source_file = NULL;
+    return 0;
+}
+
+static void test_update_alert(void **state)
+{
+    fixture *f = *state;
+    rpl_store *s = open_ok(f->path);
+    begin_call(s, "live-up", "ann", 1700000000);
+    int64_t id = add_alert(s, "live-up", RPL_STORE_KIND_FRUSTRATION, 12.0, 0.61, 50);
+    int64_t other = add_alert(s, "live-up", RPL_STORE_KIND_HESITATION, 30.0, 0.55, 50);
+    assert_int_equal(rpl_store_set_alert_status(s, id, RPL_STORE_ACKNOWLEDGED, "sup", NULL),
+                     RPL_OK);
+
+    assert_int_equal(rpl_store_update_alert(s, id, 19.5, 0.83,
+                                            "{\"cues\":[\"energy_up\",{\"name\":\"f0_rise\"}]}"),
+                     RPL_OK);
+    rpl_store_alert a;
+    assert_int_equal(rpl_store_get_alert(s, id, first_alert_cb, &a), RPL_OK);
+    assert_near(a.t_start_s, 12.0, 1e-9);
+    assert_near(a.t_end_s, 19.5, 1e-9);
+    assert_near(a.score, 0.83, 1e-9);
+    assert_int_equal(a.status, RPL_STORE_ACKNOWLEDGED);
+    assert_string_equal(a.top_cues, "energy_up, f0_rise");
+    assert_string_equal(a.assignee, "sup");
+
+    /* NULL evidence keeps the stored one; the other alert is untouched. */
+    assert_int_equal(rpl_store_update_alert(s, id, 21.0, 0.9, NULL), RPL_OK);
+    assert_int_equal(rpl_store_get_alert(s, id, first_alert_cb, &a), RPL_OK);
+    assert_near(a.t_end_s, 21.0, 1e-9);
+    assert_string_equal(a.top_cues, "energy_up, f0_rise");
+    assert_int_equal(rpl_store_get_alert(s, other, first_alert_cb, &a), RPL_OK);
+    assert_near(a.t_end_s, 35.0, 1e-9);
+    assert_near(a.score, 0.55, 1e-9);
+
+    /* Refusals leave the row as it was. */
+    assert_int_equal(rpl_store_update_alert(s, id, 11.0, 0.9, NULL), RPL_ERR_INVALID_ARG);
+    assert_non_null(strstr(rpl_store_errmsg(s), "before its start"));
+    assert_int_equal(rpl_store_update_alert(s, id, 22.0, 1.5, NULL), RPL_ERR_INVALID_ARG);
+    assert_int_equal(rpl_store_update_alert(s, id, NAN, 0.5, NULL), RPL_ERR_INVALID_ARG);
+    assert_int_equal(rpl_store_update_alert(s, id, 22.0, 0.5, "[1,2]"), RPL_ERR_INVALID_ARG);
+    assert_int_equal(rpl_store_update_alert(s, id, 22.0, 0.5, "{nope"), RPL_ERR_INVALID_ARG);
+    assert_int_equal(rpl_store_update_alert(s, id + 1000, 22.0, 0.5, NULL), RPL_ERR_NOT_FOUND);
+    assert_int_equal(rpl_store_update_alert(NULL, id, 22.0, 0.5, NULL), RPL_ERR_INVALID_ARG);
+    assert_int_equal(rpl_store_get_alert(s, id, first_alert_cb, &a), RPL_OK);
+    assert_near(a.t_end_s, 21.0, 1e-9);
+    assert_near(a.score, 0.9, 1e-9);
+
+    /* Outside a transaction it is durable at once: another handle sees it. */
+    assert_int_equal(rpl_store_update_alert(s, id, 25.0, 0.95, NULL), RPL_OK);
+    rpl_store *r = open_ok(f->path);
+    assert_int_equal(rpl_store_get_alert(r, id, first_alert_cb, &a), RPL_OK);
+    assert_near(a.t_end_s, 25.0, 1e-9);
+    assert_near(a.score, 0.95, 1e-9);
+    rpl_store_close(r);
+    rpl_store_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1320,6 +1391,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_two_writers_wait, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sigkill_loses_no_committed_alert, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unfinished_by_staleness, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_update_alert, setup, teardown),
     };
     return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }

@@ -229,6 +229,15 @@ typedef struct rpl_store_alert_info {
 rpl_status rpl_store_add_alert(rpl_store *store, const char *call_id,
                                const rpl_store_alert_info *alert, int64_t *alert_id);
 
+/* Bring a stored alert up to date while it goes on (live): its end (t_end_s, finite, >= its
+ * t_start_s), its peak score (0..1) and, when evidence_json is not NULL, its evidence (a JSON
+ * object, copied; top cues follow it). Status, workflow and history are left alone. One
+ * prepared statement; outside rpl_store_begin() it is durable when this returns RPL_OK.
+ * RPL_ERR_NOT_FOUND for an unknown id; RPL_ERR_INVALID_ARG for a bad value (errmsg says
+ * which). Not real-time safe (file I/O). */
+rpl_status rpl_store_update_alert(rpl_store *store, int64_t alert_id, double t_end_s, double score,
+                                  const char *evidence_json);
+
 /* ---- the workflow ---------------------------------------------------------------------- */
 
 /* Move an alert to a new status, recording who (required), when (now) and an optional note

@@ -1,0 +1,112 @@
+/* rappel command line: one recorded call, from file to store and stdout. Shared by `analyze`
+ * (one call after the other) and `batch` (workers analyse, one writer stores and prints).
+ *
+ * The steps, each in one place:
+ * 1. cli_call_identify(): read the file once for its identity (SHA-256 of the decoded audio,
+ *    rappel/audio_digest.h) and whether its channels are copies; decide the channel map.
+ * 2. cli_call_analyse(): read it again through the pipeline; gather what the store and the
+ *    output need (statistics, cross-party totals, timeline, closed alerts) so that the
+ *    pipeline can be freed and the call handed to another thread.
+ * 3. cli_call_store(): the whole call in one transaction (or cli_call_store_failure()).
+ * 4. cli_call_print_json() / cli_call_print_summary(): the result on stdout.
+ * A cli_call owns all its memory; it references nothing else (not even its path's storage)
+ * and may move between threads. None of this is real-time safe (file and SQLite I/O).
+ */
+#ifndef RAPPEL_CLI_CALL_H
+#define RAPPEL_CLI_CALL_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "rappel/pipeline.h"
+#include "rappel/source_file.h"
+#include "rappel/store.h"
+
+/* What the user chose for every call of a run. */
+typedef struct cli_call_options {
+    long customer_channel;  /* -1: the default map */
+    long agent_channel;     /* -1: the default map; -2: none (customer alone) */
+    const char *call_id;    /* NULL: the SHA-256 of the audio */
+    const char *agent;      /* stored with the call; NULL when unknown */
+    const char *customer;   /* stored with the call; NULL when unknown */
+    const rpl_model *model; /* NULL: the compiled-in model */
+    rpl_rules rules;
+} cli_call_options;
+
+/* --customer-channel / --agent-channel values (allow_none: "none" gives -2). */
+bool cli_call_parse_channel(const char *text, bool allow_none, long *out);
+
+/* One closed alert, with its id once stored (0 before). */
+typedef struct cli_call_alert {
+    rpl_pipeline_alert alert; /* evidence_json points to evidence */
+    char *evidence;
+    int64_t id;
+} cli_call_alert;
+
+typedef struct cli_call {
+    char *path;                            /* owned copy of the file name as given */
+    char id[RPL_STORE_NAME_MAX + 1];       /* call id: digest, --call-id, or "file:<sha256>" */
+    bool identified;                       /* the digest was read (id is the content's) */
+    rpl_source_info info;                  /* after identify */
+    bool channels_identical;               /* after identify */
+    double duration_s;                     /* frames / rate, after identify */
+    rpl_pipeline_config cfg;               /* the pipeline this call is analysed with */
+    char channel_map[64];                  /* "agent=0,customer=1" or "customer=0" */
+    char note[256];                        /* a warning about the channel map, or "" */
+    char model_version[RPL_STORE_NAME_MAX + 1];
+    bool has_role[2];                      /* indexed by rpl_store_role agent/customer */
+    rpl_store_channel_stats stats[2];      /* valid where has_role */
+    bool stereo;                           /* cross-party cues on */
+    rpl_pipeline_cross_stats cross;        /* valid when stereo */
+    cli_call_alert *alerts;                /* closed alerts, in the order the policy closed them */
+    size_t alert_count, alert_cap;
+    rpl_store_point *points;               /* timeline */
+    size_t point_count, point_cap;
+    bool out_of_memory;
+    char why[512];                         /* the reason of the last failing step */
+} cli_call;
+
+/* Start a call for path (copied). False when out of memory (then nothing to free). */
+bool cli_call_init(cli_call *call, const char *path);
+
+/* Free what the call owns and zero it; NULL-safe, idempotent. */
+void cli_call_free(cli_call *call);
+
+/* Step 1. Digest the file and choose the channel map. On failure call->why says why and
+ * call->identified tells whether the content could be read (a bad channel choice) or not.
+ * call->note holds a warning for the caller to show (mono, identical channels) or "". */
+rpl_status cli_call_identify(cli_call *call, const cli_call_options *o);
+
+/* When the content could not be read, a stable id from the path: "file:" + the SHA-256 hex
+ * of the absolute path (the path as given when it cannot be resolved). Sets call->id. */
+void cli_call_path_id(cli_call *call);
+
+/* Step 2. Run the file through a new pipeline and keep the results. stop (may be NULL) is
+ * polled between blocks: when it becomes true the analysis ends with RPL_ERR_INTERRUPTED.
+ * On failure call->why says why. */
+rpl_status cli_call_analyse(cli_call *call, const cli_call_options *o, const atomic_bool *stop);
+
+typedef enum cli_store_result {
+    CLI_STORE_STORED,  /* committed; alert ids set */
+    CLI_STORE_ALREADY, /* a done call with this id exists and !force: nothing written */
+    CLI_STORE_FAILED   /* rolled back; call->why says why */
+} cli_store_result;
+
+/* Step 3. In one transaction: replace a failed or unfinished call with this id (any call
+ * when force), then the call, its statistics, timeline and alerts, done. */
+cli_store_result cli_call_store(rpl_store *store, cli_call *call, const cli_call_options *o,
+                                bool force);
+
+/* Record the call as failed with reason (one transaction), replacing a failed or unfinished
+ * one with its id; a done one is kept (CLI_STORE_ALREADY). */
+cli_store_result cli_call_store_failure(rpl_store *store, cli_call *call,
+                                        const cli_call_options *o, const char *reason);
+
+/* Step 4. One JSON object and newline (the `analyze --json` contract), or the text summary. */
+void cli_call_print_json(FILE *out, const cli_call *call, bool stored);
+void cli_call_print_summary(FILE *out, const cli_call *call, bool stored);
+
+#endif

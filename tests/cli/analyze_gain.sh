@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Gain invariance, end to end (issue 7, "the score must be gain-invariant"): the bundled
+# sample calls analysed as given and after three line-level changes must give the same
+# per-party scores (frustration, hesitation, fatigue: max and mean within 0.05) and the same
+# alerts (same kinds and parties, start times within 1 s).
+#
+# The level changes, all made with sox on the whole stereo call and written back as 8 kHz
+# G.711 mu-law (a real quieter or louder line is still a mu-law line):
+#   quiet  `gain -12`: 12 dB quieter.
+#   loud   `gain -l 12`: 12 dB louder through sox's limiter. The calls' loudest anger peaks
+#          sit near -1 dBFS, so a plain +12 dB would clip hard (a distortion, not a level
+#          change); -l limits only the few peaks that would pass full scale, as a real line's
+#          limiter does.
+#   agc    an automatic gain control: `compand 0.3,1 -80,-80,-60,-60,-40,-26,-20,-16,0,-10
+#          -3 -90 0.2`. The level detector's attack 0.3 s and decay 1 s follow the speech
+#          level phrase by phrase, not sample by sample (a telephone AGC adapts over about a
+#          second); between -40 and 0 dBFS the curve compresses 40 dB of input into 16 dB
+#          (2.5:1) around the -24 dBFS speech level (a -40 dBFS phrase is raised 14 dB, a
+#          0 dBFS one lowered 10 dB), and below -60 dBFS it is flat (1:1) so that the
+#          -60 dBFS line noise between turns is not pumped up, as an AGC freezes its gain on
+#          non-speech. Output gain -3 dB, so that a loud onset that the detector has not yet
+#          caught does not clip; initial level -90 dB (the call starts in silence); 0.2 s
+#          look-ahead (sox compensates it: the output is not shifted in time).
+# Dither is off (-D): a line does not add it.
+# Set KEEP=DIR to keep the variants and JSON. Set RPL_GAIN_TOL (default 0.05) only to check
+# that the comparison can fail (e.g. RPL_GAIN_TOL=0.001 must fail).
+set -euo pipefail
+: "${RAPPEL:?path to the rappel binary}" "${RPL_SOURCE_DIR:?source tree}"
+PY=/usr/bin/python3
+work=${KEEP:-$(mktemp -d)}
+mkdir -p "$work"
+[ -n "${KEEP:-}" ] || trap 'rm -rf "$work"' EXIT
+samples="$RPL_SOURCE_DIR/samples"
+tol=${RPL_GAIN_TOL:-0.05}
+
+variant() { # name file -> $work/<name>-<file>
+    local v=$1 f=$2 out="$work/$1-$(basename "$2")"
+    case $v in
+    orig) cp "$f" "$out" ;;
+    quiet) sox -D -q "$f" -e u-law "$out" gain -12 ;;
+    loud) sox -D -q "$f" -e u-law "$out" gain -l 12 ;;
+    agc) sox -D -q "$f" -e u-law "$out" \
+        compand 0.3,1 -80,-80,-60,-60,-40,-26,-20,-16,0,-10 -3 -90 0.2 ;;
+    esac
+    echo "$out"
+}
+
+for f in "$samples"/call-{angry,calm,hesitant}.wav; do
+    for v in orig quiet loud agc; do
+        out=$(variant $v "$f")
+        "$RAPPEL" analyze --db "$work/gain.db" --force --json "$out" >"$out.json" 2>/dev/null
+    done
+done
+
+"$PY" - "$work" "$tol" <<'EOF'
+import json, os, sys
+work, tol = sys.argv[1], float(sys.argv[2])
+bad = []
+def load(v, name):
+    with open(os.path.join(work, f"{v}-{name}.wav.json")) as f:
+        return json.loads(f.readline())
+for name in ("call-angry", "call-calm", "call-hesitant"):
+    ref = load("orig", name)
+    ref_sc = {c["role"]: c["scores"] for c in ref["channels"]}
+    ref_al = sorted((a["kind"], a["role"], a["t_start_s"]) for a in ref["alerts"])
+    if not ref_sc or any(set(s) != {"frustration", "hesitation", "fatigue"}
+                         for s in ref_sc.values()):
+        bad.append(f"{name}: the reference JSON has no scores: {ref_sc}")
+    print(f"{name}: alerts " + (", ".join(f"{k}/{r}@{t:.1f}" for k, r, t in ref_al) or "none"))
+    for v in ("quiet", "loud", "agc"):
+        got = load(v, name)
+        got_sc = {c["role"]: c["scores"] for c in got["channels"]}
+        worst = (0.0, "")
+        for role, scores in ref_sc.items():
+            for kind, s in scores.items():
+                for stat in ("max", "mean"):
+                    d = abs(got_sc[role][kind][stat] - s[stat])
+                    if d > worst[0]:
+                        worst = (d, f"{role} {kind} {stat} {s[stat]:.3f}->"
+                                    f"{got_sc[role][kind][stat]:.3f}")
+                    if d > tol:
+                        bad.append(f"{name} {v}: {role} {kind} {stat} {s[stat]:.3f} -> "
+                                   f"{got_sc[role][kind][stat]:.3f} (|d| {d:.3f} > {tol})")
+        got_al = sorted((a["kind"], a["role"], a["t_start_s"]) for a in got["alerts"])
+        same = len(got_al) == len(ref_al) and all(
+            a[0] == b[0] and a[1] == b[1] and abs(a[2] - b[2]) <= 1.0
+            for a, b in zip(ref_al, got_al))
+        if not same:
+            bad.append(f"{name} {v}: alerts {ref_al} -> {got_al}")
+        print(f"  {v:5s}: largest score change {worst[0]:.3f} ({worst[1]}); alerts "
+              + (", ".join(f"{k}/{r}@{t:.1f}" for k, r, t in got_al) or "none"))
+for b in bad:
+    print("FAIL:", b)
+sys.exit(1 if bad else 0)
+EOF
+echo "analyze gain invariance: ok"
