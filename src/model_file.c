@@ -100,7 +100,7 @@ static int on_entry(void *user, const char *section, const char *name, const cha
 static rpl_status finish(int line, parse_state *st, char *why, size_t why_size)
 {
     if (line > 0) {
-        snprintf(why, why_size, "%d: %s", line, st->why[0] ? st->why : "syntax error");
+        snprintf(why, why_size, "line %d: %s", line, st->why[0] ? st->why : "syntax error");
         return RPL_ERR_FORMAT;
     }
     if (!st->have_version) {

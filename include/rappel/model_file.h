@@ -16,7 +16,7 @@
 #include "rappel/model.h"
 #include "rappel/status.h"
 
-/* Load path into *out. On failure writes "LINE: reason" (or just the reason) to why and
+/* Load path into *out. On failure writes "line N: reason" (or just the reason) to why and
  * returns RPL_ERR_IO (cannot open or read) or RPL_ERR_FORMAT (bad content). Not RT-safe. */
 rpl_status rpl_model_load(const char *path, rpl_model *out, char *why, size_t why_size);
 

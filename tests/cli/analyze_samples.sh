@@ -115,4 +115,23 @@ set +e
 status=$?
 set -e
 test $status -eq 1 && grep -q "out of range" "$work/chan.txt" || { cat "$work/chan.txt"; exit 1; }
+# A database that cannot be created, bad rules and a bad model: clear errors, exit 1.
+expect_error() { # pattern, then the command
+    local pattern=$1
+    shift
+    set +e
+    "$@" >/dev/null 2>"$work/e.txt"
+    local status=$?
+    set -e
+    test $status -eq 1 && grep -q -- "$pattern" "$work/e.txt" ||
+        { echo "FAIL: $* -> exit $status:"; cat "$work/e.txt"; exit 1; }
+}
+expect_error "$work/missing/x.db: cannot create" \
+    "$RAPPEL" analyze --db "$work/missing/x.db" "$samples/call-calm.wav"
+printf '[frustration]\nopen = 2\n' >"$work/bad.ini"
+expect_error "$work/bad.ini:2: " "$RAPPEL" analyze --db "$db" --rules "$work/bad.ini" \
+    "$samples/call-calm.wav"
+printf '[model]\nversion = x\n[frustration]\nterm = bogus 0 1 1\n' >"$work/bad-model.ini"
+expect_error "bad-model.ini: line 4: unknown cue 'bogus'" \
+    "$RAPPEL" analyze --db "$db" --model "$work/bad-model.ini" "$samples/call-calm.wav"
 echo "analyze samples: ok"
