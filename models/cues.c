@@ -6,9 +6,9 @@
  *
  * The baseline keeps histograms of the speaker's F0 (0.25 st bins) and speech level (0.5 dB
  * bins) for robust medians, and weighted means of the window cues whose usual value differs
- * from speaker to speaker (F0 range, alpha ratio, HNR, articulation rate, pause time). Until
- * establish_speech_s of speech has been heard every frame counts equally and the baseline
- * includes the current window, so relative cues start near 0 and the models rest on the
+ * from speaker to speaker (F0 range, spectral balance and flux, HNR, articulation rate, pause
+ * time). Until establish_speech_s of speech has been heard every frame counts equally and the
+ * baseline includes the current window, so relative cues start near 0 and the models rest on the
  * gain-invariant absolute cues; afterwards old evidence fades with a memory of
  * adapt_speech_s seconds of speech, and only while the caller says the party is not alerting.
  */
@@ -52,8 +52,10 @@ enum {
 #define MIN_WINDOW_SPEECH_S 1.0
 
 /* Cues whose usual value the baseline tracks as a weighted mean of window values. */
-static const rpl_cue_id tracked_cues[] = {RPL_CUE_F0_RANGE_ST, RPL_CUE_ALPHA_DB, RPL_CUE_HNR_DB,
-                                          RPL_CUE_ARTIC_RATE_SPS, RPL_CUE_PAUSE_S};
+static const rpl_cue_id tracked_cues[] = {
+    RPL_CUE_F0_RANGE_ST,  RPL_CUE_ALPHA_DB,         RPL_CUE_HAMMARBERG_DB,
+    RPL_CUE_SLOPE_DB_KHZ, RPL_CUE_BAND_800_1500_DB, RPL_CUE_FLUX,
+    RPL_CUE_HNR_DB,       RPL_CUE_ARTIC_RATE_SPS,   RPL_CUE_PAUSE_S};
 enum { TRACKED = sizeof tracked_cues / sizeof tracked_cues[0] };
 
 typedef struct baseline {
@@ -438,6 +440,10 @@ static void relative_cues(const baseline *b, rpl_cues *c)
     v[RPL_CUE_F0_RANGE_REL_ST] = v[RPL_CUE_F0_RANGE_ST] - u[RPL_CUE_F0_RANGE_ST];
     v[RPL_CUE_LEVEL_REL_DB] = v[RPL_CUE_LEVEL_DB] - u[RPL_CUE_LEVEL_DB];
     v[RPL_CUE_ALPHA_REL_DB] = v[RPL_CUE_ALPHA_DB] - u[RPL_CUE_ALPHA_DB];
+    v[RPL_CUE_HAMMARBERG_REL_DB] = v[RPL_CUE_HAMMARBERG_DB] - u[RPL_CUE_HAMMARBERG_DB];
+    v[RPL_CUE_SLOPE_REL_DB_KHZ] = v[RPL_CUE_SLOPE_DB_KHZ] - u[RPL_CUE_SLOPE_DB_KHZ];
+    v[RPL_CUE_BAND_800_1500_REL_DB] = v[RPL_CUE_BAND_800_1500_DB] - u[RPL_CUE_BAND_800_1500_DB];
+    v[RPL_CUE_FLUX_REL] = v[RPL_CUE_FLUX] - u[RPL_CUE_FLUX];
     v[RPL_CUE_HNR_REL_DB] = v[RPL_CUE_HNR_DB] - u[RPL_CUE_HNR_DB];
     v[RPL_CUE_RATE_REL] = log2(v[RPL_CUE_ARTIC_RATE_SPS] / u[RPL_CUE_ARTIC_RATE_SPS]);
     v[RPL_CUE_PAUSE_REL_S] = v[RPL_CUE_PAUSE_S] - u[RPL_CUE_PAUSE_S];

@@ -41,8 +41,8 @@ static const rpl_model default_model = {
             .terms = {
                 {RPL_CUE_F0_REL_ST, 0.0200980737, 0.991580546, -0.9},
                 {RPL_CUE_F0_SLOPE_ST_S, 20.8901295, 8.02488913, -0.6},
-                {RPL_CUE_F0_RANGE_REL_ST, -0.127868726, 1.86331931, -0.4},
-                {RPL_CUE_RATE_REL, -0.0123945716, 0.165377577, -0.8},
+                {RPL_CUE_F0_RANGE_REL_ST, -0.12816262, 1.86380614, -0.4},
+                {RPL_CUE_RATE_REL, -0.0124070549, 0.1653909, -0.8},
                 {RPL_CUE_LEVEL_REL_DB, 0.297477158, 1.67946763, -0.5},
                 {RPL_CUE_FLUX, 0.175764667, 0.0222367533, -0.6},
                 {RPL_CUE_PAUSE_REL_S, 0.00374844041, 0.0957122704, 0.4},

@@ -46,6 +46,10 @@
     X(F0_RANGE_REL_ST, "f0_range_rel_st", "st", "F0 range over the speaker's usual range")         \
     X(LEVEL_REL_DB, "level_rel_db", "dB", "speech level over the speaker's usual level")           \
     X(ALPHA_REL_DB, "alpha_rel_db", "dB", "alpha ratio over the speaker's usual one")              \
+    X(HAMMARBERG_REL_DB, "hammarberg_rel_db", "dB", "Hammarberg index over the speaker's usual")   \
+    X(SLOPE_REL_DB_KHZ, "slope_rel_db_khz", "dB/kHz", "spectral slope over the speaker's usual")   \
+    X(BAND_800_1500_REL_DB, "band_800_1500_rel_db", "dB", "800-1500 Hz share over the usual")      \
+    X(FLUX_REL, "flux_rel", "1", "spectral flux over the speaker's usual")                         \
     X(HNR_REL_DB, "hnr_rel_db", "dB", "HNR over the speaker's usual one")                          \
     X(RATE_REL, "rate_rel", "log2", "articulation rate over the speaker's usual rate")             \
     X(PAUSE_REL_S, "pause_rel_s", "s", "pause time over what the speaker usually pauses")          \
@@ -112,7 +116,7 @@ bool rpl_cue_window_process(rpl_cue_window *w, const rpl_frame *frame, bool othe
 /* Seconds of this party's speech heard so far in the stream. Real-time safe. */
 double rpl_cue_window_speech_s(const rpl_cue_window *w);
 
-/* The speaker's baseline as cues (F0 median and range, level, alpha, HNR, articulation
+/* The speaker's baseline as cues (F0 median and range, level, spectral balance, HNR, articulation
  * rate, pause time per window), NAN where unknown. Real-time safe. */
 void rpl_cue_window_baseline(const rpl_cue_window *w, rpl_cues *out);
 
