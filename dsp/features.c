@@ -40,7 +40,8 @@ static const rpl_column columns[] = {
     COLUMN(band_800_1500_db, RPL_COLUMN_FLOAT, "dB", 2,
            "share of the in-band energy that lies in 800-1500 Hz (<= 0)"),
     COLUMN(flux, RPL_COLUMN_FLOAT, "0..1", 4, "spectral flux against the previous frame"),
-    COLUMN(loudness_sone, RPL_COLUMN_FLOAT, "sone", 3, "Zwicker-like loudness over 300-3400 Hz (uncalibrated: -60 dBFS tone = 1)"),
+    COLUMN(loudness_sone, RPL_COLUMN_FLOAT, "sone", 3,
+           "Zwicker-like loudness over 300-3400 Hz (uncalibrated: -60 dBFS tone = 1)"),
 };
 
 size_t rpl_frame_column_count(void)

@@ -21,7 +21,7 @@
 enum { NO_PARTY = -1 };
 
 typedef struct party_state {
-    bool speaking;    /* flag of the previous frame */
+    bool speaking;      /* flag of the previous frame */
     int64_t last_end;   /* first silent frame after the last speech run, or -1 */
     int64_t talk_start; /* start of the current stretch of talk, gaps up to a breath bridged */
     int64_t speech_frames;

@@ -4,51 +4,58 @@
 
 static const rpl_model default_model = {
     .version = "rappel-2026.11-lr1",
-    .score = {
-        [RPL_SCORE_FRUSTRATION] = {
-            .intercept = -0.421644533,
-            .min_window_speech_s = 1,
-            .term_count = 8,
-            .terms = {
-                {RPL_CUE_F0_REL_ST, 1.97417384, 3.4934138, -0.132327504},
-                {RPL_CUE_F0_MEDIAN_ST, 13.6931373, 6.30357524, -0.354923624},
-                {RPL_CUE_F0_SLOPE_ST_S, 30.8266111, 14.9494324, -0.146270068},
-                {RPL_CUE_LEVEL_PEAK_DB, 12.9757278, 3.84733939, 0.247437716},
-                {RPL_CUE_ALPHA_DB, 7.5815695, 3.62163815, -0.175358387},
-                {RPL_CUE_SLOPE_DB_KHZ, -4.98948089, 1.90447051, 0.311902015},
-                {RPL_CUE_BAND_800_1500_DB, -13.1575648, 2.33821599, 0.459925942},
-                {RPL_CUE_FLUX, 0.203548178, 0.027730693, 0.774580092},
-            },
+    .score =
+        {
+            [RPL_SCORE_FRUSTRATION] =
+                {
+                    .intercept = -0.421644533,
+                    .min_window_speech_s = 1,
+                    .term_count = 8,
+                    .terms =
+                        {
+                            {RPL_CUE_F0_REL_ST, 1.97417384, 3.4934138, -0.132327504},
+                            {RPL_CUE_F0_MEDIAN_ST, 13.6931373, 6.30357524, -0.354923624},
+                            {RPL_CUE_F0_SLOPE_ST_S, 30.8266111, 14.9494324, -0.146270068},
+                            {RPL_CUE_LEVEL_PEAK_DB, 12.9757278, 3.84733939, 0.247437716},
+                            {RPL_CUE_ALPHA_DB, 7.5815695, 3.62163815, -0.175358387},
+                            {RPL_CUE_SLOPE_DB_KHZ, -4.98948089, 1.90447051, 0.311902015},
+                            {RPL_CUE_BAND_800_1500_DB, -13.1575648, 2.33821599, 0.459925942},
+                            {RPL_CUE_FLUX, 0.203548178, 0.027730693, 0.774580092},
+                        },
+                },
+            [RPL_SCORE_HESITATION] =
+                {
+                    .intercept = -2.6,
+                    .min_window_speech_s = 1,
+                    .term_count = 7,
+                    .terms =
+                        {
+                            {RPL_CUE_PAUSE_S, 0.3, 0.6, 1.1},
+                            {RPL_CUE_PAUSE_REL_S, 0, 0.6, 0.9},
+                            {RPL_CUE_PAUSE_COUNT, 0.5, 1, 0.5},
+                            {RPL_CUE_FILLED_S, 0, 0.25, 0.8},
+                            {RPL_CUE_RATE_REL, 0, 0.3, -0.7},
+                            {RPL_CUE_LATENCY_S, 0.8, 1, 0.8},
+                            {RPL_CUE_F0_RANGE_REL_ST, 0, 2, -0.3},
+                        },
+                },
+            [RPL_SCORE_FATIGUE] =
+                {
+                    .intercept = -2.5,
+                    .min_window_speech_s = 1,
+                    .term_count = 7,
+                    .terms =
+                        {
+                            {RPL_CUE_F0_REL_ST, 0.0200980737, 0.991580546, -0.9},
+                            {RPL_CUE_F0_SLOPE_ST_S, 20.8901295, 8.02488913, -0.6},
+                            {RPL_CUE_F0_RANGE_REL_ST, -0.12816262, 1.86380614, -0.4},
+                            {RPL_CUE_RATE_REL, -0.0124070549, 0.1653909, -0.8},
+                            {RPL_CUE_LEVEL_REL_DB, 0.297477158, 1.67946763, -0.5},
+                            {RPL_CUE_FLUX, 0.175764667, 0.0222367533, -0.6},
+                            {RPL_CUE_PAUSE_REL_S, 0.00374844041, 0.0957122704, 0.4},
+                        },
+                },
         },
-        [RPL_SCORE_HESITATION] = {
-            .intercept = -2.6,
-            .min_window_speech_s = 1,
-            .term_count = 7,
-            .terms = {
-                {RPL_CUE_PAUSE_S, 0.3, 0.6, 1.1},
-                {RPL_CUE_PAUSE_REL_S, 0, 0.6, 0.9},
-                {RPL_CUE_PAUSE_COUNT, 0.5, 1, 0.5},
-                {RPL_CUE_FILLED_S, 0, 0.25, 0.8},
-                {RPL_CUE_RATE_REL, 0, 0.3, -0.7},
-                {RPL_CUE_LATENCY_S, 0.8, 1, 0.8},
-                {RPL_CUE_F0_RANGE_REL_ST, 0, 2, -0.3},
-            },
-        },
-        [RPL_SCORE_FATIGUE] = {
-            .intercept = -2.5,
-            .min_window_speech_s = 1,
-            .term_count = 7,
-            .terms = {
-                {RPL_CUE_F0_REL_ST, 0.0200980737, 0.991580546, -0.9},
-                {RPL_CUE_F0_SLOPE_ST_S, 20.8901295, 8.02488913, -0.6},
-                {RPL_CUE_F0_RANGE_REL_ST, -0.12816262, 1.86380614, -0.4},
-                {RPL_CUE_RATE_REL, -0.0124070549, 0.1653909, -0.8},
-                {RPL_CUE_LEVEL_REL_DB, 0.297477158, 1.67946763, -0.5},
-                {RPL_CUE_FLUX, 0.175764667, 0.0222367533, -0.6},
-                {RPL_CUE_PAUSE_REL_S, 0.00374844041, 0.0957122704, 0.4},
-            },
-        },
-    },
 };
 
 const rpl_model *rpl_model_default(void)

@@ -4,6 +4,8 @@ One description, two renderings: the C file is compiled into the binary, the INI
 what `--model FILE` reads, and a test checks that both give the same model.
 """
 
+import subprocess
+
 KINDS = ("frustration", "hesitation", "fatigue")
 
 
@@ -53,5 +55,7 @@ def render_c(model):
 def write(model, c_path, ini_path):
     with open(c_path, "w") as f:
         f.write(render_c(model))
+    # the repository's C style (CI checks it)
+    subprocess.run(["clang-format", "-i", c_path], check=True)
     with open(ini_path, "w") as f:
         f.write(render_ini(model))
