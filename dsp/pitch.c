@@ -129,6 +129,16 @@ static const float OCTAVE_JUMP_COST = 0.35f;
 static const float STEADY_REL = 5.78e-4f;
 /* Frames with less energy than this (mean square, full scale 1) are silence: no F0. */
 static const float SILENCE_POWER = 1e-10f;
+/* Line-noise gate: a frame less than 4 dB above the quietest frames of the last 5 s is the
+ * line's noise floor (minimum statistics, as in dsp/vad.c), not a voice: skip its
+ * correlation, which is most of the tracker's cost, in every pause and in the other party's
+ * turns. Voiced speech, even at 10 dB SNR, stands well above the floor; 5 s is longer than any
+ * held vowel, so a vowel cannot become its own floor. */
+static const float GATE_RATIO = 2.5f;
+/* ... and only when the last 5 s span at least 15 dB: without pauses (a held tone, a test
+ * vowel, continuous speech) the quietest frames are not the line, so nothing is gated. */
+static const float GATE_MIN_RANGE = 31.6f;
+enum { GATE_BLOCK_FRAMES = 25, GATE_BLOCKS = 20 };
 
 typedef struct pitch_cand {
     float f0_hz;   /* 0 for the unvoiced state */
@@ -146,6 +156,12 @@ typedef struct pitch_step {
 
 struct rpl_pitch {
     rpl_pitch_config cfg;
+    float gate_blocks[GATE_BLOCKS];      /* minimum power of each of the last blocks of frames */
+    float gate_block_maxes[GATE_BLOCKS]; /* and their maximum */
+    float gate_block_max;
+    size_t gate_block_next, gate_block_count, gate_block_frames;
+    float gate_block_min;
+    float gate_power;   /* frames below this are line noise */
     size_t reference;   /* N */
     size_t lag_min;     /* shortest lag searched (f0_max) */
     size_t lag_max;     /* longest lag searched (f0_min) */
@@ -216,6 +232,10 @@ static size_t smooth_size(size_t want)
 
 static void reset_stream(rpl_pitch *p)
 {
+    p->gate_block_next = p->gate_block_count = p->gate_block_frames = 0;
+    p->gate_block_min = INFINITY;
+    p->gate_block_max = 0.0f;
+    p->gate_power = 0.0f;
     p->frames = 0;
     p->emitted = 0;
     p->tail_count = 0;
@@ -336,6 +356,31 @@ size_t rpl_pitch_delay_frames(const rpl_pitch *pitch)
 }
 
 /* Fill p->nccf[k] for k in [lag_min - 1, lag_limit]; returns the reference's mean square. */
+/* Follow the line's noise floor; true when this frame's power is at it. */
+static bool track_floor(rpl_pitch *p, float power)
+{
+    bool at_floor = power < p->gate_power;
+    p->gate_block_min = power < p->gate_block_min ? power : p->gate_block_min;
+    p->gate_block_max = power > p->gate_block_max ? power : p->gate_block_max;
+    if (++p->gate_block_frames == GATE_BLOCK_FRAMES) {
+        p->gate_blocks[p->gate_block_next] = p->gate_block_min;
+        p->gate_block_maxes[p->gate_block_next] = p->gate_block_max;
+        p->gate_block_next = (p->gate_block_next + 1) % GATE_BLOCKS;
+        p->gate_block_count += p->gate_block_count < GATE_BLOCKS;
+        p->gate_block_frames = 0;
+        p->gate_block_min = INFINITY;
+        p->gate_block_max = 0.0f;
+        float floor = INFINITY;
+        float top = 0.0f;
+        for (size_t b = 0; b < p->gate_block_count; b++) {
+            floor = p->gate_blocks[b] < floor ? p->gate_blocks[b] : floor;
+            top = p->gate_block_maxes[b] > top ? p->gate_block_maxes[b] : top;
+        }
+        p->gate_power = top >= GATE_MIN_RANGE * floor ? GATE_RATIO * floor : 0.0f;
+    }
+    return at_floor;
+}
+
 static float compute_nccf(rpl_pitch *p, const float *window)
 {
     const size_t w = p->window;
@@ -412,6 +457,9 @@ static float compute_nccf(rpl_pitch *p, const float *window)
     const float power = (float)(e_y / (double)n);
     if (!(power > SILENCE_POWER)) {
         return power;
+    }
+    if (track_floor(p, power)) {
+        return 0.0f; /* line noise: as silence */
     }
 
     rpl_fft_forward(p->fft, p->x, p->spec_x);
