@@ -49,7 +49,7 @@ rpl_vad_config rpl_vad_config_default(void)
         .floor_ahead_ms = 100.0f,
         .enter_db = 9.0f,
         .stay_db = 5.0f,
-        .min_level_db = -60.0f,
+        .min_level_db = -80.0f,
         .min_speech_ms = 30.0f,
         .bridge_ms = 120.0f,
     };

@@ -22,7 +22,9 @@ typedef struct rpl_vad_config {
     float floor_ahead_ms;  /* look-ahead of the floor estimate (default 100) */
     float enter_db;        /* speech starts this far above the floor (default 9) */
     float stay_db;         /* and continues while this far above it (default 5) */
-    float min_level_db;    /* never speech below this absolute level (default -60 dBFS) */
+    float min_level_db;    /* never speech below this absolute level (default -80 dBFS: a quiet
+                            * line 12 dB down still has its speech; mu-law's own floor is
+                            * below -90) */
     float min_speech_ms;   /* shorter bursts are clicks (default 30) */
     float bridge_ms;       /* shorter gaps inside speech are not pauses (default 120) */
 } rpl_vad_config;
