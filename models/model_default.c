@@ -8,19 +8,16 @@ static const rpl_model default_model = {
         {
             [RPL_SCORE_FRUSTRATION] =
                 {
-                    .intercept = -0.421644533,
+                    .intercept = -0.366088558,
                     .min_window_speech_s = 1,
-                    .term_count = 8,
+                    .term_count = 5,
                     .terms =
                         {
-                            {RPL_CUE_F0_REL_ST, 1.97417384, 3.4934138, -0.132327504},
-                            {RPL_CUE_F0_MEDIAN_ST, 13.6931373, 6.30357524, -0.354923624},
-                            {RPL_CUE_F0_SLOPE_ST_S, 30.8266111, 14.9494324, -0.146270068},
-                            {RPL_CUE_LEVEL_PEAK_DB, 12.9757278, 3.84733939, 0.247437716},
-                            {RPL_CUE_ALPHA_DB, 7.5815695, 3.62163815, -0.175358387},
-                            {RPL_CUE_SLOPE_DB_KHZ, -4.98948089, 1.90447051, 0.311902015},
-                            {RPL_CUE_BAND_800_1500_DB, -13.1575648, 2.33821599, 0.459925942},
-                            {RPL_CUE_FLUX, 0.203548178, 0.027730693, 0.774580092},
+                            {RPL_CUE_LEVEL_PEAK_DB, 24.4791642, 10.4655867, 0.0235829371},
+                            {RPL_CUE_ALPHA_DB, 7.57180291, 3.53531242, -0.382984545},
+                            {RPL_CUE_SLOPE_DB_KHZ, -4.83169699, 2.00747722, 0.240332879},
+                            {RPL_CUE_BAND_800_1500_DB, -13.4335052, 3.18841214, 0.30723459},
+                            {RPL_CUE_FLUX, 0.209789057, 0.0177920701, 0.514279115},
                         },
                 },
             [RPL_SCORE_HESITATION] =
@@ -46,13 +43,13 @@ static const rpl_model default_model = {
                     .term_count = 7,
                     .terms =
                         {
-                            {RPL_CUE_F0_REL_ST, 0.0200980737, 0.991580546, -0.9},
-                            {RPL_CUE_F0_SLOPE_ST_S, 20.8901295, 8.02488913, -0.6},
-                            {RPL_CUE_F0_RANGE_REL_ST, -0.12816262, 1.86380614, -0.4},
-                            {RPL_CUE_RATE_REL, -0.0124070549, 0.1653909, -0.8},
-                            {RPL_CUE_LEVEL_REL_DB, 0.297477158, 1.67946763, -0.5},
-                            {RPL_CUE_FLUX, 0.175764667, 0.0222367533, -0.6},
-                            {RPL_CUE_PAUSE_REL_S, 0.00374844041, 0.0957122704, 0.4},
+                            {RPL_CUE_F0_REL_ST, 0.339203927, 1.82174432, -0.9},
+                            {RPL_CUE_F0_SLOPE_ST_S, 21.0500623, 11.6073596, -0.6},
+                            {RPL_CUE_F0_RANGE_REL_ST, -0.348723969, 2.77374387, -0.4},
+                            {RPL_CUE_RATE_REL, -0.14829563, 0.465734803, -0.8},
+                            {RPL_CUE_LEVEL_REL_DB, 0.803723394, 5.15821667, -0.5},
+                            {RPL_CUE_FLUX, 0.196098035, 0.0150666678, -0.6},
+                            {RPL_CUE_PAUSE_REL_S, -0.0418962896, 0.0612690332, 0.4},
                         },
                 },
         },

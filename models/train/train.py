@@ -53,9 +53,15 @@ Z_LIMIT = 4.0  # as models/model.c
 # peak-normalised EmoDB copy (0.23), as it would be on a line with automatic gain control:
 # it is left out, as are absolute level, speech amount and articulation rate.
 FRUSTRATION_CUES = [
-    "f0_rel_st", "f0_median_st", "f0_slope_st_s", "level_peak_db",
+    "f0_rel_st", "f0_slope_st_s", "level_peak_db",
     "alpha_db", "slope_db_khz", "band_800_1500_db", "flux",
 ]
+# The direction each cue moves with anger in the literature (raised, more mobile pitch; more
+# level dynamics; effort tilts the spectrum up: lower alpha ratio, flatter slope, more energy
+# at 800-1500 Hz; more spectral change). A cue whose fitted weight points the other way is
+# dropped and the model refitted, so that every cue in an alert's evidence means what it
+# says. Absolute F0 is not a cue: a deep voice is not an angry one.
+FRUSTRATION_SIGNS = [1, 1, 1, -1, 1, 1, 1]
 # Regularisation, chosen by leave-speakers-out AUC within RAVDESS (never on EmoDB).
 FRUSTRATION_C_GRID = (0.003, 0.01, 0.03, 0.1)
 # Fatigue (hand-set like hesitation, standardised on the calm and neutral speech of the
@@ -386,7 +392,8 @@ def main():
     best_c, best_auc = None, -1.0
     for c in FRUSTRATION_C_GRID:
         with contextlib.redirect_stdout(io.StringIO()):
-            _, m = evaluate("frustration", lambda: Logistic(FRUSTRATION_CUES, c=c),
+            _, m = evaluate("frustration",
+                            lambda: Logistic(FRUSTRATION_CUES, c=c, signs=FRUSTRATION_SIGNS),
                             FRUSTRATION_CUES, lambda u: int(u["emotion"] == "anger"), ravdess,
                             [], windows, {"ravdess": frustration_reports["ravdess"],
                                           "emodb": {}})
@@ -395,7 +402,8 @@ def main():
         if auc > best_auc:
             best_c, best_auc = c, auc
     frustration, frus_metrics = evaluate(
-        "frustration", lambda: Logistic(FRUSTRATION_CUES, c=best_c), FRUSTRATION_CUES,
+        "frustration", lambda: Logistic(FRUSTRATION_CUES, c=best_c, signs=FRUSTRATION_SIGNS),
+        FRUSTRATION_CUES,
         lambda u: int(u["emotion"] == "anger"), ravdess, emodb, windows, frustration_reports)
     frus_metrics["regularisation_c"] = best_c
 
