@@ -11,11 +11,16 @@ typedef struct {
 
 static const command_entry commands[] = {
     {"analyze", cli_analyze, "analyse recorded calls, store them and their alerts, summarise"},
+    {"batch", cli_batch, "many recorded calls in parallel, resumable, with progress"},
     {"features", cli_features, "frame-wise prosodic features of one recording (10 ms rows)"},
     {"alerts", cli_alerts, "the follow-up list; show, acknowledge, close or dismiss alerts"},
     {"calls", cli_calls, "analysed calls, their state and alert counts"},
     {"purge", cli_purge, "retention: remove calls older than N days and all that hangs off them"},
+    {"live", cli_live, "analyse a call as it happens from a capture device, alerts at once"},
+    {"replay", cli_replay, "a recorded call through the live pipeline at real-time pace"},
+    {"devices", cli_devices, "capture devices: index, name, host API, channels, default rate"},
     {"cues", cli_cues, "the models' window cues and scores of recordings (training export)"},
+    {"report", cli_report, "a picture of one call: pitch, energy, pauses, scores, alerts"},
 };
 
 static void print_usage(FILE *out)

@@ -77,7 +77,7 @@ FATIGUE_TERMS = [
     ("flux", -0.6),
     ("pause_rel_s", 0.4),
 ]
-FATIGUE_INTERCEPT = -2.5
+FATIGUE_INTERCEPT = -3.5
 # Hesitation (hand-set; models/README.md argues each): (cue, mean, scale, weight).
 HESITATION_TERMS = [
     ("pause_s", 0.3, 0.6, 1.1),        # silent pause time inside the 8 s window

@@ -1,48 +1,17 @@
-/* rappel analyze: recorded calls through the whole analysis, stored, summarised.
- *
- * Each file is read twice: once for its identity (SHA-256 of the audio content) and to see
- * whether its channels are copies, then through the pipeline. The call, its per-party
- * statistics, its timeline and its alerts are stored in one transaction: a call is in the
- * store completely or not at all. */
+/* rappel analyze: recorded calls through the whole analysis, stored, summarised, one after
+ * the other. The work on each file (identity, channel map, pipeline, the one-transaction
+ * store, the output) is cli_call.c's, shared with `rappel batch`. */
 #include "cli/cli.h"
 
 #include <getopt.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "cli/cli_call.h"
 #include "cli/cli_pipeline.h"
 #include "cli/cli_store.h"
-#include "rappel/audio_digest.h"
 
 #define COMMAND "analyze"
-
-typedef struct analyze_options {
-    const char *db;
-    bool json;
-    bool force;
-    long customer_channel; /* -1: default */
-    long agent_channel;    /* -1: default; -2: none */
-    const char *call_id, *agent, *customer;
-    const rpl_model *model;
-    rpl_rules rules;
-} analyze_options;
-
-typedef struct stored_alert {
-    rpl_pipeline_alert alert; /* evidence_json points to evidence below */
-    char *evidence;
-    int64_t id;
-} stored_alert;
-
-/* One call's results, gathered from the pipeline's events. */
-typedef struct call_result {
-    stored_alert *alerts;
-    size_t alert_count, alert_cap;
-    rpl_store_point *points;
-    size_t point_count, point_cap;
-    bool out_of_memory;
-} call_result;
 
 static void print_help(void)
 {
@@ -70,389 +39,47 @@ static void print_help(void)
         "exit status: 0 ok, 1 a file could not be analysed or stored (the others are), 2 usage\n");
 }
 
-/* ---- gathering the pipeline's events ----------------------------------------------------- */
-
-static bool grow(void **items, size_t *cap, size_t count, size_t size)
-{
-    if (count < *cap) {
-        return true;
-    }
-    size_t cap2 = *cap ? *cap * 2 : 64;
-    void *p = realloc(*items, cap2 * size);
-    if (p == NULL) {
-        return false;
-    }
-    *items = p;
-    *cap = cap2;
-    return true;
-}
-
-static void on_alert(void *user, const rpl_pipeline_alert *alert)
-{
-    call_result *r = user;
-    if (!alert->closed) {
-        return; /* a recorded call is stored whole: only the final form of each alert */
-    }
-    if (!grow((void **)&r->alerts, &r->alert_cap, r->alert_count, sizeof *r->alerts)) {
-        r->out_of_memory = true;
-        return;
-    }
-    stored_alert *a = &r->alerts[r->alert_count];
-    a->alert = *alert;
-    a->evidence = strdup(alert->evidence_json);
-    a->id = 0;
-    if (a->evidence == NULL) {
-        r->out_of_memory = true;
-        return;
-    }
-    a->alert.evidence_json = a->evidence;
-    r->alert_count++;
-}
-
-static void on_point(void *user, const rpl_store_point *point)
-{
-    call_result *r = user;
-    if (!grow((void **)&r->points, &r->point_cap, r->point_count, sizeof *r->points)) {
-        r->out_of_memory = true;
-        return;
-    }
-    r->points[r->point_count++] = *point;
-}
-
-static void call_result_free(call_result *r)
-{
-    for (size_t i = 0; i < r->alert_count; i++) {
-        free(r->alerts[i].evidence);
-    }
-    free(r->alerts);
-    free(r->points);
-    memset(r, 0, sizeof *r);
-}
-
-/* ---- output ------------------------------------------------------------------------------ */
-
-static void json_score(const char *name, rpl_store_score s, bool last)
-{
-    printf("\"%s\":{\"max\":", name);
-    cli_json_number(stdout, s.max);
-    printf(",\"mean\":");
-    cli_json_number(stdout, s.mean);
-    printf("}%s", last ? "" : ",");
-}
-
-static void print_json(const char *call_id, const char *path, double duration_s,
-                       const char *channel_map, const rpl_pipeline *pl, const call_result *r,
-                       bool stored)
-{
-    printf("{\"call_id\":");
-    cli_json_string(stdout, call_id);
-    printf(",\"file\":");
-    cli_json_string(stdout, path);
-    printf(",\"duration_s\":");
-    cli_json_number(stdout, duration_s);
-    printf(",\"channel_map\":");
-    cli_json_string(stdout, channel_map);
-    printf(",\"model_version\":");
-    cli_json_string(stdout, rpl_pipeline_model(pl)->version);
-    printf(",\"stored\":%s,\"channels\":[", stored ? "true" : "false");
-    bool first = true;
-    for (int role = RPL_STORE_ROLE_AGENT; role <= RPL_STORE_ROLE_CUSTOMER; role++) {
-        rpl_store_channel_stats s;
-        if (!rpl_pipeline_channel_stats(pl, (rpl_store_role)role, &s)) {
-            continue;
-        }
-        printf("%s{\"role\":\"%s\",\"channel\":%d,\"speech_s\":", first ? "" : ",",
-               rpl_store_role_name(s.role), s.channel);
-        first = false;
-        cli_json_number(stdout, s.speech_s);
-        printf(",\"pauses\":{\"count\":%zu,\"total_s\":", s.pause_count);
-        cli_json_number(stdout, s.pause_total_s);
-        printf(",\"max_s\":");
-        cli_json_number(stdout, s.pause_max_s);
-        printf("},\"f0\":{\"median_hz\":");
-        cli_json_number(stdout, s.f0_median_hz);
-        printf(",\"sd_semitones\":");
-        cli_json_number(stdout, s.f0_sd_st);
-        printf("},\"speaking_rate_sps\":");
-        cli_json_number(stdout, s.speaking_rate_sps);
-        printf(",\"scores\":{");
-        json_score("frustration", s.frustration, false);
-        json_score("hesitation", s.hesitation, false);
-        json_score("fatigue", s.fatigue, true);
-        printf("}}");
-    }
-    printf("]");
-    if (rpl_pipeline_stereo(pl)) {
-        rpl_pipeline_cross_stats c;
-        rpl_pipeline_cross_stats_get(pl, &c);
-        printf(",\"cross_party\":{\"dead_air\":{\"count\":%zu,\"total_s\":", c.dead_air_count);
-        cli_json_number(stdout, c.dead_air_s);
-        printf("},\"overtalk\":{\"count\":%zu,\"total_s\":", c.overtalk_count);
-        cli_json_number(stdout, c.overtalk_s);
-        printf("},\"customer_latency_mean_s\":");
-        cli_json_number(stdout, c.customer_latency_mean_s);
-        printf(",\"talk_share_customer\":");
-        cli_json_number(stdout, c.talk_share_customer);
-        printf("}");
-    }
-    printf(",\"alerts\":[");
-    for (size_t i = 0; i < r->alert_count; i++) {
-        const stored_alert *a = &r->alerts[i];
-        printf("%s{\"id\":", i > 0 ? "," : "");
-        if (a->id > 0) {
-            printf("%lld", (long long)a->id);
-        } else {
-            printf("null");
-        }
-        printf(",\"kind\":\"%s\",\"role\":\"%s\",\"t_start_s\":",
-               rpl_store_kind_name(a->alert.kind), rpl_store_role_name(a->alert.role));
-        cli_json_number(stdout, a->alert.t_start_s);
-        printf(",\"t_end_s\":");
-        cli_json_number(stdout, a->alert.t_end_s);
-        printf(",\"score\":");
-        cli_json_number(stdout, a->alert.score);
-        printf(",\"evidence\":%s}", a->evidence);
-    }
-    printf("]}\n");
-}
-
-static void print_score_line(const rpl_store_channel_stats *s)
-{
-    printf("      scores (max/mean): frustration %.2f/%.2f  hesitation %.2f/%.2f  fatigue "
-           "%.2f/%.2f\n",
-           s->frustration.max, s->frustration.mean, s->hesitation.max, s->hesitation.mean,
-           s->fatigue.max, s->fatigue.mean);
-}
-
-static void print_summary(const char *call_id, const char *path, double duration_s,
-                          const char *channel_map, const rpl_pipeline *pl, const call_result *r,
-                          bool stored)
-{
-    char length[32];
-    cli_format_offset(duration_s, length, sizeof length);
-    printf("%s  %s  %s  %s%s\n", path, length, channel_map, call_id,
-           stored ? "" : "  (not stored)");
-    for (int role = RPL_STORE_ROLE_CUSTOMER; role >= RPL_STORE_ROLE_AGENT; role--) {
-        rpl_store_channel_stats s;
-        if (!rpl_pipeline_channel_stats(pl, (rpl_store_role)role, &s)) {
-            continue;
-        }
-        printf("  %-8s speech %.1f s, F0 median %.0f Hz (sd %.1f st), %.1f syllables/s, "
-               "%zu pauses (longest %.1f s)\n",
-               rpl_store_role_name(s.role), s.speech_s, s.f0_median_hz, s.f0_sd_st,
-               s.speaking_rate_sps, s.pause_count, s.pause_max_s);
-        print_score_line(&s);
-    }
-    if (rpl_pipeline_stereo(pl)) {
-        rpl_pipeline_cross_stats c;
-        rpl_pipeline_cross_stats_get(pl, &c);
-        printf("  between   dead air %zu (%.1f s), overtalk %zu (%.1f s), customer answers after "
-               "%.1f s on average, customer talk share %.0f %%\n",
-               c.dead_air_count, c.dead_air_s, c.overtalk_count, c.overtalk_s,
-               c.customer_latency_mean_s, 100.0 * c.talk_share_customer);
-    }
-    if (r->alert_count == 0) {
-        printf("  no alert\n");
-    }
-    for (size_t i = 0; i < r->alert_count; i++) {
-        const stored_alert *a = &r->alerts[i];
-        char from[32], to[32];
-        cli_format_offset(a->alert.t_start_s, from, sizeof from);
-        cli_format_offset(a->alert.t_end_s, to, sizeof to);
-        printf("  alert");
-        if (a->id > 0) {
-            printf(" #%lld", (long long)a->id);
-        }
-        printf(" %s %s %s-%s score %.2f  %s\n", rpl_store_kind_name(a->alert.kind),
-               rpl_store_role_name(a->alert.role), from, to, a->alert.score, a->evidence);
-    }
-}
-
-/* ---- storing ----------------------------------------------------------------------------- */
-
-/* Store the call in one transaction. Returns false (after printing why) on failure. */
-static bool store_call(rpl_store *store, const char *path, const rpl_store_call_info *info,
-                       double duration_s, const rpl_pipeline *pl, call_result *r, bool force,
-                       bool *stored)
-{
-    *stored = false;
-    rpl_store_call_state state;
-    rpl_status status = rpl_store_begin(store);
-    if (status == RPL_OK) {
-        status = rpl_store_get_call_state(store, info->id, &state);
-        if (status == RPL_OK && state == RPL_STORE_CALL_DONE && !force) {
-            rpl_store_rollback(store);
-            fprintf(stderr,
-                    "rappel: %s: %s: already stored as call %s; not stored again (--force "
-                    "replaces it)\n",
-                    COMMAND, path, info->id);
-            return true;
-        }
-        status = status == RPL_OK              ? rpl_store_delete_call(store, info->id)
-                 : status == RPL_ERR_NOT_FOUND ? RPL_OK
-                                               : status;
-    }
-    if (status == RPL_OK) {
-        status = rpl_store_begin_call(store, info);
-    }
-    for (int role = RPL_STORE_ROLE_AGENT; role <= RPL_STORE_ROLE_CUSTOMER && status == RPL_OK;
-         role++) {
-        rpl_store_channel_stats s;
-        if (rpl_pipeline_channel_stats(pl, (rpl_store_role)role, &s)) {
-            status = rpl_store_add_channel(store, info->id, &s);
-        }
-    }
-    if (status == RPL_OK) {
-        status = rpl_store_add_timeline(store, info->id, r->points, r->point_count);
-    }
-    for (size_t i = 0; i < r->alert_count && status == RPL_OK; i++) {
-        stored_alert *a = &r->alerts[i];
-        rpl_store_alert_info alert = {
-            .kind = a->alert.kind,
-            .role = a->alert.role,
-            .t_start_s = a->alert.t_start_s,
-            .t_end_s = a->alert.t_end_s,
-            .score = a->alert.score,
-            .priority = a->alert.kind <= RPL_STORE_KIND_FATIGUE ? 50 : 10,
-            .evidence_json = a->evidence,
-            .model_version = info->model_version,
-        };
-        status = rpl_store_add_alert(store, info->id, &alert, &a->id);
-    }
-    if (status == RPL_OK) {
-        status = rpl_store_finish_call(store, info->id, duration_s);
-    }
-    if (status == RPL_OK) {
-        status = rpl_store_commit(store);
-    }
-    if (status != RPL_OK) {
-        cli_error(COMMAND, path, "cannot store the call: %s", rpl_store_errmsg(store));
-        rpl_store_rollback(store);
-        for (size_t i = 0; i < r->alert_count; i++) {
-            r->alerts[i].id = 0;
-        }
-        return false;
-    }
-    *stored = true;
-    return true;
-}
-
 /* ---- one file ---------------------------------------------------------------------------- */
 
-static int analyse_file(const char *path, const analyze_options *o, rpl_store *store)
+static int analyse_file(const char *path, const cli_call_options *o, bool json, bool force,
+                        rpl_store *store)
 {
-    char why[256] = "";
-    rpl_audio_digest digest;
-    rpl_status status = rpl_audio_digest_file(path, NULL, &digest, why, sizeof why);
-    if (status != RPL_OK) {
-        cli_error(COMMAND, path, "%s", why);
+    cli_call call;
+    if (!cli_call_init(&call, path)) {
+        cli_error(COMMAND, path, "%s", rpl_strerror(RPL_ERR_NO_MEMORY));
         return RPL_EXIT_FAILURE;
     }
-    int channels = digest.info.channels;
-    rpl_pipeline_config cfg = rpl_pipeline_config_default(channels);
-    cfg.input_rate_hz = digest.info.sample_rate_hz;
-    cfg.model = o->model;
-    cfg.rules = o->rules;
-    if (o->customer_channel >= 0) {
-        cfg.customer_channel = (int)o->customer_channel;
-    }
-    if (o->agent_channel >= 0) {
-        cfg.agent_channel = (int)o->agent_channel;
-    } else if (o->agent_channel == -2) {
-        cfg.agent_channel = -1;
-    } else if (o->customer_channel >= 0 && channels == 2) {
-        cfg.agent_channel = 1 - cfg.customer_channel;
-    }
-    if (cfg.customer_channel >= channels || cfg.agent_channel >= channels) {
-        cli_error(COMMAND, path, "channel %d is out of range: the file has %d channel%s",
-                  cfg.customer_channel >= channels ? cfg.customer_channel : cfg.agent_channel,
-                  channels, channels == 1 ? "" : "s");
-        return RPL_EXIT_FAILURE;
-    }
-    if (cfg.agent_channel == cfg.customer_channel) {
-        cli_error(COMMAND, path, "the agent and the customer cannot be the same channel (%d)",
-                  cfg.customer_channel);
-        return RPL_EXIT_FAILURE;
-    }
-    if (digest.channels_identical && cfg.agent_channel >= 0) {
-        fprintf(stderr,
-                "rappel: %s: %s: warning: the %d channels are identical: analysed as mono "
-                "(the customer); cross-party cues are off\n",
-                COMMAND, path, channels);
-        cfg.agent_channel = -1;
-    } else if (cfg.agent_channel < 0) {
-        fprintf(stderr,
-                "rappel: %s: %s: warning: no agent channel: analysed as the customer alone; "
-                "dead air, overtalk and response latency are off\n",
-                COMMAND, path);
-    }
-    char channel_map[64];
-    if (cfg.agent_channel >= 0) {
-        snprintf(channel_map, sizeof channel_map, "agent=%d,customer=%d", cfg.agent_channel,
-                 cfg.customer_channel);
-    } else {
-        snprintf(channel_map, sizeof channel_map, "customer=%d", cfg.customer_channel);
-    }
-
-    rpl_pipeline *pl = NULL;
-    rpl_source_file *src = NULL;
-    call_result result = {0};
-    rpl_pipeline_sink sink = {.on_alert = on_alert, .on_point = on_point, .user = &result};
     int exit_status = RPL_EXIT_FAILURE;
-    status = rpl_pipeline_create(&cfg, &pl);
-    if (status != RPL_OK) {
-        cli_error(COMMAND, path, "%s", rpl_strerror(status));
+    if (cli_call_identify(&call, o) != RPL_OK) {
+        cli_error(COMMAND, path, "%s", call.why);
         goto done;
     }
-    status = rpl_source_file_open(path, NULL, &src, why, sizeof why);
-    if (status == RPL_OK) {
-        status = cli_feed_file(src, pl, &sink, why, sizeof why);
+    if (call.note[0] != '\0') {
+        fprintf(stderr, "rappel: %s: %s: %s\n", COMMAND, path, call.note);
     }
-    if (status == RPL_OK) {
-        status = rpl_pipeline_finish(pl, &sink);
-        snprintf(why, sizeof why, "%s", rpl_strerror(status));
-    }
-    if (status == RPL_OK && result.out_of_memory) {
-        status = RPL_ERR_NO_MEMORY;
-        snprintf(why, sizeof why, "%s", rpl_strerror(status));
-    }
-    if (status != RPL_OK) {
-        cli_error(COMMAND, path, "%s", why);
+    if (cli_call_analyse(&call, o, NULL) != RPL_OK) {
+        cli_error(COMMAND, path, "%s", call.why);
         goto done;
     }
-    double duration_s = (double)digest.info.frames / digest.info.sample_rate_hz;
-    const char *call_id = o->call_id != NULL ? o->call_id : digest.sha256_hex;
-    rpl_store_call_info info = {
-        .id = call_id,
-        .source_file = path,
-        .agent = o->agent,
-        .customer = o->customer,
-        .started_unix_s = 0,
-        .channel_map = channel_map,
-        .model_version = rpl_pipeline_model(pl)->version,
-    };
-    bool stored = false;
-    bool ok = store_call(store, path, &info, duration_s, pl, &result, o->force, &stored);
-    if (o->json) {
-        print_json(call_id, path, duration_s, channel_map, pl, &result, stored);
+    cli_store_result r = cli_call_store(store, &call, o, force);
+    if (r == CLI_STORE_ALREADY) {
+        fprintf(stderr,
+                "rappel: %s: %s: already stored as call %s; not stored again (--force "
+                "replaces it)\n",
+                COMMAND, path, call.id);
+    } else if (r == CLI_STORE_FAILED) {
+        cli_error(COMMAND, path, "%s", call.why);
+    }
+    bool stored = r == CLI_STORE_STORED;
+    if (json) {
+        cli_call_print_json(stdout, &call, stored);
     } else {
-        print_summary(call_id, path, duration_s, channel_map, pl, &result, stored);
+        cli_call_print_summary(stdout, &call, stored);
     }
-    exit_status = ok ? RPL_EXIT_OK : RPL_EXIT_FAILURE;
+    exit_status = r == CLI_STORE_FAILED ? RPL_EXIT_FAILURE : RPL_EXIT_OK;
 done:
-    call_result_free(&result);
-    rpl_source_file_close(src);
-    rpl_pipeline_destroy(pl);
+    cli_call_free(&call);
     return exit_status;
-}
-
-static bool parse_channel(const char *text, bool allow_none, long *out)
-{
-    if (allow_none && strcmp(text, "none") == 0) {
-        *out = -2;
-        return true;
-    }
-    return cli_parse_long(text, 0, RPL_MAX_CHANNELS - 1, out);
 }
 
 int cli_analyze(int argc, char **argv)
@@ -471,8 +98,10 @@ int cli_analyze(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    analyze_options o = {.customer_channel = -1, .agent_channel = -1};
+    cli_call_options o = {.customer_channel = -1, .agent_channel = -1};
     o.rules = rpl_rules_default();
+    const char *db = NULL;
+    bool json = false, force = false;
     const char *rules_path = NULL;
     const char *model_path = NULL;
     int opt;
@@ -481,19 +110,19 @@ int cli_analyze(int argc, char **argv)
     while ((opt = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
         switch (opt) {
         case 'd':
-            o.db = optarg;
+            db = optarg;
             break;
         case 'j':
-            o.json = true;
+            json = true;
             break;
         case 'c':
-            if (!parse_channel(optarg, false, &o.customer_channel)) {
+            if (!cli_call_parse_channel(optarg, false, &o.customer_channel)) {
                 return cli_usage_error(COMMAND, "--customer-channel wants a channel from 0 to %d",
                                        RPL_MAX_CHANNELS - 1);
             }
             break;
         case 'a':
-            if (!parse_channel(optarg, true, &o.agent_channel)) {
+            if (!cli_call_parse_channel(optarg, true, &o.agent_channel)) {
                 return cli_usage_error(COMMAND,
                                        "--agent-channel wants a channel from 0 to %d or "
                                        "'none'",
@@ -516,7 +145,7 @@ int cli_analyze(int argc, char **argv)
             model_path = optarg;
             break;
         case 'f':
-            o.force = true;
+            force = true;
             break;
         case 'h':
             print_help();
@@ -550,14 +179,14 @@ int cli_analyze(int argc, char **argv)
         }
         o.model = &model;
     }
-    const char *db_path = cli_db_path(o.db);
+    const char *db_path = cli_db_path(db);
     rpl_store *store = cli_open_store(COMMAND, db_path, true);
     if (store == NULL) {
         return RPL_EXIT_FAILURE;
     }
     int exit_status = RPL_EXIT_OK;
     for (int i = optind; i < argc; i++) {
-        if (analyse_file(argv[i], &o, store) != RPL_EXIT_OK) {
+        if (analyse_file(argv[i], &o, json, force, store) != RPL_EXIT_OK) {
             exit_status = RPL_EXIT_FAILURE;
         }
         fflush(stdout);

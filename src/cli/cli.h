@@ -20,6 +20,11 @@ int cli_calls(int argc, char **argv);
 int cli_purge(int argc, char **argv);
 int cli_cues(int argc, char **argv);
 int cli_analyze(int argc, char **argv);
+int cli_report(int argc, char **argv);
+int cli_live(int argc, char **argv);
+int cli_replay(int argc, char **argv);
+int cli_devices(int argc, char **argv);
+int cli_batch(int argc, char **argv);
 
 /* "rappel: <command>: <object>: <message>\n" on stderr; object may be NULL. */
 void cli_error(const char *command, const char *object, const char *fmt, ...)

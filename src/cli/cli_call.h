@@ -47,26 +47,26 @@ typedef struct cli_call_alert {
 } cli_call_alert;
 
 typedef struct cli_call {
-    char *path;                            /* owned copy of the file name as given */
-    char id[RPL_STORE_NAME_MAX + 1];       /* call id: digest, --call-id, or "file:<sha256>" */
-    bool identified;                       /* the digest was read (id is the content's) */
-    rpl_source_info info;                  /* after identify */
-    bool channels_identical;               /* after identify */
-    double duration_s;                     /* frames / rate, after identify */
-    rpl_pipeline_config cfg;               /* the pipeline this call is analysed with */
-    char channel_map[64];                  /* "agent=0,customer=1" or "customer=0" */
-    char note[256];                        /* a warning about the channel map, or "" */
+    char *path;                      /* owned copy of the file name as given */
+    char id[RPL_STORE_NAME_MAX + 1]; /* call id: digest, --call-id, or "file:<sha256>" */
+    bool identified;                 /* the digest was read (id is the content's) */
+    rpl_source_info info;            /* after identify */
+    bool channels_identical;         /* after identify */
+    double duration_s;               /* frames / rate, after identify */
+    rpl_pipeline_config cfg;         /* the pipeline this call is analysed with */
+    char channel_map[64];            /* "agent=0,customer=1" or "customer=0" */
+    char note[256];                  /* a warning about the channel map, or "" */
     char model_version[RPL_STORE_NAME_MAX + 1];
-    bool has_role[2];                      /* indexed by rpl_store_role agent/customer */
-    rpl_store_channel_stats stats[2];      /* valid where has_role */
-    bool stereo;                           /* cross-party cues on */
-    rpl_pipeline_cross_stats cross;        /* valid when stereo */
-    cli_call_alert *alerts;                /* closed alerts, in the order the policy closed them */
+    bool has_role[2];                 /* indexed by rpl_store_role agent/customer */
+    rpl_store_channel_stats stats[2]; /* valid where has_role */
+    bool stereo;                      /* cross-party cues on */
+    rpl_pipeline_cross_stats cross;   /* valid when stereo */
+    cli_call_alert *alerts;           /* closed alerts, in the order the policy closed them */
     size_t alert_count, alert_cap;
-    rpl_store_point *points;               /* timeline */
+    rpl_store_point *points; /* timeline */
     size_t point_count, point_cap;
     bool out_of_memory;
-    char why[512];                         /* the reason of the last failing step */
+    char why[512]; /* the reason of the last failing step */
 } cli_call;
 
 /* Start a call for path (copied). False when out of memory (then nothing to free). */
@@ -102,8 +102,8 @@ cli_store_result cli_call_store(rpl_store *store, cli_call *call, const cli_call
 
 /* Record the call as failed with reason (one transaction), replacing a failed or unfinished
  * one with its id; a done one is kept (CLI_STORE_ALREADY). */
-cli_store_result cli_call_store_failure(rpl_store *store, cli_call *call,
-                                        const cli_call_options *o, const char *reason);
+cli_store_result cli_call_store_failure(rpl_store *store, cli_call *call, const cli_call_options *o,
+                                        const char *reason);
 
 /* Step 4. One JSON object and newline (the `analyze --json` contract), or the text summary. */
 void cli_call_print_json(FILE *out, const cli_call *call, bool stored);

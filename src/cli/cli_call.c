@@ -1,0 +1,517 @@
+/* One recorded call from file to store and stdout: see cli_call.h.
+ *
+ * Each file is read twice: once for its identity (SHA-256 of the audio content) and to see
+ * whether its channels are copies, then through the pipeline. The call, its per-party
+ * statistics, its timeline and its alerts are stored in one transaction: a call is in the
+ * store completely or not at all. */
+#define _XOPEN_SOURCE 700 /* realpath() */
+#include "cli/cli_call.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <nettle/sha2.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "cli/cli_store.h"
+#include "rappel/audio_digest.h"
+
+/* Frames read per block: 0.5 s at 8 kHz, 85 ms at 48 kHz; small enough that a stop request
+ * is seen within milliseconds, large enough that the per-block cost does not show. */
+enum { READ_FRAMES = 4096 };
+
+bool cli_call_parse_channel(const char *text, bool allow_none, long *out)
+{
+    if (allow_none && strcmp(text, "none") == 0) {
+        *out = -2;
+        return true;
+    }
+    return cli_parse_long(text, 0, RPL_MAX_CHANNELS - 1, out);
+}
+
+bool cli_call_init(cli_call *call, const char *path)
+{
+    memset(call, 0, sizeof *call);
+    call->path = strdup(path);
+    return call->path != NULL;
+}
+
+void cli_call_free(cli_call *call)
+{
+    if (call == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < call->alert_count; i++) {
+        free(call->alerts[i].evidence);
+    }
+    free(call->alerts);
+    free(call->points);
+    free(call->path);
+    memset(call, 0, sizeof *call);
+}
+
+/* ---- identity and channel map ------------------------------------------------------------ */
+
+static void set_model_version(cli_call *call, const cli_call_options *o)
+{
+    const rpl_model *m = o->model != NULL ? o->model : rpl_model_default();
+    snprintf(call->model_version, sizeof call->model_version, "%s", m->version);
+}
+
+void cli_call_path_id(cli_call *call)
+{
+    char resolved[PATH_MAX];
+    const char *text = realpath(call->path, resolved) != NULL ? resolved : call->path;
+    struct sha256_ctx ctx;
+    uint8_t digest[SHA256_DIGEST_SIZE];
+    sha256_init(&ctx);
+    sha256_update(&ctx, strlen(text), (const uint8_t *)text);
+    sha256_digest(&ctx, sizeof digest, digest);
+    int n = snprintf(call->id, sizeof call->id, "file:");
+    for (size_t i = 0; i < sizeof digest; i++) {
+        n += snprintf(call->id + n, sizeof call->id - (size_t)n, "%02x", digest[i]);
+    }
+}
+
+rpl_status cli_call_identify(cli_call *call, const cli_call_options *o)
+{
+    set_model_version(call, o);
+    call->note[0] = '\0';
+    rpl_audio_digest digest;
+    rpl_status status =
+        rpl_audio_digest_file(call->path, NULL, &digest, call->why, sizeof call->why);
+    if (status != RPL_OK) {
+        return status;
+    }
+    call->identified = true;
+    call->info = digest.info;
+    call->channels_identical = digest.channels_identical;
+    call->duration_s = (double)digest.info.frames / digest.info.sample_rate_hz;
+    snprintf(call->id, sizeof call->id, "%s", o->call_id != NULL ? o->call_id : digest.sha256_hex);
+
+    int channels = digest.info.channels;
+    rpl_pipeline_config cfg = rpl_pipeline_config_default(channels);
+    cfg.input_rate_hz = digest.info.sample_rate_hz;
+    cfg.model = o->model;
+    cfg.rules = o->rules;
+    if (o->customer_channel >= 0) {
+        cfg.customer_channel = (int)o->customer_channel;
+    }
+    if (o->agent_channel >= 0) {
+        cfg.agent_channel = (int)o->agent_channel;
+    } else if (o->agent_channel == -2) {
+        cfg.agent_channel = -1;
+    } else if (o->customer_channel >= 0 && channels == 2) {
+        cfg.agent_channel = 1 - cfg.customer_channel;
+    }
+    if (cfg.customer_channel >= channels || cfg.agent_channel >= channels) {
+        snprintf(call->why, sizeof call->why,
+                 "channel %d is out of range: the file has %d channel%s",
+                 cfg.customer_channel >= channels ? cfg.customer_channel : cfg.agent_channel,
+                 channels, channels == 1 ? "" : "s");
+        return RPL_ERR_CHANNEL_INDEX;
+    }
+    if (cfg.agent_channel == cfg.customer_channel) {
+        snprintf(call->why, sizeof call->why,
+                 "the agent and the customer cannot be the same channel (%d)",
+                 cfg.customer_channel);
+        return RPL_ERR_CHANNEL_INDEX;
+    }
+    if (digest.channels_identical && cfg.agent_channel >= 0) {
+        snprintf(call->note, sizeof call->note,
+                 "warning: the %d channels are identical: analysed as mono (the customer); "
+                 "cross-party cues are off",
+                 channels);
+        cfg.agent_channel = -1;
+    } else if (cfg.agent_channel < 0) {
+        snprintf(call->note, sizeof call->note,
+                 "warning: no agent channel: analysed as the customer alone; dead air, "
+                 "overtalk and response latency are off");
+    }
+    if (cfg.agent_channel >= 0) {
+        snprintf(call->channel_map, sizeof call->channel_map, "agent=%d,customer=%d",
+                 cfg.agent_channel, cfg.customer_channel);
+    } else {
+        snprintf(call->channel_map, sizeof call->channel_map, "customer=%d", cfg.customer_channel);
+    }
+    call->cfg = cfg;
+    return RPL_OK;
+}
+
+/* ---- analysis: gathering the pipeline's events ------------------------------------------- */
+
+static bool grow(void **items, size_t *cap, size_t count, size_t size)
+{
+    if (count < *cap) {
+        return true;
+    }
+    size_t cap2 = *cap ? *cap * 2 : 64;
+    void *p = realloc(*items, cap2 * size);
+    if (p == NULL) {
+        return false;
+    }
+    *items = p;
+    *cap = cap2;
+    return true;
+}
+
+static void on_alert(void *user, const rpl_pipeline_alert *alert)
+{
+    cli_call *r = user;
+    if (!alert->closed) {
+        return; /* a recorded call is stored whole: only the final form of each alert */
+    }
+    if (!grow((void **)&r->alerts, &r->alert_cap, r->alert_count, sizeof *r->alerts)) {
+        r->out_of_memory = true;
+        return;
+    }
+    cli_call_alert *a = &r->alerts[r->alert_count];
+    a->alert = *alert;
+    a->evidence = strdup(alert->evidence_json);
+    a->id = 0;
+    if (a->evidence == NULL) {
+        r->out_of_memory = true;
+        return;
+    }
+    a->alert.evidence_json = a->evidence;
+    r->alert_count++;
+}
+
+static void on_point(void *user, const rpl_store_point *point)
+{
+    cli_call *r = user;
+    if (!grow((void **)&r->points, &r->point_cap, r->point_count, sizeof *r->points)) {
+        r->out_of_memory = true;
+        return;
+    }
+    r->points[r->point_count++] = *point;
+}
+
+static rpl_status feed(rpl_source_file *src, rpl_pipeline *pl, const rpl_pipeline_sink *sink,
+                       const atomic_bool *stop, char *why, size_t why_size)
+{
+    const rpl_source_info *info = rpl_source_file_info(src);
+    float *block = malloc(sizeof(float) * READ_FRAMES * (size_t)info->channels);
+    if (block == NULL) {
+        snprintf(why, why_size, "%s", rpl_strerror(RPL_ERR_NO_MEMORY));
+        return RPL_ERR_NO_MEMORY;
+    }
+    rpl_status status = RPL_OK;
+    for (;;) {
+        if (stop != NULL && atomic_load(stop)) {
+            status = RPL_ERR_INTERRUPTED;
+            snprintf(why, why_size, "%s", rpl_strerror(status));
+            break;
+        }
+        size_t got = 0;
+        status = rpl_source_file_read(src, block, READ_FRAMES, &got, why, why_size);
+        if (status != RPL_OK || got == 0) {
+            break;
+        }
+        status = rpl_pipeline_process(pl, block, got, sink);
+        if (status != RPL_OK) {
+            snprintf(why, why_size, "%s", rpl_strerror(status));
+            break;
+        }
+    }
+    free(block);
+    return status;
+}
+
+rpl_status cli_call_analyse(cli_call *call, const cli_call_options *o, const atomic_bool *stop)
+{
+    (void)o;
+    rpl_pipeline *pl = NULL;
+    rpl_source_file *src = NULL;
+    rpl_pipeline_sink sink = {.on_alert = on_alert, .on_point = on_point, .user = call};
+    rpl_status status = rpl_pipeline_create(&call->cfg, &pl);
+    if (status != RPL_OK) {
+        snprintf(call->why, sizeof call->why, "%s", rpl_strerror(status));
+        goto done;
+    }
+    status = rpl_source_file_open(call->path, NULL, &src, call->why, sizeof call->why);
+    if (status == RPL_OK) {
+        status = feed(src, pl, &sink, stop, call->why, sizeof call->why);
+    }
+    if (status == RPL_OK) {
+        status = rpl_pipeline_finish(pl, &sink);
+        snprintf(call->why, sizeof call->why, "%s", rpl_strerror(status));
+    }
+    if (status == RPL_OK && call->out_of_memory) {
+        status = RPL_ERR_NO_MEMORY;
+        snprintf(call->why, sizeof call->why, "%s", rpl_strerror(status));
+    }
+    if (status != RPL_OK) {
+        goto done;
+    }
+    call->why[0] = '\0';
+    snprintf(call->model_version, sizeof call->model_version, "%s",
+             rpl_pipeline_model(pl)->version);
+    for (int role = RPL_STORE_ROLE_AGENT; role <= RPL_STORE_ROLE_CUSTOMER; role++) {
+        call->has_role[role] =
+            rpl_pipeline_channel_stats(pl, (rpl_store_role)role, &call->stats[role]);
+    }
+    call->stereo = rpl_pipeline_stereo(pl);
+    if (call->stereo) {
+        rpl_pipeline_cross_stats_get(pl, &call->cross);
+    }
+done:
+    rpl_source_file_close(src);
+    rpl_pipeline_destroy(pl);
+    return status;
+}
+
+/* ---- storing ----------------------------------------------------------------------------- */
+
+/* Inside an open transaction: make room for call->id. Returns RPL_OK when the id is free now,
+ * RPL_ERR_EXISTS when a done call keeps it (and !replace_done), else the store's failure. */
+static rpl_status clear_id(rpl_store *store, const char *id, bool replace_done)
+{
+    rpl_store_call_state state;
+    rpl_status status = rpl_store_get_call_state(store, id, &state);
+    if (status == RPL_ERR_NOT_FOUND) {
+        return RPL_OK;
+    }
+    if (status != RPL_OK) {
+        return status;
+    }
+    if (state == RPL_STORE_CALL_DONE && !replace_done) {
+        return RPL_ERR_EXISTS;
+    }
+    return rpl_store_delete_call(store, id);
+}
+
+static rpl_store_call_info call_info(const cli_call *call, const cli_call_options *o)
+{
+    rpl_store_call_info info = {
+        .id = call->id,
+        .source_file = call->path,
+        .agent = o->agent,
+        .customer = o->customer,
+        .started_unix_s = 0,
+        .channel_map = call->channel_map[0] != '\0' ? call->channel_map : "unknown",
+        .model_version = call->model_version,
+    };
+    return info;
+}
+
+static cli_store_result store_failed(rpl_store *store, cli_call *call)
+{
+    snprintf(call->why, sizeof call->why, "cannot store the call: %s", rpl_store_errmsg(store));
+    rpl_store_rollback(store);
+    for (size_t i = 0; i < call->alert_count; i++) {
+        call->alerts[i].id = 0;
+    }
+    return CLI_STORE_FAILED;
+}
+
+cli_store_result cli_call_store(rpl_store *store, cli_call *call, const cli_call_options *o,
+                                bool force)
+{
+    rpl_store_call_info info = call_info(call, o);
+    rpl_status status = rpl_store_begin(store);
+    if (status == RPL_OK) {
+        status = clear_id(store, call->id, force);
+        if (status == RPL_ERR_EXISTS) {
+            rpl_store_rollback(store);
+            return CLI_STORE_ALREADY;
+        }
+    }
+    if (status == RPL_OK) {
+        status = rpl_store_begin_call(store, &info);
+    }
+    for (int role = RPL_STORE_ROLE_AGENT; role <= RPL_STORE_ROLE_CUSTOMER && status == RPL_OK;
+         role++) {
+        if (call->has_role[role]) {
+            status = rpl_store_add_channel(store, call->id, &call->stats[role]);
+        }
+    }
+    if (status == RPL_OK) {
+        status = rpl_store_add_timeline(store, call->id, call->points, call->point_count);
+    }
+    for (size_t i = 0; i < call->alert_count && status == RPL_OK; i++) {
+        cli_call_alert *a = &call->alerts[i];
+        rpl_store_alert_info alert = {
+            .kind = a->alert.kind,
+            .role = a->alert.role,
+            .t_start_s = a->alert.t_start_s,
+            .t_end_s = a->alert.t_end_s,
+            .score = a->alert.score,
+            .priority = a->alert.kind <= RPL_STORE_KIND_FATIGUE ? 50 : 10,
+            .evidence_json = a->evidence,
+            .model_version = info.model_version,
+        };
+        status = rpl_store_add_alert(store, call->id, &alert, &a->id);
+    }
+    if (status == RPL_OK) {
+        status = rpl_store_finish_call(store, call->id, call->duration_s);
+    }
+    if (status == RPL_OK) {
+        status = rpl_store_commit(store);
+    }
+    if (status != RPL_OK) {
+        return store_failed(store, call);
+    }
+    return CLI_STORE_STORED;
+}
+
+cli_store_result cli_call_store_failure(rpl_store *store, cli_call *call, const cli_call_options *o,
+                                        const char *reason)
+{
+    rpl_store_call_info info = call_info(call, o);
+    rpl_status status = rpl_store_begin(store);
+    if (status == RPL_OK) {
+        status = clear_id(store, call->id, false);
+        if (status == RPL_ERR_EXISTS) {
+            rpl_store_rollback(store);
+            return CLI_STORE_ALREADY;
+        }
+    }
+    if (status == RPL_OK) {
+        status = rpl_store_begin_call(store, &info);
+    }
+    if (status == RPL_OK) {
+        status = rpl_store_fail_call(store, call->id, reason);
+    }
+    if (status == RPL_OK) {
+        status = rpl_store_commit(store);
+    }
+    if (status != RPL_OK) {
+        return store_failed(store, call);
+    }
+    return CLI_STORE_STORED;
+}
+
+/* ---- output ------------------------------------------------------------------------------ */
+
+static void json_score(FILE *out, const char *name, rpl_store_score s, bool last)
+{
+    fprintf(out, "\"%s\":{\"max\":", name);
+    cli_json_number(out, s.max);
+    fprintf(out, ",\"mean\":");
+    cli_json_number(out, s.mean);
+    fprintf(out, "}%s", last ? "" : ",");
+}
+
+void cli_call_print_json(FILE *out, const cli_call *call, bool stored)
+{
+    fprintf(out, "{\"call_id\":");
+    cli_json_string(out, call->id);
+    fprintf(out, ",\"file\":");
+    cli_json_string(out, call->path);
+    fprintf(out, ",\"duration_s\":");
+    cli_json_number(out, call->duration_s);
+    fprintf(out, ",\"channel_map\":");
+    cli_json_string(out, call->channel_map);
+    fprintf(out, ",\"model_version\":");
+    cli_json_string(out, call->model_version);
+    fprintf(out, ",\"stored\":%s,\"channels\":[", stored ? "true" : "false");
+    bool first = true;
+    for (int role = RPL_STORE_ROLE_AGENT; role <= RPL_STORE_ROLE_CUSTOMER; role++) {
+        if (!call->has_role[role]) {
+            continue;
+        }
+        const rpl_store_channel_stats *s = &call->stats[role];
+        fprintf(out, "%s{\"role\":\"%s\",\"channel\":%d,\"speech_s\":", first ? "" : ",",
+                rpl_store_role_name(s->role), s->channel);
+        first = false;
+        cli_json_number(out, s->speech_s);
+        fprintf(out, ",\"pauses\":{\"count\":%zu,\"total_s\":", s->pause_count);
+        cli_json_number(out, s->pause_total_s);
+        fprintf(out, ",\"max_s\":");
+        cli_json_number(out, s->pause_max_s);
+        fprintf(out, "},\"f0\":{\"median_hz\":");
+        cli_json_number(out, s->f0_median_hz);
+        fprintf(out, ",\"sd_semitones\":");
+        cli_json_number(out, s->f0_sd_st);
+        fprintf(out, "},\"speaking_rate_sps\":");
+        cli_json_number(out, s->speaking_rate_sps);
+        fprintf(out, ",\"scores\":{");
+        json_score(out, "frustration", s->frustration, false);
+        json_score(out, "hesitation", s->hesitation, false);
+        json_score(out, "fatigue", s->fatigue, true);
+        fprintf(out, "}}");
+    }
+    fprintf(out, "]");
+    if (call->stereo) {
+        const rpl_pipeline_cross_stats *c = &call->cross;
+        fprintf(out,
+                ",\"cross_party\":{\"dead_air\":{\"count\":%zu,\"total_s\":", c->dead_air_count);
+        cli_json_number(out, c->dead_air_s);
+        fprintf(out, "},\"overtalk\":{\"count\":%zu,\"total_s\":", c->overtalk_count);
+        cli_json_number(out, c->overtalk_s);
+        fprintf(out, "},\"customer_latency_mean_s\":");
+        cli_json_number(out, c->customer_latency_mean_s);
+        fprintf(out, ",\"talk_share_customer\":");
+        cli_json_number(out, c->talk_share_customer);
+        fprintf(out, "}");
+    }
+    fprintf(out, ",\"alerts\":[");
+    for (size_t i = 0; i < call->alert_count; i++) {
+        const cli_call_alert *a = &call->alerts[i];
+        fprintf(out, "%s{\"id\":", i > 0 ? "," : "");
+        if (a->id > 0) {
+            fprintf(out, "%lld", (long long)a->id);
+        } else {
+            fprintf(out, "null");
+        }
+        fprintf(out, ",\"kind\":\"%s\",\"role\":\"%s\",\"t_start_s\":",
+                rpl_store_kind_name(a->alert.kind), rpl_store_role_name(a->alert.role));
+        cli_json_number(out, a->alert.t_start_s);
+        fprintf(out, ",\"t_end_s\":");
+        cli_json_number(out, a->alert.t_end_s);
+        fprintf(out, ",\"score\":");
+        cli_json_number(out, a->alert.score);
+        fprintf(out, ",\"evidence\":%s}", a->evidence);
+    }
+    fprintf(out, "]}\n");
+}
+
+void cli_call_print_summary(FILE *out, const cli_call *call, bool stored)
+{
+    char length[32];
+    cli_format_offset(call->duration_s, length, sizeof length);
+    fprintf(out, "%s  %s  %s  %s%s\n", call->path, length, call->channel_map, call->id,
+            stored ? "" : "  (not stored)");
+    for (int role = RPL_STORE_ROLE_CUSTOMER; role >= RPL_STORE_ROLE_AGENT; role--) {
+        if (!call->has_role[role]) {
+            continue;
+        }
+        const rpl_store_channel_stats *s = &call->stats[role];
+        fprintf(out,
+                "  %-8s speech %.1f s, F0 median %.0f Hz (sd %.1f st), %.1f syllables/s, "
+                "%zu pauses (longest %.1f s)\n",
+                rpl_store_role_name(s->role), s->speech_s, s->f0_median_hz, s->f0_sd_st,
+                s->speaking_rate_sps, s->pause_count, s->pause_max_s);
+        fprintf(out,
+                "      scores (max/mean): frustration %.2f/%.2f  hesitation %.2f/%.2f  "
+                "fatigue %.2f/%.2f\n",
+                s->frustration.max, s->frustration.mean, s->hesitation.max, s->hesitation.mean,
+                s->fatigue.max, s->fatigue.mean);
+    }
+    if (call->stereo) {
+        const rpl_pipeline_cross_stats *c = &call->cross;
+        fprintf(out,
+                "  between   dead air %zu (%.1f s), overtalk %zu (%.1f s), customer answers "
+                "after %.1f s on average, customer talk share %.0f %%\n",
+                c->dead_air_count, c->dead_air_s, c->overtalk_count, c->overtalk_s,
+                c->customer_latency_mean_s, 100.0 * c->talk_share_customer);
+    }
+    if (call->alert_count == 0) {
+        fprintf(out, "  no alert\n");
+    }
+    for (size_t i = 0; i < call->alert_count; i++) {
+        const cli_call_alert *a = &call->alerts[i];
+        char from[32], to[32];
+        cli_format_offset(a->alert.t_start_s, from, sizeof from);
+        cli_format_offset(a->alert.t_end_s, to, sizeof to);
+        fprintf(out, "  alert");
+        if (a->id > 0) {
+            fprintf(out, " #%lld", (long long)a->id);
+        }
+        fprintf(out, " %s %s %s-%s score %.2f  %s\n", rpl_store_kind_name(a->alert.kind),
+                rpl_store_role_name(a->alert.role), from, to, a->alert.score, a->evidence);
+    }
+}
