@@ -243,7 +243,11 @@ static void second_stage_samples(rpl_analysis *a, rpl_frame *frame)
     frame->shimmer_db = vq.shimmer_db;
     frame->hnr_db = vq.hnr_db;
     rpl_spectral_frame sp;
-    rpl_spectral_process(a->spectral, history_window(a, frame, a->spectral_window), frame, &sp);
+    if (frame->speech) {
+        rpl_spectral_process(a->spectral, history_window(a, frame, a->spectral_window), frame, &sp);
+    } else {
+        rpl_spectral_skip(a->spectral, &sp); /* the models read spectral cues of speech only */
+    }
     frame->slope_db_khz = sp.slope_db_khz;
     frame->alpha_db = sp.alpha_ratio_db;
     frame->hammarberg_db = sp.hammarberg_db;

@@ -278,3 +278,14 @@ rpl_spectral_stats rpl_spectral_stats_get(const rpl_spectral *sp)
     };
     return s;
 }
+
+void rpl_spectral_skip(rpl_spectral *sp, rpl_spectral_frame *out)
+{
+    out->slope_db_khz = NAN;
+    out->alpha_ratio_db = NAN;
+    out->hammarberg_db = NAN;
+    out->share_800_1500_db = NAN;
+    out->flux = NAN;
+    out->loudness = 0.0f;
+    sp->have_prev = false;
+}

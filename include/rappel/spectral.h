@@ -86,4 +86,8 @@ rpl_spectral_stats rpl_spectral_stats_get(const rpl_spectral *sp);
 /* Start a new stream (previous spectrum and statistics cleared). Real-time safe. */
 void rpl_spectral_reset(rpl_spectral *sp);
 
+/* A frame that is not analysed (the caller skips silence): out gets NAN features, and the next
+ * frame's flux has no previous frame to compare with. Real-time safe. */
+void rpl_spectral_skip(rpl_spectral *sp, rpl_spectral_frame *out);
+
 #endif
