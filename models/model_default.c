@@ -8,16 +8,16 @@ static const rpl_model default_model = {
         {
             [RPL_SCORE_FRUSTRATION] =
                 {
-                    .intercept = -0.366088558,
+                    .intercept = -0.366510573,
                     .min_window_speech_s = 1,
                     .term_count = 5,
                     .terms =
                         {
-                            {RPL_CUE_LEVEL_PEAK_DB, 24.4791642, 10.4655867, 0.0235829371},
-                            {RPL_CUE_ALPHA_DB, 7.57180291, 3.53531242, -0.382984545},
-                            {RPL_CUE_SLOPE_DB_KHZ, -4.83169699, 2.00747722, 0.240332879},
-                            {RPL_CUE_BAND_800_1500_DB, -13.4335052, 3.18841214, 0.30723459},
-                            {RPL_CUE_FLUX, 0.209789057, 0.0177920701, 0.514279115},
+                            {RPL_CUE_LEVEL_PEAK_DB, 24.4791642, 10.4655867, 0.0163022642},
+                            {RPL_CUE_ALPHA_DB, 7.57180291, 3.53531242, -0.383176456},
+                            {RPL_CUE_SLOPE_DB_KHZ, -4.83169699, 2.00747722, 0.239975972},
+                            {RPL_CUE_BAND_800_1500_DB, -13.4335052, 3.18841214, 0.307225579},
+                            {RPL_CUE_FLUX, 0.209544452, 0.0180410051, 0.516217261},
                         },
                 },
             [RPL_SCORE_HESITATION] =
@@ -43,13 +43,13 @@ static const rpl_model default_model = {
                     .term_count = 7,
                     .terms =
                         {
-                            {RPL_CUE_F0_REL_ST, 0.339203927, 1.82174432, -0.9},
+                            {RPL_CUE_F0_REL_ST, 0.520016803, 1.64027601, -0.9},
                             {RPL_CUE_F0_SLOPE_ST_S, 21.0500623, 11.6073596, -0.6},
-                            {RPL_CUE_F0_RANGE_REL_ST, -0.348723969, 2.77374387, -0.4},
-                            {RPL_CUE_RATE_REL, -0.14829563, 0.465734803, -0.8},
-                            {RPL_CUE_LEVEL_REL_DB, 0.803723394, 5.15821667, -0.5},
-                            {RPL_CUE_FLUX, 0.196098035, 0.0150666678, -0.6},
-                            {RPL_CUE_PAUSE_REL_S, -0.0418962896, 0.0612690332, 0.4},
+                            {RPL_CUE_F0_RANGE_REL_ST, -0.275912776, 2.68187347, -0.4},
+                            {RPL_CUE_RATE_REL, -0.126133874, 0.455678544, -0.8},
+                            {RPL_CUE_LEVEL_REL_DB, 0.101633639, 4.68720323, -0.5},
+                            {RPL_CUE_FLUX, 0.195643679, 0.0153362042, -0.6},
+                            {RPL_CUE_PAUSE_REL_S, -0.0310308715, 0.0537572804, 0.4},
                         },
                 },
         },
