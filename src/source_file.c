@@ -10,10 +10,18 @@
 #include <string.h>
 #include <sys/stat.h>
 
+/* Bytes in memory read through libsndfile's virtual I/O (rpl_source_file_open_memory). */
+typedef struct memory_io {
+    const unsigned char *data;
+    sf_count_t size;
+    sf_count_t pos;
+} memory_io;
+
 struct rpl_source_file {
     SNDFILE *sf;
     rpl_source_info info;
     int64_t frames_read;
+    memory_io mem; /* unused for files */
 };
 
 static rpl_status say(rpl_status status, char *why, size_t why_size, const char *fmt, ...)
@@ -81,6 +89,37 @@ static rpl_status check_path(const char *path, char *why, size_t why_size)
     return RPL_OK;
 }
 
+/* The checks on what libsndfile opened; src (holding sf) is freed on failure. */
+static rpl_status check_opened(rpl_source_file *src, const SF_INFO *sfinfo, rpl_source_file **out,
+                               char *why, size_t why_size)
+{
+    rpl_status status = RPL_OK;
+    if (sfinfo->samplerate < RPL_MIN_RATE_HZ || sfinfo->samplerate > RPL_MAX_RATE_HZ) {
+        status = say(RPL_ERR_RATE, why, why_size, "sample rate %d Hz is outside %d..%d Hz",
+                     sfinfo->samplerate, RPL_MIN_RATE_HZ, RPL_MAX_RATE_HZ);
+        goto fail;
+    }
+    if (sfinfo->channels < 1 || sfinfo->channels > RPL_MAX_CHANNELS) {
+        status = say(RPL_ERR_CHANNELS, why, why_size, "%d channels (rappel reads 1 to %d)",
+                     sfinfo->channels, RPL_MAX_CHANNELS);
+        goto fail;
+    }
+    if (sfinfo->frames <= 0) {
+        status = say(RPL_ERR_EMPTY, why, why_size, "no audio frames");
+        goto fail;
+    }
+    src->info.sample_rate_hz = sfinfo->samplerate;
+    src->info.channels = sfinfo->channels;
+    src->info.frames = sfinfo->frames;
+    describe_format(sfinfo->format, src->info.format_name, sizeof src->info.format_name);
+    *out = src;
+    return RPL_OK;
+fail:
+    sf_close(src->sf);
+    free(src);
+    return status;
+}
+
 rpl_status rpl_source_file_open(const char *path, const rpl_raw_format *raw, rpl_source_file **out,
                                 char *why, size_t why_size)
 {
@@ -116,35 +155,88 @@ rpl_status rpl_source_file_open(const char *path, const rpl_raw_format *raw, rpl
         return say(RPL_ERR_FORMAT, why, why_size, "not an audio file rappel can read (%s)",
                    sf_strerror(NULL));
     }
-    if (sfinfo.samplerate < RPL_MIN_RATE_HZ || sfinfo.samplerate > RPL_MAX_RATE_HZ) {
-        status = say(RPL_ERR_RATE, why, why_size, "sample rate %d Hz is outside %d..%d Hz",
-                     sfinfo.samplerate, RPL_MIN_RATE_HZ, RPL_MAX_RATE_HZ);
-        goto fail;
+    rpl_source_file *src = calloc(1, sizeof *src);
+    if (src == NULL) {
+        sf_close(sf);
+        return say(RPL_ERR_NO_MEMORY, why, why_size, "out of memory");
     }
-    if (sfinfo.channels < 1 || sfinfo.channels > RPL_MAX_CHANNELS) {
-        status = say(RPL_ERR_CHANNELS, why, why_size, "%d channels (rappel reads 1 to %d)",
-                     sfinfo.channels, RPL_MAX_CHANNELS);
-        goto fail;
+    src->sf = sf;
+    return check_opened(src, &sfinfo, out, why, why_size);
+}
+
+static sf_count_t mem_get_filelen(void *user)
+{
+    return ((const memory_io *)user)->size;
+}
+
+static sf_count_t mem_seek(sf_count_t offset, int whence, void *user)
+{
+    memory_io *m = user;
+    sf_count_t base = whence == SEEK_CUR ? m->pos : whence == SEEK_END ? m->size : 0;
+    if ((offset < 0 && base + offset < 0) || (offset > 0 && offset > m->size - base)) {
+        return -1;
     }
-    if (sfinfo.frames <= 0) {
-        status = say(RPL_ERR_EMPTY, why, why_size, "no audio frames");
-        goto fail;
+    m->pos = base + offset;
+    return m->pos;
+}
+
+static sf_count_t mem_read(void *ptr, sf_count_t count, void *user)
+{
+    memory_io *m = user;
+    if (count <= 0 || m->pos >= m->size) {
+        return 0;
+    }
+    sf_count_t n = count < m->size - m->pos ? count : m->size - m->pos;
+    memcpy(ptr, m->data + m->pos, (size_t)n);
+    m->pos += n;
+    return n;
+}
+
+static sf_count_t mem_write(const void *ptr, sf_count_t count, void *user)
+{
+    (void)ptr;
+    (void)count;
+    (void)user;
+    return 0; /* read-only */
+}
+
+static sf_count_t mem_tell(void *user)
+{
+    return ((const memory_io *)user)->pos;
+}
+
+rpl_status rpl_source_file_open_memory(const void *data, size_t size, rpl_source_file **out,
+                                       char *why, size_t why_size)
+{
+    if (out == NULL || (data == NULL && size > 0)) {
+        return say(RPL_ERR_INVALID_ARG, why, why_size, "no data given");
+    }
+    *out = NULL;
+    if (size == 0) {
+        return say(RPL_ERR_EMPTY, why, why_size, "empty file (0 bytes)");
+    }
+    if (size > (size_t)INT64_MAX) {
+        return say(RPL_ERR_INVALID_ARG, why, why_size, "too large");
     }
     rpl_source_file *src = calloc(1, sizeof *src);
     if (src == NULL) {
-        status = say(RPL_ERR_NO_MEMORY, why, why_size, "out of memory");
-        goto fail;
+        return say(RPL_ERR_NO_MEMORY, why, why_size, "out of memory");
     }
-    src->sf = sf;
-    src->info.sample_rate_hz = sfinfo.samplerate;
-    src->info.channels = sfinfo.channels;
-    src->info.frames = sfinfo.frames;
-    describe_format(sfinfo.format, src->info.format_name, sizeof src->info.format_name);
-    *out = src;
-    return RPL_OK;
-fail:
-    sf_close(sf);
-    return status;
+    src->mem.data = data;
+    src->mem.size = (sf_count_t)size;
+    SF_VIRTUAL_IO vio = {.get_filelen = mem_get_filelen,
+                         .seek = mem_seek,
+                         .read = mem_read,
+                         .write = mem_write,
+                         .tell = mem_tell};
+    SF_INFO sfinfo = {0};
+    src->sf = sf_open_virtual(&vio, SFM_READ, &sfinfo, &src->mem);
+    if (src->sf == NULL) {
+        free(src);
+        return say(RPL_ERR_FORMAT, why, why_size, "not an audio file rappel can read (%s)",
+                   sf_strerror(NULL));
+    }
+    return check_opened(src, &sfinfo, out, why, why_size);
 }
 
 const rpl_source_info *rpl_source_file_info(const rpl_source_file *src)

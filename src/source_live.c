@@ -1,7 +1,8 @@
 /* Live capture with PortAudio: see source_live.h.
  *
- * Constants: the callback asks for 10 ms blocks (the analysis hop, and what a softphone
- * delivers), and the device's default low input latency, which on ALSA/PulseAudio is ~20 ms.
+ * Constants: the callback asks for 20 ms blocks (one RTP packet at the usual ptime, what a
+ * softphone delivers; 10 ms blocks doubled the wake-ups for no latency that matters), and the
+ * device's default low input latency, which on ALSA/PulseAudio is ~20 ms.
  */
 #include "source_live.h"
 
@@ -214,7 +215,7 @@ rpl_status rpl_source_live_open(const rpl_source_live_config *cfg, rpl_source_li
         }
         err = Pa_IsFormatSupported(&in, NULL, rate);
         if (err == paFormatIsSupported) {
-            err = Pa_OpenStream(&src->stream, &in, NULL, rate, (unsigned long)(rate / 100.0),
+            err = Pa_OpenStream(&src->stream, &in, NULL, rate, (unsigned long)(rate / 50.0),
                                 paClipOff, capture_callback, src);
         }
         if (err == paNoError) {

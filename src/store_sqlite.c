@@ -520,7 +520,11 @@ static rpl_status exec(rpl_store *s, const char *sql)
     int rc = sqlite3_exec(s->db, sql, NULL, NULL, &err);
     if (rc != SQLITE_OK) {
         rpl_status status = status_of_sqlite(rc);
-        fail_msg(s, status, "%s", err != NULL ? err : sqlite3_errstr(rc));
+        /* Same words as fail_db: "database is locked" alone does not say why. */
+        fail_msg(s, status, "%s%s", err != NULL ? err : sqlite3_errstr(rc),
+                 (rc & 0xff) == SQLITE_BUSY
+                     ? " (another writer held it longer than the busy timeout)"
+                     : "");
         sqlite3_free(err);
         return status;
     }
@@ -681,6 +685,37 @@ static rpl_status ensure_file(rpl_store *s, const char *path, bool create)
     return RPL_OK;
 }
 
+/* A database that cannot be written (read-only file, folder or file system) reaches us from
+ * SQLite as "unable to open database file" (WAL needs to create its -shm file) or "attempt to
+ * write a readonly database". When that is the cause, say so with the system's reason. */
+static void explain_not_writable(rpl_store *s, const char *path)
+{
+    const char *what = NULL;
+    int err = 0;
+    if (access(path, W_OK) != 0 && errno != ENOENT) {
+        what = "the database file is not writable";
+        err = errno;
+    } else {
+        char dir[PATH_MAX];
+        const char *slash = strrchr(path, '/');
+        size_t n = slash == NULL ? 1 : (slash == path ? 1 : (size_t)(slash - path));
+        if (n >= sizeof dir) {
+            return;
+        }
+        memcpy(dir, slash == NULL ? "." : path, n);
+        dir[n] = '\0';
+        if (access(dir, W_OK) != 0) {
+            what = "its folder is not writable (SQLite keeps its -wal and -shm files there)";
+            err = errno;
+        }
+    }
+    if (what != NULL) {
+        char sqlite_why[sizeof s->errmsg];
+        snprintf(sqlite_why, sizeof sqlite_why, "%s", s->errmsg);
+        fail_msg(s, RPL_ERR_DB, "read-only database: %s: %s (%s)", what, strerror(err), sqlite_why);
+    }
+}
+
 rpl_status rpl_store_open(const char *path, const rpl_store_config *cfg, rpl_store **out,
                           char *detail, size_t detail_size)
 {
@@ -757,6 +792,9 @@ rpl_status rpl_store_open(const char *path, const rpl_store_config *cfg, rpl_sto
     return RPL_OK;
 
 fail:
+    if (status == RPL_ERR_DB || status == RPL_ERR_IO) {
+        explain_not_writable(s, path);
+    }
     if (detail != NULL && detail_size > 0) {
         snprintf(detail, detail_size, "%s",
                  s->errmsg[0] != '\0' ? s->errmsg : rpl_strerror(status));

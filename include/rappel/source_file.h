@@ -46,6 +46,14 @@ typedef struct rpl_source_info {
 rpl_status rpl_source_file_open(const char *path, const rpl_raw_format *raw, rpl_source_file **out,
                                 char *why, size_t why_size);
 
+/* The same checks and reasons on an audio file held in memory (size bytes at data, read
+ * through libsndfile's virtual I/O; the format is always found by content). data is not
+ * copied: it must stay valid and unchanged until rpl_source_file_close. Used by the fuzz
+ * harness (tests/fuzz/) and for audio that never touches the disk. Not real-time safe.
+ * Returns the codes of rpl_source_file_open (RPL_ERR_EMPTY for size 0). */
+rpl_status rpl_source_file_open_memory(const void *data, size_t size, rpl_source_file **out,
+                                       char *why, size_t why_size);
+
 /* Facts about the open file. */
 const rpl_source_info *rpl_source_file_info(const rpl_source_file *src);
 

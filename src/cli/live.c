@@ -187,7 +187,7 @@ int cli_live(int argc, char **argv)
             break;
         }
         double left = o.duration_s > 0 ? o.duration_s - elapsed : 1.0;
-        cli_live_sleep(fmin(ui.terminal ? 0.25 : 0.1, fmax(left, 0.001)));
+        cli_live_sleep(fmin(0.25, fmax(left, 0.001)));
         cli_live_ui_tick(&ui, live, cli_live_now_s() - t0);
     }
     rpl_source_live_stop(src);

@@ -1,6 +1,6 @@
 /* rappel replay: a recorded call through the live machinery, paced at real time x --speed.
  *
- * A reader thread reads the file in 10 ms blocks (the capture callback's usual size) and
+ * A reader thread reads the file in 20 ms blocks (the capture callback's size: one RTP packet) and
  * writes them into the live ring at the pace the audio would arrive from a device; from the
  * ring on, everything is what `rappel live` runs (analysis thread, event queue, store thread,
  * status line). Unlike a capture callback the reader may wait: when the analysis cannot keep
@@ -74,8 +74,8 @@ static void *reader_main(void *arg)
 {
     reader *r = arg;
     int channels = rpl_source_file_info(r->src)->channels;
-    size_t block = (size_t)(r->rate_hz / 100.0); /* 10 ms */
-    double block_wall_ns = 1e7 / r->speed;
+    size_t block = (size_t)(r->rate_hz / 50.0); /* 20 ms: one RTP packet */
+    double block_wall_ns = 2e7 / r->speed;
     size_t group = block_wall_ns >= 2e6 ? 1 : (size_t)ceil(2e6 / block_wall_ns);
     size_t frames_per_wake = block * group;
     int64_t wake_ns = (int64_t)(block_wall_ns * (double)group);
@@ -253,7 +253,7 @@ int cli_replay(int argc, char **argv)
         return RPL_EXIT_FAILURE;
     }
     while (!atomic_load(&r.done) && !rpl_live_analysis_done(live) && !cli_live_stop_signal()) {
-        cli_live_sleep(ui.terminal ? 0.25 : 0.1);
+        cli_live_sleep(0.25);
         cli_live_ui_tick(&ui, live, cli_live_now_s() - t0);
     }
     atomic_store(&r.stop, true);
