@@ -704,7 +704,7 @@ static void explain_not_writable(rpl_store *s, const char *path)
         }
         memcpy(dir, slash == NULL ? "." : path, n);
         dir[n] = '\0';
-        if (access(dir, W_OK) != 0) {
+        if (access(dir, W_OK) != 0 && errno != ENOENT) {
             what = "its folder is not writable (SQLite keeps its -wal and -shm files there)";
             err = errno;
         }
