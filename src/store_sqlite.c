@@ -375,16 +375,24 @@ static rpl_status status_of_sqlite(int rc)
 }
 
 /* Record the database's own message for a failed sqlite call and map its code. */
+/* What SQLite's words leave out: "database is locked" alone does not say why it gave up.
+ * Into buf, "" if nothing to add. */
+static const char *sqlite_cause(int rc, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    if ((rc & 0xff) == SQLITE_BUSY) {
+        snprintf(buf, size, " (another writer held it longer than the busy timeout)");
+    }
+    return buf;
+}
+
 static rpl_status fail_db(rpl_store *s, int rc)
 {
     const char *why = s->db != NULL ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc);
-    if ((rc & 0xff) == SQLITE_BUSY) {
-        return fail_msg(s, RPL_ERR_DB_BUSY,
-                        "%s (another writer held it longer than the "
-                        "busy timeout)",
-                        why);
-    }
-    return fail_msg(s, status_of_sqlite(rc), "%s", why);
+    char cause[128];
+    sqlite_cause(rc, cause, sizeof cause);
+    return fail_msg(s, (rc & 0xff) == SQLITE_BUSY ? RPL_ERR_DB_BUSY : status_of_sqlite(rc), "%s%s",
+                    why, cause);
 }
 
 /* ---- text checks --------------------------------------------------------------------------- */
@@ -521,10 +529,9 @@ static rpl_status exec(rpl_store *s, const char *sql)
     if (rc != SQLITE_OK) {
         rpl_status status = status_of_sqlite(rc);
         /* Same words as fail_db: "database is locked" alone does not say why. */
+        char cause[128];
         fail_msg(s, status, "%s%s", err != NULL ? err : sqlite3_errstr(rc),
-                 (rc & 0xff) == SQLITE_BUSY
-                     ? " (another writer held it longer than the busy timeout)"
-                     : "");
+                 sqlite_cause(rc, cause, sizeof cause));
         sqlite3_free(err);
         return status;
     }
@@ -692,7 +699,7 @@ static void explain_not_writable(rpl_store *s, const char *path)
 {
     const char *what = NULL;
     int err = 0;
-    if (access(path, W_OK) != 0 && errno != ENOENT) {
+    if (access(path, W_OK) != 0 && (errno == EROFS || errno == EACCES || errno == EPERM)) {
         what = "the database file is not writable";
         err = errno;
     } else {
@@ -704,7 +711,7 @@ static void explain_not_writable(rpl_store *s, const char *path)
         }
         memcpy(dir, slash == NULL ? "." : path, n);
         dir[n] = '\0';
-        if (access(dir, W_OK) != 0 && errno != ENOENT) {
+        if (access(dir, W_OK) != 0 && (errno == EROFS || errno == EACCES || errno == EPERM)) {
             what = "its folder is not writable (SQLite keeps its -wal and -shm files there)";
             err = errno;
         }

@@ -7,6 +7,7 @@
 #  2. locked by another writer beyond the busy timeout (5 s): the sqlite3 CLI holds
 #     BEGIN IMMEDIATE for 12 s; analyze fails with exit 1 saying the database is locked and
 #     why; once the lock is gone the same command completes.
+#  Also: --call/--agent that are not UTF-8 are refused with exit 1 and the reason.
 #  3. disk full while writing (a 300 KiB tmpfs in a private mount namespace; else
 #     `ulimit -f` with SIGXFSZ ignored, so the write fails with EFBIG): analyze fails with
 #     exit 1 and a message naming it; the calls stored before are intact; with room again
@@ -112,6 +113,18 @@ integrity "$work/lk/a.db"
 ran=$((ran + 1))
 echo "ok: locked database"
 
+# Listing arguments that are not UTF-8 are refused with the reason (the fuzz_filter harness
+# found them; the store checks every text it is given).
+rc=0
+"$RAPPEL" alerts --db "$work/lk/a.db" --call $'aa\xe6' >/dev/null 2>"$work/utf8.err" || rc=$?
+test "$rc" -eq 1 || fail "--call not UTF-8: exit $rc, want 1"
+grep -q 'call id is not valid UTF-8' "$work/utf8.err" || fail "--call not UTF-8: message"
+rc=0
+"$RAPPEL" calls --db "$work/lk/a.db" --agent $'\xff' >/dev/null 2>"$work/utf8.err" || rc=$?
+test "$rc" -eq 1 || fail "--agent not UTF-8: exit $rc, want 1"
+grep -q 'agent is not valid UTF-8' "$work/utf8.err" || fail "--agent not UTF-8: message"
+echo "ok: listing arguments that are not UTF-8"
+
 # ---- 3. disk full --------------------------------------------------------------------------
 files=("$samples/call-calm.wav" "$samples/call-angry.wav" "$samples/call-hesitant.wav"
        "$samples/call-overtalk.wav" "$samples/call-mono.wav")
@@ -143,19 +156,21 @@ else
     (
         trap '' XFSZ
         ulimit -f 300
-        "$RAPPEL" analyze "${files[@]}" --db "$d/a.db" >/dev/null 2>"$d.err1"
-        echo $? >"$d.rc1"
+        r=0
+        "$RAPPEL" analyze "${files[@]}" --db "$d/a.db" >/dev/null 2>"$d.err1" || r=$?
+        echo $r >"$d.rc1"
     )
     sqlite3 -readonly "$d/a.db" "PRAGMA integrity_check" >"$d.ic1" 2>&1
     sqlite3 -readonly "$d/a.db" "SELECT id FROM calls WHERE state = 'done'" >"$d.done1" 2>&1
-    "$RAPPEL" analyze "${files[@]}" --db "$d/a.db" >/dev/null 2>"$d.err2"
-    echo $? >"$d.rc2"
+    r=0
+    "$RAPPEL" analyze "${files[@]}" --db "$d/a.db" >/dev/null 2>"$d.err2" || r=$?
+    echo $r >"$d.rc2"
     sqlite3 -readonly "$d/a.db" "PRAGMA integrity_check" >"$d.ic2" 2>&1
     sqlite3 -readonly "$d/a.db" "SELECT id FROM calls WHERE state = 'done'" >"$d.done2" 2>&1
 fi
 cat "$work/df.err1"
 test "$(cat "$work/df.rc1")" -eq 1 || fail "disk full: exit $(cat "$work/df.rc1"), want 1"
-grep -qi 'disk is full\|File too large' "$work/df.err1" || fail "disk full: unclear message"
+grep -qi 'disk is full\|disk I/O error' "$work/df.err1" || fail "disk full: unclear message"
 test "$(cat "$work/df.ic1")" = ok || fail "disk full: integrity_check: $(cat "$work/df.ic1")"
 n1=$(wc -l <"$work/df.done1")
 test "$n1" -lt ${#files[@]} || fail "disk full: the disk never filled (all $n1 calls stored)"

@@ -23,6 +23,21 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static rpl_store *store;
+static char db_dir[] = "/tmp/fuzz_filter.XXXXXX";
+static char db_path[64];
+
+/* At exit: the store and its folder go (libFuzzer ends with exit()). */
+static void remove_store(void)
+{
+    static const char *const suffixes[] = {"", "-wal", "-shm"};
+    rpl_store_close(store);
+    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+        char p[80];
+        snprintf(p, sizeof p, "%s%s", db_path, suffixes[i]);
+        unlink(p);
+    }
+    rmdir(db_dir);
+}
 
 /* A broken promise: say which (on fd 2, which the sanitizers and libFuzzer use too) and
  * abort, so libFuzzer keeps the input. */
@@ -71,12 +86,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     /* Usage errors go to stderr on every other input; libFuzzer and the sanitizers keep
      * their own handle on it, so only the CLI's text goes. */
     stderr = fopen("/dev/null", "w");
-    char dir[] = "/tmp/fuzz_filter.XXXXXX";
-    CHECK(mkdtemp(dir) != NULL);
-    char path[64];
-    snprintf(path, sizeof path, "%s/fuzz.db", dir);
+    CHECK(mkdtemp(db_dir) != NULL);
+    snprintf(db_path, sizeof db_path, "%s/fuzz.db", db_dir);
     char why[256];
-    CHECK(rpl_store_open(path, NULL, &store, why, sizeof why) == RPL_OK);
+    CHECK(rpl_store_open(db_path, NULL, &store, why, sizeof why) == RPL_OK);
+    atexit(remove_store);
     fill_store();
     return 0;
 }
