@@ -2,7 +2,7 @@
 # Voice quality and spectral balance (issue 5): rappel beside Praat on the same samples.
 #  1. synthetic sustained vowels of known jitter / shimmer / HNR (bench/voice_quality_synth.py):
 #     truth, rappel and Praat side by side;
-#  2. real speech (/work/shared/data: RAVDESS + EmoDB utterances) made telephone-band by
+#  2. real speech (../shared/data beside the repository: RAVDESS + EmoDB utterances) made telephone-band by
 #     rappel's ingest; Praat measures that very 8 kHz signal (voice_quality_wav --write-8k):
 #     per-utterance agreement of jitter, shimmer, HNR and level, and frame-by-frame rappel
 #     energy vs Praat intensity;
@@ -14,7 +14,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 SRC=$HERE/..
 BUILD=$(readlink -f "${1:-$SRC/build-vq}")
 NREAL=${2:-40}
-DATA=${RPL_DATA_DIR:-/work/shared/data}
+DATA=${RPL_DATA_DIR:-$SRC/../shared/data}
 PY=/usr/bin/python3
 TMP=$(mktemp -d /tmp/rpl_vq_bench.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
