@@ -165,12 +165,8 @@ int cli_analyze(int argc, char **argv)
     if (o.call_id != NULL && (o.call_id[0] == '\0' || strlen(o.call_id) > RPL_STORE_NAME_MAX)) {
         return cli_usage_error(COMMAND, "--call-id wants 1 to %d bytes", RPL_STORE_NAME_MAX);
     }
-    if (rules_path != NULL) {
-        char why[512] = "";
-        if (rpl_rules_load_file(rules_path, &o.rules, why, sizeof why) != RPL_OK) {
-            cli_error(COMMAND, NULL, "%s", why);
-            return RPL_EXIT_FAILURE;
-        }
+    if (rules_path != NULL && !cli_load_rules(COMMAND, rules_path, &o.rules)) {
+        return RPL_EXIT_FAILURE;
     }
     rpl_model model;
     if (model_path != NULL) {

@@ -962,12 +962,8 @@ int cli_batch(int argc, char **argv)
     if (optind == argc) {
         return cli_usage_error(COMMAND, "no DIR or FILE given");
     }
-    if (rules_path != NULL) {
-        char why[512] = "";
-        if (rpl_rules_load_file(rules_path, &b.opts.rules, why, sizeof why) != RPL_OK) {
-            cli_error(COMMAND, NULL, "%s", why);
-            return RPL_EXIT_FAILURE;
-        }
+    if (rules_path != NULL && !cli_load_rules(COMMAND, rules_path, &b.opts.rules)) {
+        return RPL_EXIT_FAILURE;
     }
     rpl_model model;
     if (model_path != NULL) {

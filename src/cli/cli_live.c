@@ -77,12 +77,8 @@ bool cli_live_prepare(const char *command, const cli_live_options *o, rpl_model 
         cli_usage_error(command, "--call-id wants 1 to %d bytes", RPL_STORE_NAME_MAX);
         return false;
     }
-    if (o->rules_path != NULL) {
-        char why[512] = "";
-        if (rpl_rules_load_file(o->rules_path, &cfg->rules, why, sizeof why) != RPL_OK) {
-            cli_error(command, NULL, "%s", why);
-            return false;
-        }
+    if (o->rules_path != NULL && !cli_load_rules(command, o->rules_path, &cfg->rules)) {
+        return false;
     }
     if (o->model_path != NULL) {
         if (!cli_load_model(command, o->model_path, model)) {

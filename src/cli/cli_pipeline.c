@@ -51,6 +51,16 @@ rpl_status cli_feed_silence(rpl_pipeline *pl, int channels, double rate_hz, doub
     return status;
 }
 
+bool cli_load_rules(const char *command, const char *path, rpl_rules *out)
+{
+    char why[512] = "";
+    if (rpl_rules_load_file(path, out, why, sizeof why) != RPL_OK) {
+        cli_error(command, NULL, "%s", why);
+        return false;
+    }
+    return true;
+}
+
 bool cli_load_model(const char *command, const char *path, rpl_model *out)
 {
     char why[256] = "";

@@ -18,6 +18,11 @@ rpl_status cli_feed_file(rpl_source_file *src, rpl_pipeline *pl, const rpl_pipel
 rpl_status cli_feed_silence(rpl_pipeline *pl, int channels, double rate_hz, double seconds,
                             const rpl_pipeline_sink *sink);
 
+/* Load a rules file (INI) into *out, which holds the rules to start from (usually
+ * rpl_rules_default()); on failure print `rappel: <command>: FILE:LINE: <reason>` and return
+ * false. */
+bool cli_load_rules(const char *command, const char *path, rpl_rules *out);
+
 /* Load a model parameter file into *out; on failure print why (naming the file and line) as
  * `rappel: <command>: <path>:<line>: <reason>` and return false. */
 bool cli_load_model(const char *command, const char *path, rpl_model *out);

@@ -2,6 +2,7 @@
  * what the store holds. This file reads the store into an rpl_report_call; src/report.c draws.
  */
 #include "cli/cli.h"
+#include "cli/cli_pipeline.h"
 #include "cli/cli_store.h"
 #include "rappel/report.h"
 #include "rappel/rules.h"
@@ -283,12 +284,8 @@ int cli_report(int argc, char **argv)
                                out_path);
     }
     rpl_rules rules = rpl_rules_default();
-    if (rules_path != NULL) {
-        char why[512] = "";
-        if (rpl_rules_load_file(rules_path, &rules, why, sizeof why) != RPL_OK) {
-            cli_error(command, NULL, "%s", why);
-            return RPL_EXIT_FAILURE;
-        }
+    if (rules_path != NULL && !cli_load_rules(command, rules_path, &rules)) {
+        return RPL_EXIT_FAILURE;
     }
 
     const char *path = cli_db_path(db);
