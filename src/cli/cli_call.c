@@ -6,6 +6,7 @@
  * store completely or not at all. */
 #define _XOPEN_SOURCE 700 /* realpath() */
 #include "cli/cli_call.h"
+#include "cli/cli_pipeline.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -20,7 +21,6 @@
 
 /* Frames read per block: 0.5 s at 8 kHz, 85 ms at 48 kHz; small enough that a stop request
  * is seen within milliseconds, large enough that the per-block cost does not show. */
-enum { READ_FRAMES = 4096 };
 
 bool cli_call_parse_channel(const char *text, bool allow_none, long *out)
 {
@@ -189,37 +189,6 @@ static void on_point(void *user, const rpl_store_point *point)
     r->points[r->point_count++] = *point;
 }
 
-static rpl_status feed(rpl_source_file *src, rpl_pipeline *pl, const rpl_pipeline_sink *sink,
-                       const atomic_bool *stop, char *why, size_t why_size)
-{
-    const rpl_source_info *info = rpl_source_file_info(src);
-    float *block = malloc(sizeof(float) * READ_FRAMES * (size_t)info->channels);
-    if (block == NULL) {
-        snprintf(why, why_size, "%s", rpl_strerror(RPL_ERR_NO_MEMORY));
-        return RPL_ERR_NO_MEMORY;
-    }
-    rpl_status status = RPL_OK;
-    for (;;) {
-        if (stop != NULL && atomic_load(stop)) {
-            status = RPL_ERR_INTERRUPTED;
-            snprintf(why, why_size, "%s", rpl_strerror(status));
-            break;
-        }
-        size_t got = 0;
-        status = rpl_source_file_read(src, block, READ_FRAMES, &got, why, why_size);
-        if (status != RPL_OK || got == 0) {
-            break;
-        }
-        status = rpl_pipeline_process(pl, block, got, sink);
-        if (status != RPL_OK) {
-            snprintf(why, why_size, "%s", rpl_strerror(status));
-            break;
-        }
-    }
-    free(block);
-    return status;
-}
-
 rpl_status cli_call_analyse(cli_call *call, const cli_call_options *o, const atomic_bool *stop)
 {
     (void)o;
@@ -233,7 +202,7 @@ rpl_status cli_call_analyse(cli_call *call, const cli_call_options *o, const ato
     }
     status = rpl_source_file_open(call->path, NULL, &src, call->why, sizeof call->why);
     if (status == RPL_OK) {
-        status = feed(src, pl, &sink, stop, call->why, sizeof call->why);
+        status = cli_feed_file(src, pl, &sink, stop, call->why, sizeof call->why);
     }
     if (status == RPL_OK) {
         status = rpl_pipeline_finish(pl, &sink);

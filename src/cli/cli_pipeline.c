@@ -11,7 +11,7 @@
 enum { READ_FRAMES = 4096 };
 
 rpl_status cli_feed_file(rpl_source_file *src, rpl_pipeline *pl, const rpl_pipeline_sink *sink,
-                         char *why, size_t why_size)
+                         const atomic_bool *stop, char *why, size_t why_size)
 {
     const rpl_source_info *info = rpl_source_file_info(src);
     float *block = malloc(sizeof(float) * READ_FRAMES * (size_t)info->channels);
@@ -21,6 +21,11 @@ rpl_status cli_feed_file(rpl_source_file *src, rpl_pipeline *pl, const rpl_pipel
     }
     rpl_status status = RPL_OK;
     for (;;) {
+        if (stop != NULL && atomic_load(stop)) {
+            status = RPL_ERR_INTERRUPTED;
+            snprintf(why, why_size, "%s", rpl_strerror(status));
+            break;
+        }
         size_t got = 0;
         status = rpl_source_file_read(src, block, READ_FRAMES, &got, why, why_size);
         if (status != RPL_OK || got == 0) {

@@ -3,16 +3,18 @@
 #ifndef RAPPEL_CLI_PIPELINE_H
 #define RAPPEL_CLI_PIPELINE_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "rappel/pipeline.h"
 #include "rappel/source_file.h"
 
-/* Read src to its end into pl, events to sink. On failure returns the status and writes the
- * reason (naming the time in the file where it applies) to why. */
+/* Read src to its end into pl, events to sink. stop (may be NULL) is checked between blocks:
+ * once set, RPL_ERR_INTERRUPTED. On failure returns the status and writes the reason (naming
+ * the time in the file where it applies) to why. */
 rpl_status cli_feed_file(rpl_source_file *src, rpl_pipeline *pl, const rpl_pipeline_sink *sink,
-                         char *why, size_t why_size);
+                         const atomic_bool *stop, char *why, size_t why_size);
 
 /* Feed seconds of silence (for gaps between files that make one stream). */
 rpl_status cli_feed_silence(rpl_pipeline *pl, int channels, double rate_hz, double seconds,
