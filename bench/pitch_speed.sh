@@ -18,6 +18,7 @@ sox $(ls "$TMP"/u/*_clean16k.wav) "$TMP/one16.wav"
 sox "$TMP/one8.wav" "$TMP/s8.wav" repeat 40 trim 0 600
 sox "$TMP/one16.wav" "$TMP/s16.wav" repeat 40 trim 0 600
 sox "$TMP/s8.wav" "$TMP/l8.wav" repeat 11 trim 0 7200
+sox "$TMP/s8.wav" "$TMP/m1.wav" trim 0 60
 best() { # best wall time (s) of 3 runs of "$@"
     local b=999999 t0 t1
     for _ in 1 2 3; do
@@ -52,3 +53,12 @@ echo "# rappel pitch process() cost (bench/pitch_wav, best of 5, pitch only, 8 k
 echo "# peak RSS (kB), 10 min vs 2 h at 8 kHz"
 if [ -n "$RAPPEL" ]; then r10=("$RAPPEL" features "$TMP/s8.wav" --format csv); r2=("$RAPPEL" features "$TMP/l8.wav" --format csv); else r10=("$PW" "$TMP/s8.wav"); r2=("$PW" "$TMP/l8.wav"); fi
 printf "  rappel 10 min: %s   2 h: %s\n" "$(rss "${r10[@]}")" "$(rss "${r2[@]}")"
+# Deterministic cost (the machine is shared and its two cores differ in speed): instructions of
+# `rappel features` on 60 s of 8 kHz under callgrind, in total and inside rpl_pitch_process.
+if [ -n "$RAPPEL" ] && command -v valgrind >/dev/null; then
+    valgrind --tool=callgrind --callgrind-out-file="$TMP/cg.out" "$RAPPEL" features "$TMP/m1.wav" \
+        --format csv >/dev/null 2>&1
+    echo "# instructions, rappel features on 60 s at 8 kHz (callgrind; inclusive)"
+    callgrind_annotate --inclusive=yes "$TMP/cg.out" 2>/dev/null |
+        awk '/PROGRAM TOTALS/ {print "  total:            " $1} /:rpl_pitch_process / && !seen++ {print "  rpl_pitch_process: " $1}'
+fi

@@ -400,6 +400,52 @@ static void test_invalid_config(void **state)
 
 /* ---- accuracy --------------------------------------------------------------------------- */
 
+/* Fine precision of the lag estimate itself (the half-sample NCCF and its interpolation): a
+ * harmonic complex whose F0 glides slowly and exactly (log-linear, 3 cents per frame, so
+ * that it is neither a steady tone nor curved within a window) must come out within a
+ * fraction of a cent. A mistake in the half-sample correlation or in the peak interpolation
+ * shows up here as several cents; the looser accuracy tests above would not see it. */
+static void test_fine_precision(void **state)
+{
+    (void)state;
+    const float f0s[] = {97.3f, 180.0f, 333.3f};
+    const float rates[] = {8000.0f, 16000.0f};
+    for (size_t r = 0; r < 2; r++) {
+        const float fs = rates[r];
+        const size_t n = (size_t)fs; /* 1 s */
+        const size_t hop = (size_t)fs / 100;
+        rpl_pitch_config cfg = rpl_pitch_config_default();
+        cfg.sample_rate_hz = fs;
+        cfg.hop_samples = hop;
+        for (size_t i = 0; i < sizeof f0s / sizeof f0s[0]; i++) {
+            float *contour = malloc(n * sizeof *contour);
+            float *x = malloc(n * sizeof *x);
+            assert_non_null(contour);
+            assert_non_null(x);
+            for (size_t k = 0; k < n; k++) {
+                contour[k] = f0s[i] * exp2f(0.25f * ((float)k / fs - 0.5f)); /* 300 c/s */
+            }
+            /* 8 kHz: the telephone band (no fundamental below 300 Hz); 16 kHz: full band. */
+            harmonic_complex(x, n, fs, contour, r == 0 ? amp_telephone : amp_all,
+                             r == 0 ? 3400.0f : 7000.0f);
+            track t = run_tracker(&cfg, x, n);
+            float *truth = frame_truth(contour, n, hop);
+            score s = score_track(&t, truth, 10);
+            char what[64];
+            snprintf(what, sizeof what, "fine %.0f Hz %.1f Hz", (double)fs, (double)f0s[i]);
+            print_score(what, &s);
+            assert_int_equal(s.voiced, s.scored);
+            assert_int_equal(s.gross, 0);
+            assert_true(s.mean_cents <= 0.5f);
+            assert_true(s.max_cents <= 2.0f);
+            free(truth);
+            free(t.frames);
+            free(contour);
+            free(x);
+        }
+    }
+}
+
 static void test_harmonic_with_fundamental(void **state)
 {
     (void)state;
@@ -807,6 +853,7 @@ int main(void)
         cmocka_unit_test(test_octave_trap),
         cmocka_unit_test(test_creaky_low),
         cmocka_unit_test(test_high_voice),
+        cmocka_unit_test(test_fine_precision),
         cmocka_unit_test(test_glide),
         cmocka_unit_test(test_vibrato),
         cmocka_unit_test(test_gap_and_octave_jump),
