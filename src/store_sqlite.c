@@ -19,10 +19,13 @@
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
@@ -374,14 +377,50 @@ static rpl_status status_of_sqlite(int rc)
     }
 }
 
-/* Record the database's own message for a failed sqlite call and map its code. */
-/* What SQLite's words leave out: "database is locked" alone does not say why it gave up.
- * Into buf, "" if nothing to add. */
-static const char *sqlite_cause(int rc, char *buf, size_t size)
+/* A write error whose cause SQLite does not say: its unix VFS maps ENOSPC on write to
+ * SQLITE_FULL, but a write refused by a file-size limit (`ulimit -f`, with SIGXFSZ ignored:
+ * EFBIG) comes out as "disk I/O error", and sqlite3_system_errno() is not reliable after the
+ * statement has unwound (it reads errno late). So look at the facts: the database, -wal or
+ * -journal file within 64 KiB (more than SQLite's largest page plus WAL frame header) of
+ * RLIMIT_FSIZE, or no block left for us on its file system. Into buf, "" if neither. */
+static void write_cause(sqlite3 *db, char *buf, size_t size)
+{
+    const off_t margin = 65536;
+    const char *path = sqlite3_db_filename(db, "main");
+    if (path == NULL || path[0] == '\0') {
+        return;
+    }
+    struct rlimit limit;
+    if (getrlimit(RLIMIT_FSIZE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY) {
+        static const char *const suffixes[] = {"", "-wal", "-journal"};
+        for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+            char file[PATH_MAX];
+            struct stat sb;
+            if ((size_t)snprintf(file, sizeof file, "%s%s", path, suffixes[i]) < sizeof file &&
+                stat(file, &sb) == 0 &&
+                (uintmax_t)sb.st_size + (uintmax_t)margin >= limit.rlim_cur) {
+                snprintf(buf, size, " (file size limit reached: ulimit -f allows %ju KiB)",
+                         (uintmax_t)limit.rlim_cur / 1024);
+                return;
+            }
+        }
+    }
+    struct statvfs fs;
+    if (statvfs(path, &fs) == 0 && (uintmax_t)fs.f_bavail * fs.f_frsize < (uintmax_t)margin) {
+        snprintf(buf, size, " (the disk is full)");
+    }
+}
+
+/* What SQLite's words leave out: "database is locked" alone does not say why it gave up, and
+ * "disk I/O error" does not say the disk is full or a file-size limit was met (write_cause).
+ * db may be NULL. Into buf, "" if nothing to add. */
+static const char *sqlite_cause(sqlite3 *db, int rc, char *buf, size_t size)
 {
     buf[0] = '\0';
     if ((rc & 0xff) == SQLITE_BUSY) {
         snprintf(buf, size, " (another writer held it longer than the busy timeout)");
+    } else if (db != NULL && (rc & 0xff) == SQLITE_IOERR) {
+        write_cause(db, buf, size);
     }
     return buf;
 }
@@ -390,7 +429,7 @@ static rpl_status fail_db(rpl_store *s, int rc)
 {
     const char *why = s->db != NULL ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc);
     char cause[128];
-    sqlite_cause(rc, cause, sizeof cause);
+    sqlite_cause(s->db, rc, cause, sizeof cause);
     return fail_msg(s, (rc & 0xff) == SQLITE_BUSY ? RPL_ERR_DB_BUSY : status_of_sqlite(rc), "%s%s",
                     why, cause);
 }
@@ -531,7 +570,7 @@ static rpl_status exec(rpl_store *s, const char *sql)
         /* Same words as fail_db: "database is locked" alone does not say why. */
         char cause[128];
         fail_msg(s, status, "%s%s", err != NULL ? err : sqlite3_errstr(rc),
-                 sqlite_cause(rc, cause, sizeof cause));
+                 sqlite_cause(s->db, rc, cause, sizeof cause));
         sqlite3_free(err);
         return status;
     }

@@ -191,7 +191,9 @@ static int list_alerts(int argc, char **argv)
                 return RPL_EXIT_USAGE;
             }
         } else {
-            return cli_usage_error(command, "unknown argument '%s'", argv[i]);
+            return cli_usage_error(
+                command, argv[i][0] == '-' ? "unknown option '%s'" : "unexpected argument '%s'",
+                argv[i]);
         }
     }
     q.filter = cli_list_filter(&list);

@@ -235,10 +235,10 @@ static int by_inode(const void *a, const void *b)
 /* Sort by path; the same file (device, inode) reached twice is kept under its first path. */
 static bool sort_unique(file_list *l)
 {
-    qsort(l->items, l->count, sizeof *l->items, by_path);
     if (l->count < 2) {
-        return true;
+        return true; /* (and qsort must not be given the NULL items of an empty list) */
     }
+    qsort(l->items, l->count, sizeof *l->items, by_path);
     batch_file **order = malloc(l->count * sizeof *order);
     if (order == NULL) {
         return false;

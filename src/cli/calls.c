@@ -167,7 +167,9 @@ int cli_calls(int argc, char **argv)
             return RPL_EXIT_USAGE;
         }
         if (r == 0) {
-            return cli_usage_error(command, "unknown argument '%s'", argv[i]);
+            return cli_usage_error(
+                command, argv[i][0] == '-' ? "unknown option '%s'" : "unexpected argument '%s'",
+                argv[i]);
         }
     }
     q.filter = cli_list_filter(&list);

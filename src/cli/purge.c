@@ -43,7 +43,9 @@ int cli_purge(int argc, char **argv)
             }
             db = v;
         } else {
-            return cli_usage_error(command, "unknown argument '%s'", argv[i]);
+            return cli_usage_error(
+                command, argv[i][0] == '-' ? "unknown option '%s'" : "unexpected argument '%s'",
+                argv[i]);
         }
     }
     if (days < 0) {

@@ -12,6 +12,8 @@
 #     `ulimit -f` with SIGXFSZ ignored, so the write fails with EFBIG): analyze fails with
 #     exit 1 and a message naming it; the calls stored before are intact; with room again
 #     the same command completes and stores every call.
+#  4. a file-size limit (ulimit -f, SIGXFSZ not ignored by the shell): exit 1 and a message
+#     naming the limit, integrity ok.
 # A part that cannot run here (no mount namespace as root) is reported as skipped; if no part
 # could run the test exits 77 (skip).
 set -euo pipefail
@@ -182,6 +184,23 @@ comm -23 <(sort "$work/df.done1") <(sort "$work/df.done2") | grep -q . &&
     fail "disk full: a call stored before is gone"
 ran=$((ran + 1))
 echo "ok: disk full ($n1 of ${#files[@]} calls stored before it filled; rerun stored all)"
+
+# ---- 4. file-size limit (ulimit -f) ---------------------------------------------------------
+# rappel ignores SIGXFSZ itself (not the shell here), so the write fails with EFBIG instead of
+# killing it, and the message says what happened instead of SQLite's bare "disk I/O error".
+mkdir -p "$work/fz"
+rc=0
+(
+    ulimit -f 100
+    exec "$RAPPEL" analyze "${files[@]}" --db "$work/fz/a.db" >/dev/null 2>"$work/fz.err"
+) || rc=$?
+cat "$work/fz.err"
+test "$rc" -eq 1 || fail "ulimit -f: exit $rc, want 1 (153 would be death by SIGXFSZ)"
+grep -q 'cannot store the call: disk I/O error (file size limit reached: ulimit -f allows 100 KiB)' \
+    "$work/fz.err" || fail "ulimit -f: the message does not name the file size limit"
+integrity "$work/fz/a.db"
+ran=$((ran + 1))
+echo "ok: file-size limit named, exit 1, integrity ok"
 
 [ $ran -gt 0 ] || exit 77
 echo "PASS: $ran database faults"
