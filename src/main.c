@@ -1,6 +1,7 @@
 /* rappel: dispatch to one subcommand (src/cli/<command>.c). */
 #include "cli/cli.h"
 
+#include <signal.h>
 #include <string.h>
 
 typedef struct {
@@ -50,6 +51,9 @@ int main(int argc, char **argv)
         printf("rappel %s\n", RPL_VERSION);
         return RPL_EXIT_OK;
     }
+    /* A write past a file-size limit (ulimit -f) must fail with EFBIG and be reported as such
+     * (store, report), not kill rappel with SIGXFSZ in the middle of a transaction. */
+    signal(SIGXFSZ, SIG_IGN);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
         if (strcmp(argv[1], commands[i].name) == 0) {
             return commands[i].run(argc - 1, argv + 1);

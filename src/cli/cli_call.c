@@ -48,6 +48,9 @@ void cli_call_free(cli_call *call)
     }
     free(call->alerts);
     free(call->points);
+    if (call->point_spool != NULL) {
+        fclose(call->point_spool);
+    }
     free(call->path);
     memset(call, 0, sizeof *call);
 }
@@ -179,14 +182,71 @@ static void on_alert(void *user, const rpl_pipeline_alert *alert)
     r->alert_count++;
 }
 
+enum { POINT_BLOCK = 1024 }; /* timeline points kept in memory: 64 KiB, about 8 min of a call */
+
+/* Move the points in memory to the spool. */
+static bool spool_points(cli_call *r)
+{
+    if (r->point_count == 0) {
+        return true;
+    }
+    if (r->point_spool == NULL) {
+        r->point_spool = tmpfile(); /* 0600, already unlinked: gone when closed or killed */
+        if (r->point_spool == NULL) {
+            r->spool_errno = errno;
+            return false;
+        }
+    }
+    if (fwrite(r->points, sizeof *r->points, r->point_count, r->point_spool) != r->point_count) {
+        r->spool_errno = errno != 0 ? errno : EIO;
+        return false;
+    }
+    r->spooled += r->point_count;
+    r->point_count = 0;
+    return true;
+}
+
 static void on_point(void *user, const rpl_store_point *point)
 {
     cli_call *r = user;
-    if (!grow((void **)&r->points, &r->point_cap, r->point_count, sizeof *r->points)) {
-        r->out_of_memory = true;
+    if (r->out_of_memory || r->spool_errno != 0) {
+        return;
+    }
+    if (r->points == NULL) {
+        r->points = malloc(POINT_BLOCK * sizeof *r->points);
+        if (r->points == NULL) {
+            r->out_of_memory = true;
+            return;
+        }
+    }
+    if (r->point_count == POINT_BLOCK && !spool_points(r)) {
         return;
     }
     r->points[r->point_count++] = *point;
+}
+
+/* Every timeline point of the call, in order, block by block. */
+static rpl_status store_timeline(rpl_store *store, cli_call *call)
+{
+    if (call->point_spool == NULL) {
+        return rpl_store_add_timeline(store, call->id, call->points, call->point_count);
+    }
+    if (!spool_points(call) || fflush(call->point_spool) != 0) {
+        return RPL_ERR_IO;
+    }
+    rewind(call->point_spool);
+    for (size_t left = call->spooled; left > 0;) {
+        size_t n = left < POINT_BLOCK ? left : POINT_BLOCK;
+        if (fread(call->points, sizeof *call->points, n, call->point_spool) != n) {
+            return RPL_ERR_IO;
+        }
+        rpl_status status = rpl_store_add_timeline(store, call->id, call->points, n);
+        if (status != RPL_OK) {
+            return status;
+        }
+        left -= n;
+    }
+    return RPL_OK;
 }
 
 rpl_status cli_call_analyse(cli_call *call, const cli_call_options *o, const atomic_bool *stop)
@@ -211,6 +271,11 @@ rpl_status cli_call_analyse(cli_call *call, const cli_call_options *o, const ato
     if (status == RPL_OK && call->out_of_memory) {
         status = RPL_ERR_NO_MEMORY;
         snprintf(call->why, sizeof call->why, "%s", rpl_strerror(status));
+    }
+    if (status == RPL_OK && call->spool_errno != 0) {
+        status = RPL_ERR_IO;
+        snprintf(call->why, sizeof call->why, "cannot keep the timeline in a temporary file: %s",
+                 strerror(call->spool_errno));
     }
     if (status != RPL_OK) {
         goto done;
@@ -298,7 +363,7 @@ cli_store_result cli_call_store(rpl_store *store, cli_call *call, const cli_call
         }
     }
     if (status == RPL_OK) {
-        status = rpl_store_add_timeline(store, call->id, call->points, call->point_count);
+        status = store_timeline(store, call);
     }
     for (size_t i = 0; i < call->alert_count && status == RPL_OK; i++) {
         cli_call_alert *a = &call->alerts[i];

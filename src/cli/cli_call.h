@@ -63,8 +63,14 @@ typedef struct cli_call {
     rpl_pipeline_cross_stats cross;   /* valid when stereo */
     cli_call_alert *alerts;           /* closed alerts, in the order the policy closed them */
     size_t alert_count, alert_cap;
-    rpl_store_point *points; /* timeline */
-    size_t point_count, point_cap;
+    /* The timeline, one point a second per party: the latest block in memory, earlier blocks
+     * spooled to an anonymous temporary file, so that a 10-hour call costs no more memory
+     * than a short one. */
+    rpl_store_point *points;
+    size_t point_count; /* in points[] */
+    FILE *point_spool;  /* NULL until the first block is full */
+    size_t spooled;     /* points in point_spool */
+    int spool_errno;    /* the spool could not be written (0: fine) */
     bool out_of_memory;
     char why[512]; /* the reason of the last failing step */
 } cli_call;

@@ -6,7 +6,6 @@
 #include <limits.h>
 #include <math.h>
 #include <pwd.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -30,9 +29,6 @@ rpl_store *cli_open_store(const char *command, const char *path, bool create)
     rpl_store *store = NULL;
     char detail[512];
     cfg.create = create;
-    /* A write past a file-size limit (ulimit -f) must fail with EFBIG and be reported as such,
-     * not kill rappel with SIGXFSZ mid-transaction. */
-    signal(SIGXFSZ, SIG_IGN);
     rpl_status status = rpl_store_open(path, &cfg, &store, detail, sizeof detail);
     if (status != RPL_OK) {
         cli_error(command, path, "%s", detail[0] != '\0' ? detail : rpl_strerror(status));
