@@ -3,21 +3,20 @@
 #include "rappel/model.h"
 
 static const rpl_model default_model = {
-    .version = "rappel-2026.11-lr1",
+    .version = "rappel-2026.11-lr2",
     .score =
         {
             [RPL_SCORE_FRUSTRATION] =
                 {
-                    .intercept = -0.366510573,
+                    .intercept = -0.415731017,
                     .min_window_speech_s = 1,
-                    .term_count = 5,
+                    .term_count = 4,
                     .terms =
                         {
-                            {RPL_CUE_LEVEL_PEAK_DB, 24.4791642, 10.4655867, 0.0163022642},
-                            {RPL_CUE_ALPHA_DB, 7.57180291, 3.53531242, -0.383176456},
-                            {RPL_CUE_SLOPE_DB_KHZ, -4.83169699, 2.00747722, 0.239975972},
-                            {RPL_CUE_BAND_800_1500_DB, -13.4335052, 3.18841214, 0.307225579},
-                            {RPL_CUE_FLUX, 0.209544452, 0.0180410051, 0.516217261},
+                            {RPL_CUE_ALPHA_P25_DB, 3.74336567, 3.9369141, -0.324974113},
+                            {RPL_CUE_FLUX, 0.209544452, 0.0180410051, 0.460458791},
+                            {RPL_CUE_HAMMARBERG_P10_DB, 9.56473433, 4.75375997, -0.458189864},
+                            {RPL_CUE_BAND_800_1500_DB, -13.4335052, 3.18841214, 0.298479139},
                         },
                 },
             [RPL_SCORE_HESITATION] =
@@ -43,13 +42,13 @@ static const rpl_model default_model = {
                     .term_count = 7,
                     .terms =
                         {
-                            {RPL_CUE_F0_REL_ST, 0.520016803, 1.64027601, -0.9},
+                            {RPL_CUE_F0_REL_ST, 0.516729297, 1.64084331, -0.9},
                             {RPL_CUE_F0_SLOPE_ST_S, 21.0500623, 11.6073596, -0.6},
-                            {RPL_CUE_F0_RANGE_REL_ST, -0.275912776, 2.68187347, -0.4},
-                            {RPL_CUE_RATE_REL, -0.126133874, 0.455678544, -0.8},
-                            {RPL_CUE_LEVEL_REL_DB, 0.101633639, 4.68720323, -0.5},
+                            {RPL_CUE_F0_RANGE_REL_ST, -0.279159989, 2.68100949, -0.4},
+                            {RPL_CUE_RATE_REL, -0.127373134, 0.455431257, -0.8},
+                            {RPL_CUE_LEVEL_REL_DB, 0.118648585, 4.68894911, -0.5},
                             {RPL_CUE_FLUX, 0.195643679, 0.0153362042, -0.6},
-                            {RPL_CUE_PAUSE_REL_S, -0.0310308715, 0.0537572804, 0.4},
+                            {RPL_CUE_PAUSE_REL_S, -0.0310883961, 0.0537777913, 0.4},
                         },
                 },
         },

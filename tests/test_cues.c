@@ -86,6 +86,75 @@ static void test_window_f0_statistics(void **state)
     rpl_cue_window_destroy(w);
 }
 
+/* The effort quantiles (Hammarberg p10, alpha p25, slope p90) of the window's voiced frames:
+ * 200 voiced frames carry the values 0..199 in a shuffled order, mixed with unvoiced speech
+ * frames and voiced frames without a spectrum whose values must be ignored. Nearest rank over
+ * 200 values: p10 -> rank round(0.1 * 199) = 20, p25 -> 50, p90 -> 179. When the window has
+ * moved on to frames of one value, the quantiles are that value; with no voiced frame, NAN. */
+static void test_window_effort_quantiles(void **state)
+{
+    (void)state;
+    rpl_cue_window *w = window_with(3.0);
+    rpl_cues c;
+    unsigned perm[200];
+    for (unsigned k = 0; k < 200; k++) {
+        perm[k] = k;
+    }
+    unsigned seed = 12345u;
+    for (unsigned k = 199; k > 0; k--) { /* Fisher-Yates with a fixed LCG */
+        seed = seed * 1103515245u + 12345u;
+        unsigned j = (seed >> 8) % (k + 1);
+        unsigned t = perm[k];
+        perm[k] = perm[j];
+        perm[j] = t;
+    }
+    bool got = false;
+    unsigned next = 0;
+    for (int64_t i = 0; i < 300; i++) {
+        rpl_frame f;
+        if (i % 3 == 2 && i < 150) { /* 50 unvoiced speech frames with extreme values */
+            f = frame(i, true, 0.0, -20.0);
+            f.hammarberg_db = f.alpha_db = -100.0f;
+            f.slope_db_khz = 100.0f;
+        } else if (next < 200) {
+            f = frame(i, true, 150.0, -20.0);
+            f.hammarberg_db = (float)perm[next];
+            f.alpha_db = (float)perm[next] - 50.0f;
+            f.slope_db_khz = (float)perm[next] / 10.0f;
+            next++;
+        } else { /* 50 voiced frames without a spectrum */
+            f = frame(i, true, 150.0, -20.0);
+        }
+        got = rpl_cue_window_process(w, &f, false, true, &c);
+    }
+    assert_true(got);
+    assert_int_equal(next, 200);
+    near(c.value[RPL_CUE_HAMMARBERG_P10_DB], 20.0, 1e-9);
+    near(c.value[RPL_CUE_ALPHA_P25_DB], 50.0 - 50.0, 1e-9);
+    near(c.value[RPL_CUE_SLOPE_P90_DB_KHZ], 17.9, 1e-6);
+    /* the means are those of all 200 values: the quantiles are not the means */
+    near(c.value[RPL_CUE_HAMMARBERG_DB], 99.5, 1e-6);
+    for (int64_t i = 300; i < 600; i++) {
+        rpl_frame f = frame(i, true, 150.0, -20.0);
+        f.hammarberg_db = 7.0f;
+        f.alpha_db = -3.0f;
+        f.slope_db_khz = 2.5f;
+        rpl_cue_window_process(w, &f, false, true, &c);
+    }
+    near(c.value[RPL_CUE_HAMMARBERG_P10_DB], 7.0, 1e-9);
+    near(c.value[RPL_CUE_ALPHA_P25_DB], -3.0, 1e-9);
+    near(c.value[RPL_CUE_SLOPE_P90_DB_KHZ], 2.5, 1e-9);
+    for (int64_t i = 600; i < 900; i++) {
+        rpl_frame f = frame(i, true, 0.0, -20.0); /* unvoiced only */
+        f.hammarberg_db = 7.0f;
+        rpl_cue_window_process(w, &f, false, true, &c);
+    }
+    assert_true(isnan(c.value[RPL_CUE_HAMMARBERG_P10_DB]));
+    assert_true(isnan(c.value[RPL_CUE_ALPHA_P25_DB]));
+    assert_true(isnan(c.value[RPL_CUE_SLOPE_P90_DB_KHZ]));
+    rpl_cue_window_destroy(w);
+}
+
 /* Pauses: silences inside this party's speech count; a silence while the other party speaks
  * is a turn exchange; too short or too long silences are not pauses. */
 static void test_window_pauses(void **state)
@@ -267,6 +336,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_window_f0_statistics),
+        cmocka_unit_test(test_window_effort_quantiles),
         cmocka_unit_test(test_window_pauses),
         cmocka_unit_test(test_baseline_relative_cues),
         cmocka_unit_test(test_score_eval),

@@ -32,7 +32,10 @@
     X(LEVEL_PEAK_DB, "level_peak_db", "dB", "loudest speech frames (95th pct) over the median")    \
     X(ALPHA_DB, "alpha_db", "dB", "level 300-1000 Hz minus 1000-3400 Hz, voiced mean")             \
     X(HAMMARBERG_DB, "hammarberg_db", "dB", "peak 300-2000 Hz minus peak 2000-3400 Hz")            \
+    X(HAMMARBERG_P10_DB, "hammarberg_p10_db", "dB", "Hammarberg index, 10th pct of voiced frames") \
+    X(ALPHA_P25_DB, "alpha_p25_db", "dB", "alpha ratio, 25th percentile of voiced frames")         \
     X(SLOPE_DB_KHZ, "slope_db_khz", "dB/kHz", "spectral slope 300-3400 Hz, voiced mean")           \
+    X(SLOPE_P90_DB_KHZ, "slope_p90_db_khz", "dB/kHz", "spectral slope, 90th pct of voiced frames") \
     X(BAND_800_1500_DB, "band_800_1500_db", "dB", "share of energy in 800-1500 Hz, voiced mean")   \
     X(FLUX, "flux", "1", "spectral flux, speech mean")                                             \
     X(HNR_DB, "hnr_db", "dB", "harmonics-to-noise ratio, voiced mean")                             \

@@ -12,16 +12,20 @@ Steps (all deterministic, seed 20261124):
    "cold", alone (a caller angry from the first second: no baseline yet).
 3. Frustration: logistic regression, anger against everything else (neutral, calm, happy,
    sad, fearful), on RAVDESS actors 01-16; actors 17-20 are held out for the sample calls and
-   call-level benchmarks. Fatigue: logistic regression on six named low-arousal cues, RAVDESS
-   sadness against neutral and calm. Hesitation: weights set by hand (no corpus labels it).
-4. Evaluation, speaker-independent: leave-speakers-out within RAVDESS (5 folds grouped by
-   actor), and cross-corpus on EmoDB, which is never used to fit or tune anything.
+   call-level benchmarks. The cues are chosen in three steps, all on actors 01-16 only: a gain
+   screen drops the candidates that move with the line level (the same utterances 12 dB
+   quieter and through an automatic gain control), forward selection by leave-one-actor-out
+   AUC picks among the rest, and the regularisation is chosen the same way.
+   Fatigue: hand-set weights on named low-arousal cues. Hesitation: weights set by hand (no
+   corpus labels either).
+4. Evaluation, speaker-independent: leave-one-actor-out within RAVDESS actors 01-16 (16 folds),
+   the shipped model on the held-out actors 17-20, and cross-corpus on EmoDB, which is never
+   used to fit, select or tune anything.
 Outputs: models/model_default.c, models/rappel-model.ini, models/metrics.json (the numbers of
 the model card, models/README.md).
 """
 import argparse
 import concurrent.futures as cf
-import contextlib
 import csv
 import io
 import json
@@ -38,7 +42,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import model_io  # noqa: E402
 
 SEED = 20261124
-MODEL_VERSION = "rappel-2026.11-lr1"
+MODEL_VERSION = "rappel-2026.11-lr2"
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 TRAIN_ACTORS = {f"ravdess_{i:02d}" for i in range(1, 17)}
@@ -46,23 +50,41 @@ HELD_OUT_ACTORS = {f"ravdess_{i:02d}" for i in range(17, 21)}
 MIN_WINDOW_SPEECH_S = 1.0  # windows with less speech say too little to be scored
 Z_LIMIT = 4.0  # as models/model.c
 
-# Frustration reads only cues that hold across corpora and do not depend on the recording
-# level (models/README.md shows the per-cue evidence): pitch relative to the speaker and its
-# movement, spectral balance and change, and the level's dynamics within the window. Level
-# relative to the baseline separates anger on RAVDESS (AUC 0.93) and is inverted on the
-# peak-normalised EmoDB copy (0.23), as it would be on a line with automatic gain control:
-# it is left out, as are absolute level, speech amount and articulation rate.
-FRUSTRATION_CUES = [
-    "f0_rel_st", "f0_slope_st_s", "level_peak_db",
-    "alpha_db", "slope_db_khz", "band_800_1500_db", "flux",
-]
-# The direction each cue moves with anger in the literature (raised, more mobile pitch; more
-# level dynamics; effort tilts the spectrum up: lower alpha ratio, flatter slope, more energy
-# at 800-1500 Hz; more spectral change). A cue whose fitted weight points the other way is
-# dropped and the model refitted, so that every cue in an alert's evidence means what it
-# says. Absolute F0 is not a cue: a deep voice is not an angry one.
-FRUSTRATION_SIGNS = [1, 1, 1, -1, 1, 1, 1]
-# Regularisation, chosen by leave-speakers-out AUC within RAVDESS (never on EmoDB).
+# Frustration candidates: cues that do not read the recording level by construction (no
+# absolute level, no level relative to the baseline: a line with automatic gain control moves
+# both), each with the direction the literature gives it for anger: raised, wider, more
+# mobile pitch relative to the speaker; more level dynamics within the window; vocal effort
+# tilts the spectrum up (lower alpha ratio and Hammarberg index, flatter slope, more energy at
+# 800-1500 Hz), most in the effortful frames (the p10/p25/p90 cues); more spectral change;
+# rougher, less periodic voice (lower HNR, more jitter and shimmer). A cue whose fitted weight
+# points the other way is dropped and the model refitted, so that every cue in an alert's
+# evidence means what it says. Left out a priori: absolute F0 (a deep voice is not an angry
+# one), speech amount, pauses and articulation rate (they measure where a window falls in an
+# utterance and the text, not the speaker's state).
+FRUSTRATION_CANDIDATES = {
+    "f0_rel_st": 1, "f0_range_st": 1, "f0_range_rel_st": 1, "f0_slope_st_s": 1,
+    "level_peak_db": 1, "level_range_db": 1,
+    "alpha_db": -1, "alpha_p25_db": -1, "alpha_rel_db": -1,
+    "hammarberg_db": -1, "hammarberg_p10_db": -1, "hammarberg_rel_db": -1,
+    "slope_db_khz": 1, "slope_p90_db_khz": 1, "slope_rel_db_khz": 1,
+    "band_800_1500_db": 1, "band_800_1500_rel_db": 1, "flux": 1, "flux_rel": 1,
+    "hnr_db": -1, "hnr_rel_db": -1, "jitter_pct": 1, "shimmer_db": 1,
+}
+# Gain screen: a candidate whose window value moves, on average, by more than this many of its
+# spreads (standard deviations over the training windows) when the same utterances are played
+# 12 dB quieter or through an automatic gain control, measures the line and is dropped. 0.2
+# spread keeps a cue's effect on the score well inside the 0.05 that tests/cli/analyze_gain.sh
+# allows (weights are below 0.6 per spread, and the logistic's slope is at most 0.25).
+GAIN_SCREEN_LIMIT = 0.2
+GAIN_SCREEN_UTTERANCES = 80  # training-actor utterances (seeded pick): enough for a stable mean
+# The automatic gain control of tests/cli/analyze_gain.sh (its header explains each number).
+AGC_EFFECT = ["compand", "0.3,1", "-90,-90,-50,-50,-40,-34,-20,-24,0,-12", "-2", "-90", "0.2"]
+# Forward selection: add the candidate that raises the selection score most (mean of the
+# leave-one-actor-out AUCs of anger vs neutral and anger vs all, primed and cold), while it
+# rises by at least this much (below it, differences are within fold-to-fold noise).
+FORWARD_MIN_GAIN = 0.002
+FORWARD_C = 0.01
+# Regularisation, chosen by the same leave-one-actor-out score (never on EmoDB).
 FRUSTRATION_C_GRID = (0.003, 0.01, 0.03, 0.1)
 # Fatigue (hand-set like hesitation, standardised on the calm and neutral speech of the
 # training actors): low arousal against the speaker's own baseline, as the literature
@@ -150,6 +172,28 @@ def matrix(rows, cues):
     return x.reshape(len(rows), len(cues))
 
 
+NOT_CUES = ("file", "t_s", "baseline_ok", "frustration", "hesitation", "fatigue")
+
+
+def build_tables(windows):
+    """{(file, condition): the scored windows' cues as one float matrix (None when none)},
+    converted once: forward selection evaluates hundreds of cue sets on the same windows."""
+    names = [n for n in next(iter(windows.values()))[0].keys() if n not in NOT_CUES]
+    tables = {"__names__": {n: i for i, n in enumerate(names)}}
+    for key, rows in windows.items():
+        rows = scored_windows(rows)
+        tables[key] = matrix(rows, names) if rows else None
+    return tables
+
+
+def cue_matrix(tables, u, cond, cues):
+    x = tables[(u["path"], cond)]
+    if x is None:
+        return None
+    index = tables["__names__"]
+    return x[:, [index[c] for c in cues]]
+
+
 def fit_standardise(x):
     mean = np.nanmean(x, axis=0)
     scale = np.nanstd(x, axis=0)
@@ -220,15 +264,15 @@ class Logistic:
                 for c, m, s, w in zip(self.cues, self.mean, self.scale, self.weight) if w != 0.0]
 
 
-def utterance_scores(model, cues, utts, windows, cond):
+def utterance_scores(model, cues, utts, tables, cond):
     """Mean window score per utterance (utterances with no scored window are left out)."""
     keep, scores = [], []
     for u in utts:
-        rows = scored_windows(windows[(u["path"], cond)])
-        if not rows:
+        x = cue_matrix(tables, u, cond, cues)
+        if x is None:
             continue
         keep.append(u)
-        scores.append(float(np.mean(model.predict(matrix(rows, cues)))))
+        scores.append(float(np.mean(model.predict(x))))
     return keep, np.array(scores)
 
 
@@ -251,46 +295,61 @@ def binary_report(utts, scores, positive, negative):
     }
 
 
-def train_rows(utts, windows, label):
-    rows, y, groups = [], [], []
+def train_rows(utts, tables, label, cues):
+    xs, y = [], []
     for u in utts:
         for cond in ("primed", "cold"):
-            for r in scored_windows(windows[(u["path"], cond)]):
-                rows.append(r)
-                y.append(label(u))
-                groups.append(u["speaker"])
-    return rows, np.array(y), np.array(groups)
+            x = cue_matrix(tables, u, cond, cues)
+            if x is not None:
+                xs.append(x)
+                y += [label(u)] * len(x)
+    return np.vstack(xs), np.array(y)
 
 
-def evaluate(name, make, cues, label, ravdess, emodb, windows, reports):
-    """Leave-speakers-out within RAVDESS, then the shipped model (actors 01-16) on EmoDB."""
-    speakers = sorted({u["speaker"] for u in ravdess})
-    folds = [speakers[i::5] for i in range(5)]
+def lso_scores(make, cues, label, ravdess, tables):
+    """Leave-one-actor-out within the training actors 01-16 (16 folds): every utterance scored
+    by a model that never heard its speaker. {condition: (utterances, scores)}."""
+    train = [u for u in ravdess if u["speaker"] in TRAIN_ACTORS]
+    out = {"primed": ([], []), "cold": ([], [])}
+    for actor in sorted(TRAIN_ACTORS):
+        x, y = train_rows([u for u in train if u["speaker"] != actor], tables, label, cues)
+        model = make().fit(x, y)
+        for cond in out:
+            kept, s = utterance_scores(model, cues, [u for u in train if u["speaker"] == actor],
+                                       tables, cond)
+            out[cond][0].extend(kept)
+            out[cond][1].extend(s)
+    return {cond: (u, np.array(s)) for cond, (u, s) in out.items()}
+
+
+def selection_score(lso):
+    """What cue selection and regularisation maximise: the mean leave-one-actor-out AUC of
+    anger vs neutral and anger vs all other emotions, primed and cold (threshold-free)."""
+    others = {"neutral", "calm", "happiness", "sadness", "fear"}
+    aucs = [binary_report(u, s, {"anger"}, neg)["auc"] for u, s in lso.values()
+            for neg in ({"neutral"}, others)]
+    return float(np.mean(aucs))
+
+
+def evaluate(name, make, cues, label, ravdess, emodb, tables, reports):
+    """Leave-one-actor-out within RAVDESS 01-16, then the shipped model (trained on all of
+    01-16) on the held-out actors 17-20 and on EmoDB."""
     out = {}
-    for cond in ("primed", "cold"):
-        all_u, all_s = [], []
-        for fold in folds:
-            tr = [u for u in ravdess if u["speaker"] not in fold]
-            te = [u for u in ravdess if u["speaker"] in fold]
-            rows, y, _ = train_rows(tr, windows, label)
-            model = make().fit(matrix(rows, cues), y)
-            kept, s = utterance_scores(model, cues, te, windows, cond)
-            all_u += kept
-            all_s += list(s)
-        out[f"ravdess_lso_{cond}"] = {k: binary_report(all_u, np.array(all_s), *v)
+    for cond, (u, s) in lso_scores(make, cues, label, ravdess, tables).items():
+        out[f"ravdess_lso_{cond}"] = {k: binary_report(u, s, *v)
                                       for k, v in reports["ravdess"].items()}
     train = [u for u in ravdess if u["speaker"] in TRAIN_ACTORS]
-    rows, y, _ = train_rows(train, windows, label)
-    shipped = make().fit(matrix(rows, cues), y)
+    shipped = make().fit(*train_rows(train, tables, label, cues))
     for cond in ("primed", "cold"):
-        kept, s = utterance_scores(shipped, cues, emodb, windows, cond)
-        out[f"emodb_{cond}"] = {k: binary_report(kept, s, *v)
-                                for k, v in reports["emodb"].items()}
         kept, s = utterance_scores(shipped, cues, [u for u in ravdess
                                                    if u["speaker"] in HELD_OUT_ACTORS],
-                                   windows, cond)
+                                   tables, cond)
         out[f"ravdess_held_out_{cond}"] = {k: binary_report(kept, s, *v)
                                            for k, v in reports["ravdess"].items()}
+        if emodb:
+            kept, s = utterance_scores(shipped, cues, emodb, tables, cond)
+            out[f"emodb_{cond}"] = {k: binary_report(kept, s, *v)
+                                    for k, v in reports["emodb"].items()}
     print(f"\n== {name}")
     for key, rep in out.items():
         for task, r in rep.items():
@@ -299,7 +358,103 @@ def evaluate(name, make, cues, label, ravdess, emodb, windows, reports):
     return shipped, out
 
 
-def five_class(ravdess, emodb, windows):
+def lso_diagnostics(lso):
+    """Where the leave-one-actor-out errors are: anger recall at the two RAVDESS intensities
+    (normal, strong: field 4 of the file name), the share of each other emotion scored >= 0.5,
+    and the best UAR of anger vs neutral any single threshold could reach (an upper bound on
+    what calibration alone could buy: the threshold is chosen on the test data)."""
+    out = {}
+    for cond, (utts, s) in lso.items():
+        emo = np.array([u["emotion"] for u in utts])
+        inten = np.array([os.path.basename(u["file"]).split("-")[3] for u in utts])
+        d = {f"anger_recall_{name}": round(float(np.mean(s[(emo == "anger") & (inten == i)]
+                                                         >= 0.5)), 3)
+             for i, name in (("01", "normal"), ("02", "strong"))}
+        for e in ("neutral", "calm", "happiness", "sadness", "fear"):
+            d[f"{e}_scored_angry"] = round(float(np.mean(s[emo == e] >= 0.5)), 3)
+        y, x = emo[np.isin(emo, ["anger", "neutral"])], s[np.isin(emo, ["anger", "neutral"])]
+        d["anger_vs_neutral_best_threshold_uar"] = round(max(
+            (np.mean(x[y == "anger"] >= t) + np.mean(x[y == "neutral"] < t)) / 2
+            for t in np.unique(x)), 3)
+        out[cond] = d
+    return out
+
+
+def gain_screen(rappel, ravdess, tables, cache, jobs):
+    """How far each candidate cue moves when the line level changes: GAIN_SCREEN_UTTERANCES
+    training-actor utterances, as they are, 12 dB quieter and through the AGC of
+    tests/cli/analyze_gain.sh, scored cold; the mean absolute change of each window's cue,
+    in spreads of that cue (its standard deviation over all training windows, primed and cold:
+    the scale the model standardises it with). {variant: {cue: spreads}}."""
+    rng = random.Random(SEED)
+    pool = [u for u in ravdess if u["speaker"] in TRAIN_ACTORS]
+    rng.shuffle(pool)
+    pool = pool[:GAIN_SCREEN_UTTERANCES]
+    variants = {"quiet_12db": ["gain", "-12"], "agc": AGC_EFFECT}
+
+    def job(u):
+        rows = {"orig": run_cues(rappel, u["tel"], [])}
+        for v, effect in variants.items():
+            dst = os.path.join(cache, "gain", v, u["file"])
+            if not os.path.exists(dst):
+                os.makedirs(os.path.dirname(dst), exist_ok=True)
+                subprocess.run(["sox", "-D", "-q", u["tel"], "-e", "u-law", dst + ".tmp.wav"]
+                               + effect, check=True)
+                os.replace(dst + ".tmp.wav", dst)
+            rows[v] = run_cues(rappel, dst, [])
+        return rows
+
+    with cf.ThreadPoolExecutor(jobs) as ex:
+        runs = list(ex.map(job, pool))
+    cues = list(FRUSTRATION_CANDIDATES)
+    spread = np.nanstd(np.vstack([x for u in ravdess if u["speaker"] in TRAIN_ACTORS
+                                  for cond in ("primed", "cold")
+                                  for x in [cue_matrix(tables, u, cond, cues)]
+                                  if x is not None]), axis=0)
+    out = {}
+    for v in variants:
+        diffs = []
+        for r in runs:
+            a = {w["t_s"]: w for w in scored_windows(r["orig"])}
+            b = {w["t_s"]: w for w in scored_windows(r[v])}
+            both = [t for t in a if t in b]
+            if both:
+                diffs.append(matrix([b[t] for t in both], cues) - matrix([a[t] for t in both],
+                                                                         cues))
+        d = np.abs(np.vstack(diffs))
+        out[v] = {c: round(float(np.nanmean(d[:, i]) / spread[i]), 3)
+                  for i, c in enumerate(cues)}
+    return out
+
+
+def forward_select(candidates, ravdess, tables):
+    """Greedy forward selection of frustration cues by leave-one-actor-out (actors 01-16)."""
+    label = lambda u: int(u["emotion"] == "anger")  # noqa: E731
+    chosen, best, trace = [], 0.0, []
+    while True:
+        scores = []
+        for c in candidates:
+            if c in chosen:
+                continue
+            cues = chosen + [c]
+            signs = [FRUSTRATION_CANDIDATES[k] for k in cues]
+            lso = lso_scores(lambda: Logistic(cues, c=FORWARD_C, signs=signs), cues, label,
+                             ravdess, tables)
+            scores.append((selection_score(lso), c))
+        if not scores:
+            break
+        score, cue = max(scores)
+        if score < best + FORWARD_MIN_GAIN:
+            print(f"forward selection: stop (best next, {cue}, would give {score:.4f})")
+            break
+        print(f"forward selection: + {cue:22s} leave-one-actor-out score {score:.4f}")
+        chosen.append(cue)
+        best = score
+        trace.append({"cue": cue, "score": round(score, 4)})
+    return chosen, trace
+
+
+def five_class(ravdess, emodb, windows, cues):
     """EmoDB five-class accuracy (neutral, happiness, sadness, anger, fear), for comparison
     with Vokaturi: a multinomial model on the frustration cues, trained on RAVDESS 01-16."""
     classes = ["neutral", "happiness", "sadness", "anger", "fear"]
@@ -311,7 +466,7 @@ def five_class(ravdess, emodb, windows):
         for r in scored_windows(windows[(u["path"], "primed")]):
             rows.append(r)
             y.append(classes.index(norm.get(u["emotion"], u["emotion"])))
-    x = matrix(rows, FRUSTRATION_CUES)
+    x = matrix(rows, cues)
     mean, scale = fit_standardise(x)
     lr = LogisticRegression(C=0.1, class_weight="balanced", max_iter=4000)
     lr.fit(standardise(x, mean, scale), np.array(y))
@@ -322,7 +477,7 @@ def five_class(ravdess, emodb, windows):
         w = scored_windows(windows[(u["path"], "primed")])
         if not w:
             continue
-        p = lr.predict_proba(standardise(matrix(w, FRUSTRATION_CUES), mean, scale)).mean(axis=0)
+        p = lr.predict_proba(standardise(matrix(w, cues), mean, scale)).mean(axis=0)
         truth.append(classes.index(u["emotion"]))
         pred.append(int(np.argmax(p)))
     truth, pred = np.array(truth), np.array(pred)
@@ -334,7 +489,7 @@ def five_class(ravdess, emodb, windows):
     return res
 
 
-def check_same_bits(rappel, ini, utts, cues_model, windows):
+def check_same_bits(rappel, ini, utts, cues_model, cues):
     """The C scores with the new parameter file equal Python's on the same windows."""
     worst = 0.0
     for u in utts[:12]:
@@ -343,7 +498,7 @@ def check_same_bits(rappel, ini, utts, cues_model, windows):
         if not rows:
             continue
         c = np.array([float(r["frustration"]) for r in rows])
-        p = cues_model.predict(matrix(rows, FRUSTRATION_CUES))
+        p = cues_model.predict(matrix(rows, cues))
         worst = max(worst, float(np.max(np.abs(c - p))))
     print(f"\nC vs Python frustration score, largest difference: {worst:.2e}")
     if worst > 1e-4:
@@ -389,23 +544,35 @@ def main():
         "emodb": {"anger_vs_neutral": ({"anger"}, {"neutral"}),
                   "anger_vs_all": ({"anger"}, others)},
     }
-    best_c, best_auc = None, -1.0
+    tables = build_tables(windows)
+    label = lambda u: int(u["emotion"] == "anger")  # noqa: E731
+    print("gain screen of the frustration candidates ...")
+    screen = gain_screen(args.rappel, ravdess, tables, args.cache, args.jobs)
+    candidates = [c for c in FRUSTRATION_CANDIDATES
+                  if max(screen[v][c] for v in screen) <= GAIN_SCREEN_LIMIT]
+    for c in FRUSTRATION_CANDIDATES:
+        print(f"  {c:22s} moves {screen['quiet_12db'][c]:.2f} (12 dB quieter), "
+              f"{screen['agc'][c]:.2f} (AGC) spreads: "
+              + ("kept" if c in candidates else "dropped"))
+    cues, trace = forward_select(candidates, ravdess, tables)
+    signs = [FRUSTRATION_CANDIDATES[c] for c in cues]
+    best_c, best_score = None, -1.0
     for c in FRUSTRATION_C_GRID:
-        with contextlib.redirect_stdout(io.StringIO()):
-            _, m = evaluate("frustration",
-                            lambda: Logistic(FRUSTRATION_CUES, c=c, signs=FRUSTRATION_SIGNS),
-                            FRUSTRATION_CUES, lambda u: int(u["emotion"] == "anger"), ravdess,
-                            [], windows, {"ravdess": frustration_reports["ravdess"],
-                                          "emodb": {}})
-        auc = m["ravdess_lso_primed"]["anger_vs_all"]["auc"]
-        print(f"frustration C={c}: RAVDESS leave-speakers-out AUC (anger vs all) {auc}")
-        if auc > best_auc:
-            best_c, best_auc = c, auc
+        score = selection_score(lso_scores(lambda: Logistic(cues, c=c, signs=signs), cues,
+                                           label, ravdess, tables))
+        print(f"frustration C={c}: leave-one-actor-out score {score:.4f}")
+        if score > best_score:
+            best_c, best_score = c, score
     frustration, frus_metrics = evaluate(
-        "frustration", lambda: Logistic(FRUSTRATION_CUES, c=best_c, signs=FRUSTRATION_SIGNS),
-        FRUSTRATION_CUES,
-        lambda u: int(u["emotion"] == "anger"), ravdess, emodb, windows, frustration_reports)
+        "frustration", lambda: Logistic(cues, c=best_c, signs=signs), cues, label, ravdess,
+        emodb, tables, frustration_reports)
     frus_metrics["regularisation_c"] = best_c
+    frus_metrics["lso_diagnostics"] = lso_diagnostics(
+        lso_scores(lambda: Logistic(cues, c=best_c, signs=signs), cues, label, ravdess, tables))
+    print(f"leave-one-actor-out diagnostics: {frus_metrics['lso_diagnostics']}")
+    frus_metrics["gain_screen_spreads"] = screen
+    frus_metrics["candidates_after_gain_screen"] = candidates
+    frus_metrics["forward_selection"] = trace
 
     fatigue_reports = {
         "ravdess": {"sadness_vs_neutral_calm": ({"sadness"}, {"neutral", "calm"})},
@@ -419,17 +586,17 @@ def main():
     fatigue, fat_metrics = evaluate(
         "fatigue", lambda: HandModel(FATIGUE_TERMS, FATIGUE_INTERCEPT, calm_train, windows),
         [c for c, _ in FATIGUE_TERMS], lambda u: int(u["emotion"] == "sadness"), fat_ravdess,
-        emodb, windows, fatigue_reports)
+        emodb, tables, fatigue_reports)
     quiet = {}
     for cond in ("primed", "cold"):
         kept, sc = utterance_scores(fatigue, [c for c, _ in FATIGUE_TERMS],
                                     [u for u in ravdess + emodb
-                                     if u["emotion"] in ("neutral", "calm")], windows, cond)
+                                     if u["emotion"] in ("neutral", "calm")], tables, cond)
         quiet[cond] = round(float(np.mean(sc >= 0.5)), 4)
     fat_metrics["calm_neutral_scored_above_half"] = quiet
     print(f"fatigue >= 0.5 on calm/neutral utterances: {quiet}")
 
-    five = five_class(ravdess, emodb, windows)
+    five = five_class(ravdess, emodb, windows, cues)
 
     model = {
         "version": MODEL_VERSION,
@@ -443,7 +610,7 @@ def main():
     c_path = os.path.join(args.out, "model_default.c")
     ini_path = os.path.join(args.out, "rappel-model.ini")
     model_io.write(model, c_path, ini_path)
-    worst = check_same_bits(args.rappel, ini_path, ravdess, frustration, windows)
+    worst = check_same_bits(args.rappel, ini_path, ravdess, frustration, cues)
     metrics = {"version": MODEL_VERSION, "seed": SEED, "frustration": frus_metrics,
                "fatigue": fat_metrics, "five_class_emodb": five,
                "c_python_max_difference": worst,
