@@ -5,7 +5,9 @@
  * voice activity). When a frame's pitch and voice decisions are in, it is final for the
  * second stage: the modules that need the final F0 and voicing (syllable nuclei, ...) get the
  * frame and, if they ask, its samples from a history ring; frames leave once every module,
- * lagged or not, has filled its fields. */
+ * lagged or not, has filled its fields. The spectral features and the filled-pause envelope
+ * read the same 32 ms Hann-windowed spectrum of a speech frame: it is transformed once here
+ * and given to both (bit-identical to each transforming its own). */
 #include "rappel/analysis.h"
 
 #include <math.h>
@@ -13,12 +15,16 @@
 #include <string.h>
 
 #include "rappel/energy.h"
+#include "rappel/fft.h"
 #include "rappel/filled_pauses.h"
 #include "rappel/spectral.h"
 #include "rappel/syllables.h"
 #include "rappel/voice_quality.h"
 
-enum { ENERGY_WINDOW = 160 }; /* 20 ms at 8 kHz: sharp enough for 30 ms pause boundaries */
+enum {
+    ENERGY_WINDOW = 160, /* 20 ms at 8 kHz: sharp enough for 30 ms pause boundaries */
+    BUFFER_SLACK = 32,   /* frames the first-stage buffer slides before it is moved back */
+};
 
 struct rpl_analysis {
     rpl_pitch *pitch;
@@ -34,11 +40,21 @@ struct rpl_analysis {
     size_t history_mask; /* capacity - 1, a power of two */
     size_t vq_window, spectral_window, filled_window;
     float *stage_window; /* the largest second-stage window */
-    size_t span;         /* samples kept: the widest window */
-    float *buffer;       /* the span of samples around the next frame's centre */
-    size_t buffered;     /* samples in buffer */
+    /* One Hann-windowed transform of each speech frame feeds both the spectral features and
+     * the filled-pause envelope (same 256-point window at 8 kHz): shared_fft is NULL when
+     * their windows differ, and each module then transforms its own. */
+    rpl_fft *shared_fft;
+    float *shared_hann;
+    float *shared_power;
+    size_t shared_window;
+    size_t span;        /* samples kept: the widest window */
+    float *buffer;      /* the span of samples around the next frame's centre */
+    float *buffer_base; /* buffer slides along this (span + BUFFER_SLACK hops), moved back to
+                         * the start once per BUFFER_SLACK frames instead of every frame */
+    size_t buffered;    /* samples in buffer */
     float *energy_window;
-    rpl_frame *pending; /* ring of frames waiting for their pitch and voice decisions */
+    float energy_window_power; /* its sum of squares, constant */
+    rpl_frame *pending;        /* ring of frames waiting for their pitch and voice decisions */
     size_t ring_size;
     int64_t samples_in; /* real samples received in this stream */
     int64_t frames_in;  /* frames whose samples are complete */
@@ -141,15 +157,33 @@ rpl_status rpl_analysis_create(const rpl_analysis_config *cfg, rpl_analysis **ou
     a->history_mask = capacity - 1;
     a->history = calloc(capacity, sizeof *a->history);
     a->stage_window = calloc(stage_window, sizeof *a->stage_window);
-    a->buffer = calloc(a->span, sizeof *a->buffer);
+    a->buffer_base = calloc(a->span + BUFFER_SLACK * RPL_HOP_SAMPLES, sizeof *a->buffer_base);
+    a->buffer = a->buffer_base;
     a->energy_window = calloc(ENERGY_WINDOW, sizeof *a->energy_window);
     a->pending = calloc(a->ring_size, sizeof *a->pending);
-    if (a->buffer == NULL || a->energy_window == NULL || a->pending == NULL || a->history == NULL ||
-        a->stage_window == NULL) {
+    if (a->buffer_base == NULL || a->energy_window == NULL || a->pending == NULL ||
+        a->history == NULL || a->stage_window == NULL) {
         status = RPL_ERR_NO_MEMORY;
         goto fail;
     }
     rpl_window_hann(a->energy_window, ENERGY_WINDOW);
+    a->energy_window_power = rpl_window_power(a->energy_window, ENERGY_WINDOW);
+    if (a->spectral_window == a->filled_window &&
+        rpl_filled_pauses_fft_size(a->filled_pauses) == a->filled_window &&
+        rpl_spectral_power_bins(a->spectral) == a->spectral_window / 2 + 1) {
+        a->shared_window = a->spectral_window;
+        status = rpl_fft_create(a->shared_window, &a->shared_fft);
+        if (status != RPL_OK) {
+            goto fail;
+        }
+        a->shared_hann = calloc(a->shared_window, sizeof *a->shared_hann);
+        a->shared_power = calloc(a->shared_window / 2 + 1, sizeof *a->shared_power);
+        if (a->shared_hann == NULL || a->shared_power == NULL) {
+            status = RPL_ERR_NO_MEMORY;
+            goto fail;
+        }
+        rpl_window_hann(a->shared_hann, a->shared_window);
+    }
     rpl_analysis_flush(a, NULL);
     *out = a;
     return RPL_OK;
@@ -170,9 +204,12 @@ void rpl_analysis_destroy(rpl_analysis *a)
     rpl_voice_quality_destroy(a->voice_quality);
     rpl_spectral_destroy(a->spectral);
     rpl_filled_pauses_destroy(a->filled_pauses);
+    rpl_fft_destroy(a->shared_fft);
+    free(a->shared_hann);
+    free(a->shared_power);
     free(a->history);
     free(a->stage_window);
-    free(a->buffer);
+    free(a->buffer_base);
     free(a->energy_window);
     free(a->pending);
     free(a);
@@ -234,8 +271,18 @@ static const float *history_window(rpl_analysis *a, const rpl_frame *frame, size
     return a->stage_window;
 }
 
+static void store_spectral(rpl_frame *frame, const rpl_spectral_frame *sp)
+{
+    frame->slope_db_khz = sp->slope_db_khz;
+    frame->alpha_db = sp->alpha_ratio_db;
+    frame->hammarberg_db = sp->hammarberg_db;
+    frame->band_800_1500_db = sp->share_800_1500_db;
+    frame->flux = sp->flux;
+    frame->loudness_sone = sp->loudness;
+}
+
 /* The modules that need the frame's samples and its final F0 and voicing. */
-static void second_stage_samples(rpl_analysis *a, rpl_frame *frame)
+static void second_stage(rpl_analysis *a, rpl_frame *frame)
 {
     rpl_voice_quality_frame vq;
     rpl_voice_quality_process(a->voice_quality, history_window(a, frame, a->vq_window), frame, &vq);
@@ -243,17 +290,37 @@ static void second_stage_samples(rpl_analysis *a, rpl_frame *frame)
     frame->shimmer_db = vq.shimmer_db;
     frame->hnr_db = vq.hnr_db;
     rpl_spectral_frame sp;
-    if (frame->speech) {
-        rpl_spectral_process(a->spectral, history_window(a, frame, a->spectral_window), frame, &sp);
+    rpl_filled_pause_frame fp;
+    bool fp_ready;
+    if (a->shared_fft != NULL) {
+        const float *power = NULL;
+        if (frame->speech) { /* the models read spectral cues of speech only */
+            rpl_fft_power(a->shared_fft, history_window(a, frame, a->shared_window), a->shared_hann,
+                          a->shared_window, a->shared_power);
+            power = a->shared_power;
+            rpl_spectral_process_power(a->spectral, power, frame, &sp);
+        } else {
+            rpl_spectral_skip(a->spectral, &sp);
+        }
+        fp_ready = rpl_filled_pauses_process_power(a->filled_pauses, frame, power, &fp);
     } else {
-        rpl_spectral_skip(a->spectral, &sp); /* the models read spectral cues of speech only */
+        if (frame->speech) {
+            rpl_spectral_process(a->spectral, history_window(a, frame, a->spectral_window), frame,
+                                 &sp);
+        } else {
+            rpl_spectral_skip(a->spectral, &sp);
+        }
+        fp_ready = rpl_filled_pauses_process(a->filled_pauses, frame,
+                                             history_window(a, frame, a->filled_window), &fp);
     }
-    frame->slope_db_khz = sp.slope_db_khz;
-    frame->alpha_db = sp.alpha_ratio_db;
-    frame->hammarberg_db = sp.hammarberg_db;
-    frame->band_800_1500_db = sp.share_800_1500_db;
-    frame->flux = sp.flux;
-    frame->loudness_sone = sp.loudness;
+    store_spectral(frame, &sp);
+    if (fp_ready) {
+        store_filled_pause(a, &fp);
+    }
+    rpl_syllables_frame s;
+    if (rpl_syllables_process(a->syllables, frame, &s)) {
+        store_syllables(a, &s);
+    }
 }
 
 /* Second stage for every frame whose first-stage decisions are in; then out with every frame
@@ -262,17 +329,7 @@ static void emit_ready(rpl_analysis *a, const rpl_analysis_sink *sink)
 {
     int64_t final = a->pitch_done < a->vad_done ? a->pitch_done : a->vad_done;
     while (a->final_done < final) {
-        rpl_frame *frame = pending_frame(a, a->final_done++);
-        second_stage_samples(a, frame);
-        rpl_filled_pause_frame fp;
-        if (rpl_filled_pauses_process(a->filled_pauses, frame,
-                                      history_window(a, frame, a->filled_window), &fp)) {
-            store_filled_pause(a, &fp);
-        }
-        rpl_syllables_frame s;
-        if (rpl_syllables_process(a->syllables, frame, &s)) {
-            store_syllables(a, &s);
-        }
+        second_stage(a, pending_frame(a, a->final_done++));
     }
     int64_t ready = a->syllables_done < a->filled_done ? a->syllables_done : a->filled_done;
     while (a->frames_out < ready) {
@@ -317,8 +374,8 @@ static void analyse_frame(rpl_analysis *a, const rpl_analysis_sink *sink)
     frame->band_800_1500_db = frame->flux = frame->loudness_sone = NAN;
     frame->index = index;
     frame->time_s = ((double)index + 0.5) * RPL_HOP_SAMPLES / RPL_ANALYSIS_RATE_HZ;
-    frame->energy_db =
-        rpl_energy_db(a->buffer + (a->span - ENERGY_WINDOW) / 2, a->energy_window, ENERGY_WINDOW);
+    frame->energy_db = rpl_energy_db_power(a->buffer + (a->span - ENERGY_WINDOW) / 2,
+                                           a->energy_window, ENERGY_WINDOW, a->energy_window_power);
     rpl_pitch_frame p;
     if (rpl_pitch_process(a->pitch, a->buffer + (a->span - a->pitch_window) / 2, &p)) {
         store_pitch(a, &p);
@@ -328,7 +385,13 @@ static void analyse_frame(rpl_analysis *a, const rpl_analysis_sink *sink)
         store_vad(a, &v);
     }
     emit_ready(a, sink);
-    memmove(a->buffer, a->buffer + RPL_HOP_SAMPLES, (a->span - RPL_HOP_SAMPLES) * sizeof(float));
+    if ((size_t)(a->buffer - a->buffer_base) + RPL_HOP_SAMPLES <= BUFFER_SLACK * RPL_HOP_SAMPLES) {
+        a->buffer += RPL_HOP_SAMPLES;
+    } else {
+        memmove(a->buffer_base, a->buffer + RPL_HOP_SAMPLES,
+                (a->span - RPL_HOP_SAMPLES) * sizeof(float));
+        a->buffer = a->buffer_base;
+    }
     a->buffered -= RPL_HOP_SAMPLES;
 }
 
@@ -346,9 +409,12 @@ void rpl_analysis_process(rpl_analysis *a, const float *samples, size_t n,
         size_t take = a->span - a->buffered;
         take = take < n ? take : n;
         memcpy(a->buffer + a->buffered, samples, take * sizeof *samples);
-        for (size_t i = 0; i < take; i++) {
-            a->history[(size_t)(a->samples_in + (int64_t)i) & a->history_mask] = samples[i];
-        }
+        /* into the history ring: at most two contiguous runs (take <= span < capacity) */
+        size_t at = (size_t)a->samples_in & a->history_mask;
+        size_t run = a->history_mask + 1 - at;
+        run = run < take ? run : take;
+        memcpy(a->history + at, samples, run * sizeof *samples);
+        memcpy(a->history, samples + run, (take - run) * sizeof *samples);
         a->buffered += take;
         a->samples_in += (int64_t)take;
         samples += take;
@@ -387,6 +453,7 @@ void rpl_analysis_flush(rpl_analysis *a, const rpl_analysis_sink *sink)
     emit_ready(a, sink);
     /* New stream: history before its first sample is silence. */
     a->buffered = a->span / 2 - RPL_HOP_SAMPLES / 2;
+    a->buffer = a->buffer_base;
     memset(a->buffer, 0, a->span * sizeof(float));
     a->samples_in = 0;
     a->frames_in = 0;

@@ -85,3 +85,23 @@ void rpl_fft_inverse(rpl_fft *fft, const float *in, float *out)
     fftwf_execute(fft->inverse);
     memcpy(out, fft->real, fft->n * sizeof *out);
 }
+
+void rpl_fft_power(rpl_fft *fft, const float *in, const float *window, size_t len, float *power)
+{
+    const size_t n = fft->n;
+    len = len < n ? len : n;
+    if (window != NULL) {
+        for (size_t i = 0; i < len; i++) {
+            fft->real[i] = in[i] * window[i];
+        }
+    } else {
+        memcpy(fft->real, in, len * sizeof *in);
+    }
+    memset(fft->real + len, 0, (n - len) * sizeof *fft->real);
+    fftwf_execute(fft->forward);
+    for (size_t k = 0; k <= n / 2; k++) {
+        const float re = fft->bins[k][0];
+        const float im = fft->bins[k][1];
+        power[k] = re * re + im * im;
+    }
+}

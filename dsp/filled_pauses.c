@@ -64,9 +64,12 @@ struct rpl_filled_pauses {
     size_t nfft;
     rpl_fft *fft;
     float *hann;
-    float *frame;    /* windowed, zero-padded samples */
-    float *spectrum; /* 2*(nfft/2+1) */
-    float *weights;  /* BANDS x (nfft/2+1) triangular band weights */
+    float *power;   /* |X|^2 of the windowed, zero-padded samples, nfft/2+1 bins */
+    float *weights; /* BANDS x (nfft/2+1) triangular band weights */
+    /* Bins [band_lo, band_hi) hold each band's non-zero weights: summing only those gives the
+     * same float sums as the full rows (the other terms are exact zeros). */
+    size_t band_lo[BANDS];
+    size_t band_hi[BANDS];
     float dct[CEPS][BANDS];
     size_t stretch; /* frames in min_ms */
     size_t ring_size;
@@ -157,13 +160,12 @@ rpl_status rpl_filled_pauses_create(const rpl_filled_pauses_config *cfg, rpl_fil
     fp->ring_size = fp->stretch + LAG_CHANGE + MAX_GAP + 2;
     fp->median_window = (size_t)lroundf(cfg->median_window_ms / cfg->frame_ms);
     fp->hann = calloc(fp->window, sizeof *fp->hann);
-    fp->frame = calloc(fp->nfft, sizeof *fp->frame);
-    fp->spectrum = calloc(2 * bins, sizeof *fp->spectrum);
+    fp->power = calloc(bins, sizeof *fp->power);
     fp->weights = calloc(BANDS * bins, sizeof *fp->weights);
     fp->ring = calloc(fp->ring_size, sizeof *fp->ring);
     fp->f0_bins = calloc(fp->median_window, sizeof *fp->f0_bins);
-    if (fp->hann == NULL || fp->frame == NULL || fp->spectrum == NULL || fp->weights == NULL ||
-        fp->ring == NULL || fp->f0_bins == NULL) {
+    if (fp->hann == NULL || fp->power == NULL || fp->weights == NULL || fp->ring == NULL ||
+        fp->f0_bins == NULL) {
         goto fail;
     }
     status = rpl_fft_create(fp->nfft, &fp->fft);
@@ -188,6 +190,17 @@ rpl_status rpl_filled_pauses_create(const rpl_filled_pauses_config *cfg, rpl_fil
             }
             fp->weights[b * bins + k] = w;
         }
+        fp->band_lo[b] = bins;
+        fp->band_hi[b] = 0;
+        for (size_t k = 0; k < bins; k++) {
+            if (fp->weights[b * bins + k] != 0.0f) {
+                fp->band_lo[b] = k < fp->band_lo[b] ? k : fp->band_lo[b];
+                fp->band_hi[b] = k + 1;
+            }
+        }
+        if (fp->band_hi[b] == 0) {
+            fp->band_lo[b] = 0; /* an empty band (not at 8 kHz and up): e stays 0 */
+        }
     }
     /* Orthonormal DCT-II rows 1..CEPS: sum of squared coefficients = sum of squared dB. */
     for (size_t c = 0; c < CEPS; c++) {
@@ -211,8 +224,7 @@ void rpl_filled_pauses_destroy(rpl_filled_pauses *fp)
     }
     rpl_fft_destroy(fp->fft);
     free(fp->hann);
-    free(fp->frame);
-    free(fp->spectrum);
+    free(fp->power);
     free(fp->weights);
     free(fp->ring);
     free(fp->f0_bins);
@@ -234,22 +246,16 @@ static slot *slot_at(rpl_filled_pauses *fp, int64_t index)
     return &fp->ring[(size_t)(index % (int64_t)fp->ring_size)];
 }
 
-/* Level-free cepstrum of the window's band energies. */
-static void envelope(rpl_filled_pauses *fp, const float *window, float *cep)
+/* Level-free cepstrum of the band energies of one power spectrum (nfft/2+1 bins). */
+static void envelope(const rpl_filled_pauses *fp, const float *power, float *cep)
 {
     size_t bins = fp->nfft / 2 + 1;
-    for (size_t i = 0; i < fp->window; i++) {
-        fp->frame[i] = window[i] * fp->hann[i];
-    }
-    rpl_fft_forward(fp->fft, fp->frame, fp->spectrum);
     float band_db[BANDS];
     for (size_t b = 0; b < BANDS; b++) {
         const float *w = fp->weights + b * bins;
         float e = 0.0f;
-        for (size_t k = 0; k < bins; k++) {
-            float re = fp->spectrum[2 * k];
-            float im = fp->spectrum[2 * k + 1];
-            e += w[k] * (re * re + im * im);
+        for (size_t k = fp->band_lo[b]; k < fp->band_hi[b]; k++) {
+            e += w[k] * power[k];
         }
         band_db[b] = 10.0f * log10f(e + 1e-10f);
     }
@@ -316,8 +322,10 @@ static float score_stretch(rpl_filled_pauses *fp, int64_t e)
     double sum_t = 0.0, sum_f = 0.0, sum_tt = 0.0, sum_tf = 0.0;
     float change = 0.0f;
     size_t n_change = 0;
-    for (size_t i = 0; i < n; i++) {
-        const slot *s = slot_at(fp, e - (int64_t)(n - 1 - i));
+    /* the stretch's slots in order, walking the ring (no division per slot) */
+    const size_t first = (size_t)((e - (int64_t)(n - 1)) % (int64_t)fp->ring_size);
+    for (size_t i = 0, at = first; i < n; i++, at = at + 1 == fp->ring_size ? 0 : at + 1) {
+        const slot *s = &fp->ring[at];
         if (!s->voiced_speech) {
             return 0.0f;
         }
@@ -336,8 +344,8 @@ static float score_stretch(rpl_filled_pauses *fp, int64_t e)
     double mean_f = sum_f / dn;
     double mean_t = sum_t / dn;
     double resid = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        const slot *s = slot_at(fp, e - (int64_t)(n - 1 - i));
+    for (size_t i = 0, at = first; i < n; i++, at = at + 1 == fp->ring_size ? 0 : at + 1) {
+        const slot *s = &fp->ring[at];
         double r = (double)s->f0_st - (mean_f + slope * ((double)i - mean_t));
         resid += r * r;
     }
@@ -385,17 +393,18 @@ static void bridge_gap(rpl_filled_pauses *fp, int64_t n)
     }
 }
 
-/* Enter one frame (window NULL: end-of-stream padding); decide the frame it completes. */
-static bool push(rpl_filled_pauses *fp, const rpl_frame *frame, const float *window,
+/* Enter one frame (power NULL: end-of-stream padding, or a frame without speech); decide the
+ * frame it completes. */
+static bool push(rpl_filled_pauses *fp, const rpl_frame *frame, const float *power,
                  rpl_filled_pause_frame *out)
 {
     int64_t n = fp->n_in++;
     slot *s = slot_at(fp, n);
     memset(s, 0, sizeof *s);
-    s->speech = window != NULL && frame->speech;
+    s->speech = power != NULL && frame->speech;
     s->voiced_speech = s->speech && frame->voiced && frame->f0_hz > 0.0f && isfinite(frame->f0_hz);
     if (s->speech) {
-        envelope(fp, window, s->cep);
+        envelope(fp, power, s->cep);
         const slot *before = n >= LAG_CHANGE ? slot_at(fp, n - LAG_CHANGE) : NULL;
         if (before != NULL && before->speech) {
             float d2 = 0.0f;
@@ -414,9 +423,11 @@ static bool push(rpl_filled_pauses *fp, const rpl_frame *frame, const float *win
         track_median(fp, n, s);
     }
     float score = score_stretch(fp, n);
+    size_t at = (size_t)(n % (int64_t)fp->ring_size);
     for (size_t i = 0; i < fp->stretch && (int64_t)i <= n; i++) {
-        slot *t = slot_at(fp, n - (int64_t)i);
+        slot *t = &fp->ring[at];
         t->confidence = score > t->confidence ? score : t->confidence;
+        at = at == 0 ? fp->ring_size - 1 : at - 1;
     }
     int64_t done = n - (int64_t)(fp->stretch - 1);
     if (done < 0 || done >= fp->n_real) {
@@ -433,10 +444,26 @@ static bool push(rpl_filled_pauses *fp, const rpl_frame *frame, const float *win
 bool rpl_filled_pauses_process(rpl_filled_pauses *fp, const rpl_frame *frame, const float *window,
                                rpl_filled_pause_frame *out)
 {
+    const float *power = NULL;
+    if (window != NULL && frame->speech) {
+        rpl_fft_power(fp->fft, window, fp->hann, fp->window, fp->power);
+        power = fp->power;
+    }
+    return rpl_filled_pauses_process_power(fp, frame, power, out);
+}
+
+size_t rpl_filled_pauses_fft_size(const rpl_filled_pauses *fp)
+{
+    return fp->nfft;
+}
+
+bool rpl_filled_pauses_process_power(rpl_filled_pauses *fp, const rpl_frame *frame,
+                                     const float *power, rpl_filled_pause_frame *out)
+{
     if (fp->n_real != INT64_MAX) {
         reset(fp); /* first frame after a flush: a new stream */
     }
-    return push(fp, frame, window, out);
+    return push(fp, frame, power, out);
 }
 
 bool rpl_filled_pauses_flush(rpl_filled_pauses *fp, rpl_filled_pause_frame *out)

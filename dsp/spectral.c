@@ -40,9 +40,8 @@ static const float bin_hz = (float)RPL_ANALYSIS_RATE_HZ / FFT_SIZE;
 struct rpl_spectral {
     rpl_spectral_config cfg;
     rpl_fft *fft;
-    float *window; /* Hann */
-    float *in;
-    float *spec;       /* interleaved complex, FFT_SIZE + 2 */
+    float *window;     /* Hann */
+    float *spec;       /* |X|^2 of the windowed frame, FFT_SIZE / 2 + 1 bins */
     float *prev_norm;  /* previous frame's critical-band powers, normalised to sum 1 */
     float *power;      /* band power per bin */
     bool have_prev;    /* prev_norm holds a non-silent frame */
@@ -103,12 +102,10 @@ rpl_status rpl_spectral_create(const rpl_spectral_config *cfg, rpl_spectral **ou
     }
     status = RPL_ERR_NO_MEMORY;
     sp->window = calloc(FFT_SIZE, sizeof *sp->window);
-    sp->in = calloc(FFT_SIZE, sizeof *sp->in);
-    sp->spec = calloc(FFT_SIZE + 2, sizeof *sp->spec);
+    sp->spec = calloc(FFT_SIZE / 2 + 1, sizeof *sp->spec);
     sp->prev_norm = calloc(N_BARK, sizeof *sp->prev_norm);
     sp->power = calloc(BIN_HI + 1, sizeof *sp->power);
-    if (sp->window == NULL || sp->in == NULL || sp->spec == NULL || sp->prev_norm == NULL ||
-        sp->power == NULL) {
+    if (sp->window == NULL || sp->spec == NULL || sp->prev_norm == NULL || sp->power == NULL) {
         goto fail;
     }
     rpl_window_hann(sp->window, FFT_SIZE);
@@ -153,7 +150,6 @@ void rpl_spectral_destroy(rpl_spectral *sp)
     }
     rpl_fft_destroy(sp->fft);
     free(sp->window);
-    free(sp->in);
     free(sp->spec);
     free(sp->prev_norm);
     free(sp->power);
@@ -190,36 +186,51 @@ static void accumulate(rpl_spectral *sp, const rpl_spectral_frame *f)
 void rpl_spectral_process(rpl_spectral *sp, const float *window, const rpl_frame *frame,
                           rpl_spectral_frame *out)
 {
-    for (size_t i = 0; i < FFT_SIZE; i++) {
-        sp->in[i] = window[i] * sp->window[i];
+    rpl_fft_power(sp->fft, window, sp->window, FFT_SIZE, sp->spec);
+    rpl_spectral_process_power(sp, sp->spec, frame, out);
+}
+
+size_t rpl_spectral_power_bins(const rpl_spectral *sp)
+{
+    (void)sp;
+    return FFT_SIZE / 2 + 1;
+}
+
+void rpl_spectral_process_power(rpl_spectral *sp, const float *spectrum, const rpl_frame *frame,
+                                rpl_spectral_frame *out)
+{
+    /* Element-wise first (vectorised: the power and its level per bin), then each sum in its
+     * own loop in increasing bin order, so every float sum adds the same terms in the same
+     * order as one loop over the bins would. */
+    float level[BIN_HI + 1];
+    for (size_t k = BIN_LO; k <= BIN_HI; k++) {
+        const float p = spectrum[k] * sp->power_scale;
+        sp->power[k] = p;
+        /* 1e-30 keeps exact zeros finite; it is far below any real bin (-110 dBFS band). */
+        level[k] = 3.0103f * fast_log2(p + 1e-30f); /* 10 log10 */
     }
-    rpl_fft_forward(sp->fft, sp->in, sp->spec);
     float total = 0.0f;
-    float low = 0.0f; /* 300-1000 Hz */
-    float mid = 0.0f; /* 800-1500 Hz */
-    float max_low = 0.0f;
-    float max_high = 0.0f;
     float level_f_sum = 0.0f; /* sum of (f - mean f) * level: the regression's numerator */
     for (size_t k = BIN_LO; k <= BIN_HI; k++) {
-        float re = sp->spec[2 * k];
-        float im = sp->spec[2 * k + 1];
-        float p = (re * re + im * im) * sp->power_scale;
-        sp->power[k] = p;
-        total += p;
-        if (k < BIN_1000) {
-            low += p;
-        }
-        if (k >= BIN_800 && k < BIN_1500) {
-            mid += p;
-        }
-        if (k < BIN_2000) {
-            max_low = p > max_low ? p : max_low;
-        } else {
-            max_high = p > max_high ? p : max_high;
-        }
-        /* 1e-30 keeps exact zeros finite; it is far below any real bin (-110 dBFS band). */
-        float level = 3.0103f * fast_log2(p + 1e-30f); /* 10 log10 */
-        level_f_sum += level * sp->f_centred[k];
+        total += sp->power[k];
+        level_f_sum += level[k] * sp->f_centred[k];
+    }
+    float low = 0.0f; /* 300-1000 Hz */
+    for (size_t k = BIN_LO; k < BIN_1000; k++) {
+        low += sp->power[k];
+    }
+    float mid = 0.0f; /* 800-1500 Hz */
+    for (size_t k = BIN_800; k < BIN_1500; k++) {
+        mid += sp->power[k];
+    }
+    /* maxima: exact whatever the order (the powers are >= 0, never NAN for finite input) */
+    float max_low = 0.0f;
+    for (size_t k = BIN_LO; k < BIN_2000; k++) {
+        max_low = sp->power[k] > max_low ? sp->power[k] : max_low;
+    }
+    float max_high = 0.0f;
+    for (size_t k = BIN_2000; k <= BIN_HI; k++) {
+        max_high = sp->power[k] > max_high ? sp->power[k] : max_high;
     }
     out->loudness = 0.0f;
     if (!(total > sp->silence_power)) {

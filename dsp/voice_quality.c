@@ -26,6 +26,7 @@
 #include <string.h>
 
 enum {
+    HIST_SLACK = 32,  /* frames the history slides before it is moved back (memory vs copies) */
     SINC_TAPS = 16,   /* windowed sinc from -7 to +8 around the integer sample: <0.1 % error */
     SINC_PHASES = 64, /* table resolution 1/64 sample; the peak search steps by 8 of these */
     SINC_LEFT = 7,
@@ -69,6 +70,8 @@ struct rpl_voice_quality {
     size_t hnr_len;    /* L, samples of each HNR window */
     size_t hist_len;   /* H */
     float *hist;       /* the signal's last H samples, ending at the current window's end */
+    float *hist_buf;   /* hist slides along this (HIST_SLACK frames of room) and moves back
+                        * to the start once per HIST_SLACK frames, not every frame */
     float *sinc;       /* (SINC_PHASES + 1) x SINC_TAPS fractional-delay filters */
     float *cc;         /* cross-correlation by lag, for the period search */
     float *hnr_c;      /* HNR: cross-products by lag (W entries) */
@@ -158,13 +161,14 @@ rpl_status rpl_voice_quality_create(const rpl_voice_quality_config *cfg, rpl_voi
     vq->hist_len = vq->window + 2 * (size_t)ceil(1.3 * t_max) + 2 * SINC_TAPS + RPL_HOP_SAMPLES;
     vq->ring_cap = (size_t)ceil((double)cfg->window_ms / 1000.0 * (double)cfg->f0_max_hz * 1.3) +
                    cfg->min_periods + 4;
-    vq->hist = calloc(vq->hist_len, sizeof *vq->hist);
+    vq->hist_buf = calloc(vq->hist_len + HIST_SLACK * RPL_HOP_SAMPLES, sizeof *vq->hist_buf);
+    vq->hist = vq->hist_buf;
     vq->sinc = calloc((SINC_PHASES + 1) * SINC_TAPS, sizeof *vq->sinc);
     vq->ring = calloc(vq->ring_cap, sizeof *vq->ring);
     vq->cc = calloc((size_t)ceil(1.25 * t_max) + 2 * SINC_TAPS + 4, sizeof *vq->cc);
     vq->hnr_c = calloc(vq->window, sizeof *vq->hnr_c);
     vq->hnr_e = calloc(vq->window, sizeof *vq->hnr_e);
-    if (vq->hist == NULL || vq->sinc == NULL || vq->ring == NULL || vq->cc == NULL ||
+    if (vq->hist_buf == NULL || vq->sinc == NULL || vq->ring == NULL || vq->cc == NULL ||
         vq->hnr_c == NULL || vq->hnr_e == NULL) {
         goto fail;
     }
@@ -182,7 +186,7 @@ void rpl_voice_quality_destroy(rpl_voice_quality *vq)
     if (vq == NULL) {
         return;
     }
-    free(vq->hist);
+    free(vq->hist_buf);
     free(vq->sinc);
     free(vq->ring);
     free(vq->cc);
@@ -198,6 +202,7 @@ size_t rpl_voice_quality_window_samples(const rpl_voice_quality *vq)
 
 void rpl_voice_quality_reset(rpl_voice_quality *vq)
 {
+    vq->hist = vq->hist_buf;
     memset(vq->hist, 0, vq->hist_len * sizeof *vq->hist);
     vq->ring_count = 0;
     vq->ring_head = 0;
@@ -220,7 +225,11 @@ static float interp(const rpl_voice_quality *vq, const float *arr, double p)
 {
     double fl = floor(p);
     long n = (long)fl;
-    long q = lround((p - fl) * SINC_PHASES);
+    /* lround of a value in [0, SINC_PHASES): truncate, then up from an exact half (x - q is
+     * exact), as lround rounds halves away from zero; no libm call on the hot path */
+    const double x_phase = (p - fl) * SINC_PHASES;
+    long q = (long)x_phase;
+    q += x_phase - (double)q >= 0.5;
     const float *h = vq->sinc + (size_t)q * SINC_TAPS;
     const float *x = arr + n - SINC_LEFT;
     float acc = 0.0f;
@@ -561,13 +570,17 @@ static float frame_hnr(rpl_voice_quality *vq, const float *window, float t)
             }
         }
         float v[9];
-        int best_j = 4;
         for (int j = 0; j < 9; j++) {
             double p = (double)best_lag + (j - 4) * 0.125;
             long fl = (long)floor(p);
             float fr = (float)(p - (double)fl);
             float e = (1.0f - fr) * vq->hnr_e[fl] + fr * vq->hnr_e[fl + 1];
             v[j] = interp(vq, vq->hnr_c, p) / sqrtf(ea * e + 1e-30f);
+        }
+        /* The largest of the nine, the centre on ties (every v[j] is set before any is
+         * compared: comparing with a v[j] not yet computed read stack garbage). */
+        int best_j = 4;
+        for (int j = 0; j < 9; j++) {
             best_j = v[j] > v[best_j] ? j : best_j;
         }
         r = v[best_j];
@@ -597,7 +610,12 @@ void rpl_voice_quality_process(rpl_voice_quality *vq, const float *window, const
 {
     const size_t h = vq->hist_len;
     const size_t w = vq->window;
-    memmove(vq->hist, vq->hist + RPL_HOP_SAMPLES, (h - RPL_HOP_SAMPLES) * sizeof *vq->hist);
+    if ((size_t)(vq->hist - vq->hist_buf) + RPL_HOP_SAMPLES <= HIST_SLACK * RPL_HOP_SAMPLES) {
+        vq->hist += RPL_HOP_SAMPLES; /* the last H - hop samples stay where they are */
+    } else {
+        memmove(vq->hist_buf, vq->hist + RPL_HOP_SAMPLES, (h - RPL_HOP_SAMPLES) * sizeof *vq->hist);
+        vq->hist = vq->hist_buf;
+    }
     memcpy(vq->hist + h - w, window, w * sizeof *window);
     const int64_t index = vq->frames++;
     const double centre_abs = (double)index * RPL_HOP_SAMPLES + RPL_HOP_SAMPLES / 2.0;

@@ -50,12 +50,18 @@ rpl_status rpl_audio_digest_file(const char *path, const rpl_raw_format *raw, rp
         if (status != RPL_OK || got == 0) {
             break;
         }
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        /* the floats' bytes in memory are already the little-endian layout hashed */
+        (void)bytes;
+        sha256_update(&ctx, 4 * got * channels, (const uint8_t *)block);
+#else
         for (size_t i = 0; i < got * channels; i++) {
             uint32_t v;
             memcpy(&v, &block[i], sizeof v);
             put_le32(bytes + 4 * i, v);
         }
         sha256_update(&ctx, 4 * got * channels, bytes);
+#endif
         for (size_t f = 0; identical && f < got; f++) {
             for (size_t c = 1; c < channels; c++) {
                 identical = identical && block[f * channels + c] == block[f * channels];

@@ -101,6 +101,28 @@ rpl_status rpl_ingest_process(rpl_ingest *ing, const float *in, size_t n, rpl_in
     }
 }
 
+rpl_status rpl_ingest_process_pair(rpl_ingest *a, const float *in_a, rpl_ingest_sink sink_a,
+                                   void *user_a, rpl_ingest *b, const float *in_b,
+                                   rpl_ingest_sink sink_b, void *user_b, size_t n)
+{
+    if (a->soxr != NULL || b->soxr != NULL) {
+        rpl_status status = rpl_ingest_process(a, in_a, n, sink_a, user_a);
+        return status == RPL_OK ? rpl_ingest_process(b, in_b, n, sink_b, user_b) : status;
+    }
+    while (n > 0) {
+        size_t take = n < OUT_BLOCK ? n : OUT_BLOCK;
+        memcpy(a->out, in_a, take * sizeof *in_a);
+        memcpy(b->out, in_b, take * sizeof *in_b);
+        rpl_bandpass_process_pair(a->bandpass, a->out, b->bandpass, b->out, take);
+        sink_a(user_a, a->out, take);
+        sink_b(user_b, b->out, take);
+        in_a += take;
+        in_b += take;
+        n -= take;
+    }
+    return RPL_OK;
+}
+
 rpl_status rpl_ingest_flush(rpl_ingest *ing, rpl_ingest_sink sink, void *user)
 {
     if (ing->soxr != NULL) {

@@ -534,6 +534,23 @@ rpl_status rpl_pipeline_process(rpl_pipeline *pl, const float *interleaved, size
     rpl_status status = RPL_OK;
     while (frames > 0 && status == RPL_OK) {
         size_t n = frames < CHUNK_FRAMES ? frames : CHUNK_FRAMES;
+        if (pl->parties[0].present && pl->parties[1].present) {
+            /* stereo: both parties' band-pass filters share the vector lanes */
+            party *pa = &pl->parties[0];
+            party *pb = &pl->parties[1];
+            for (size_t i = 0; i < n; i++) {
+                pa->mono[i] = interleaved[i * (size_t)pl->cfg.channels + (size_t)pa->channel];
+                pb->mono[i] = interleaved[i * (size_t)pl->cfg.channels + (size_t)pb->channel];
+            }
+            frame_route ra = {pl, pa};
+            frame_route rb = {pl, pb};
+            status = rpl_ingest_process_pair(pa->ingest, pa->mono, on_party_samples, &ra,
+                                             pb->ingest, pb->mono, on_party_samples, &rb, n);
+            drain_frames(pl, false);
+            interleaved += n * (size_t)pl->cfg.channels;
+            frames -= n;
+            continue;
+        }
         for (size_t r = 0; r < 2 && status == RPL_OK; r++) {
             party *p = &pl->parties[r];
             if (!p->present) {

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <sndfile.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -253,7 +254,15 @@ rpl_status rpl_source_file_read(rpl_source_file *src, float *buffer, size_t max_
         return say(RPL_ERR_IO, why, why_size, "read failed (%s)", sf_strerror(src->sf));
     }
     size_t count = (size_t)n * (size_t)src->info.channels;
+    /* Branch-free scan first (vectorised: |x| as bits >= the infinity pattern means inf or
+     * NaN); the exact position only when the block has a bad sample. */
+    uint32_t bad = 0;
     for (size_t i = 0; i < count; i++) {
+        uint32_t bits;
+        memcpy(&bits, &buffer[i], sizeof bits);
+        bad |= (uint32_t)((bits & 0x7FFFFFFFu) >= 0x7F800000u);
+    }
+    for (size_t i = 0; bad != 0 && i < count; i++) {
         if (!isfinite(buffer[i])) {
             int64_t frame = src->frames_read + (int64_t)(i / (size_t)src->info.channels);
             return say(RPL_ERR_BAD_SAMPLES, why, why_size,

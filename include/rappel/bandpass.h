@@ -25,6 +25,12 @@ void rpl_bandpass_destroy(rpl_bandpass *bp);
 /* Filter n samples in place, continuing from the previous call. Real-time safe. */
 void rpl_bandpass_process(rpl_bandpass *bp, float *x, size_t n);
 
+/* Filter two independent streams at once, n samples each, in place: xa through a, xb through
+ * b (a != b; the buffers may not overlap). Bit-identical to rpl_bandpass_process(a, xa, n) and
+ * rpl_bandpass_process(b, xb, n), in about the time of one (the two channels of a stereo call
+ * share the vector lanes). Real-time safe. */
+void rpl_bandpass_process_pair(rpl_bandpass *a, float *xa, rpl_bandpass *b, float *xb, size_t n);
+
 /* Forget the filter state (start of a new stream). Real-time safe. */
 void rpl_bandpass_reset(rpl_bandpass *bp);
 

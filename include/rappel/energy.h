@@ -13,6 +13,14 @@
  * RPL_ENERGY_FLOOR_DB. Real-time safe. */
 float rpl_energy_db(const float *x, const float *w, size_t n);
 
+/* The window's power, sum of w[i]^2 over [0, n), as rpl_energy_db sums it. Real-time safe. */
+float rpl_window_power(const float *w, size_t n);
+
+/* rpl_energy_db with the window's power computed once by the caller (window_power =
+ * rpl_window_power(w, n)): the same value, bit for bit, without re-summing a constant every
+ * frame. Real-time safe. */
+float rpl_energy_db_power(const float *x, const float *w, size_t n, float window_power);
+
 /* Fill w[0..n) with a periodic Hann window (n >= 2). Real-time safe. */
 void rpl_window_hann(float *w, size_t n);
 

@@ -35,4 +35,11 @@ void rpl_fft_forward(rpl_fft *fft, const float *in, float *out);
  * samples, unnormalised (scaled by n relative to the true inverse). Real-time safe. */
 void rpl_fft_inverse(rpl_fft *fft, const float *in, float *out);
 
+/* Windowed power spectrum: power[k] = |X_k|^2 (k = 0..n/2, n/2+1 floats, unnormalised) of
+ * X = the forward transform of in[i] * window[i] for i < len, zero-padded to n (1 <= len
+ * <= n; window NULL: no weighting). Bit-identical to weighting into a buffer, calling
+ * rpl_fft_forward and squaring, without the copies: one transform can feed every consumer
+ * of the same frame's spectrum. in and power may not overlap. Real-time safe. */
+void rpl_fft_power(rpl_fft *fft, const float *in, const float *window, size_t len, float *power);
+
 #endif

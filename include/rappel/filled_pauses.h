@@ -71,6 +71,19 @@ size_t rpl_filled_pauses_delay_frames(const rpl_filled_pauses *fp);
 bool rpl_filled_pauses_process(rpl_filled_pauses *fp, const rpl_frame *frame, const float *window,
                                rpl_filled_pause_frame *out);
 
+/* FFT size N of the window's spectrum: the window zero-padded to a power of two (256 at
+ * 8 kHz). Real-time safe. */
+size_t rpl_filled_pauses_fft_size(const rpl_filled_pauses *fp);
+
+/* As rpl_filled_pauses_process, from the window's spectrum instead of its samples: power[k] =
+ * |X_k|^2, k = 0..N/2, X the unnormalised N-point transform of the window weighted by a
+ * periodic Hann window of window_samples() points (rpl_window_hann) and zero-padded, exactly
+ * as rpl_fft_power computes it; the same spectrum gives bit-identical decisions. power is only
+ * read when frame->speech; NULL there counts the frame as having no speech. Lets one
+ * transform feed every consumer of the frame (see dsp/analysis.c). Real-time safe. */
+bool rpl_filled_pauses_process_power(rpl_filled_pauses *fp, const rpl_frame *frame,
+                                     const float *power, rpl_filled_pause_frame *out);
+
 /* End of stream: writes the next pending decision and returns true until none remain; then
  * the detector is ready for a new stream (the speaker's F0 median is forgotten too). RT-safe. */
 bool rpl_filled_pauses_flush(rpl_filled_pauses *fp, rpl_filled_pause_frame *out);

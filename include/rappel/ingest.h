@@ -27,6 +27,15 @@ void rpl_ingest_destroy(rpl_ingest *ingest);
 rpl_status rpl_ingest_process(rpl_ingest *ingest, const float *in, size_t n, rpl_ingest_sink sink,
                               void *user);
 
+/* Two channels of the same stream, n samples each (a != b, same input rate): the same
+ * samples as rpl_ingest_process(a, ...) then rpl_ingest_process(b, ...), bit for bit. At the
+ * analysis rate the two band-pass filters run together (rpl_bandpass_process_pair, about the
+ * time of one) and the sinks get 4096-sample blocks, a's then b's; when resampling, all of a
+ * then all of b. No allocation. Returns RPL_ERR_RESAMPLE on a resampler failure. */
+rpl_status rpl_ingest_process_pair(rpl_ingest *a, const float *in_a, rpl_ingest_sink sink_a,
+                                   void *user_a, rpl_ingest *b, const float *in_b,
+                                   rpl_ingest_sink sink_b, void *user_b, size_t n);
+
 /* End of stream: the resampler's remaining output goes to sink. */
 rpl_status rpl_ingest_flush(rpl_ingest *ingest, rpl_ingest_sink sink, void *user);
 

@@ -80,6 +80,17 @@ size_t rpl_spectral_window_samples(const rpl_spectral *sp);
 void rpl_spectral_process(rpl_spectral *sp, const float *window, const rpl_frame *frame,
                           rpl_spectral_frame *out);
 
+/* Bins of the power spectrum rpl_spectral_process_power reads: W/2 + 1 (129). RT-safe. */
+size_t rpl_spectral_power_bins(const rpl_spectral *sp);
+
+/* As rpl_spectral_process, from the frame's spectrum instead of its samples: spectrum[k] =
+ * |X_k|^2, k = 0..W/2, X the unnormalised W-point transform of the window weighted by a
+ * periodic Hann window (rpl_window_hann), exactly as rpl_fft_power computes it; the same
+ * spectrum gives bit-identical values. Lets one transform feed every consumer of the frame
+ * (see dsp/analysis.c). Real-time safe. */
+void rpl_spectral_process_power(rpl_spectral *sp, const float *spectrum, const rpl_frame *frame,
+                                rpl_spectral_frame *out);
+
 /* Statistics since the last reset. Real-time safe. */
 rpl_spectral_stats rpl_spectral_stats_get(const rpl_spectral *sp);
 
