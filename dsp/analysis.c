@@ -7,7 +7,15 @@
  * frame and, if they ask, its samples from a history ring; frames leave once every module,
  * lagged or not, has filled its fields. The spectral features and the filled-pause envelope
  * read the same 32 ms Hann-windowed spectrum of a speech frame: it is transformed once here
- * and given to both (bit-identical to each transforming its own). */
+ * and given to both (bit-identical to each transforming its own).
+ *
+ * Speech needs a voice. Between the two stages, energy above the noise floor that is neither
+ * within SPEECH_UNVOICED_TAIL frames after a voiced frame nor within SPEECH_UNVOICED_LEAD frames
+ * before one is not speech: a word's unvoiced onset ("s", "f") or ending ("-ts", a breath out)
+ * lasts up to about 150 and 300 ms, while a noise swell (an automatic gain control raising the
+ * line noise in a pause, a click, typing) has no voice at all. Without this, a handset's AGC
+ * turned the pauses after a turn into speech and moved hesitation and fatigue scores by up
+ * to 0.6 (tests/cli/analyze_gain.sh). */
 #include "rappel/analysis.h"
 
 #include <math.h>
@@ -22,8 +30,10 @@
 #include "rappel/voice_quality.h"
 
 enum {
-    ENERGY_WINDOW = 160, /* 20 ms at 8 kHz: sharp enough for 30 ms pause boundaries */
-    BUFFER_SLACK = 32,   /* frames the first-stage buffer slides before it is moved back */
+    ENERGY_WINDOW = 160,       /* 20 ms at 8 kHz: sharp enough for 30 ms pause boundaries */
+    BUFFER_SLACK = 32,         /* frames the first-stage buffer slides before it is moved back */
+    SPEECH_UNVOICED_TAIL = 30, /* frames: 300 ms */
+    SPEECH_UNVOICED_LEAD = 15, /* frames: 150 ms, the look-ahead the speech check adds */
 };
 
 struct rpl_analysis {
@@ -56,11 +66,12 @@ struct rpl_analysis {
     float energy_window_power; /* its sum of squares, constant */
     rpl_frame *pending;        /* ring of frames waiting for their pitch and voice decisions */
     size_t ring_size;
-    int64_t samples_in; /* real samples received in this stream */
-    int64_t frames_in;  /* frames whose samples are complete */
-    int64_t pitch_done; /* frames with a pitch decision */
-    int64_t vad_done;   /* frames with a voice-activity decision */
-    int64_t final_done; /* frames given to the second stage */
+    int64_t samples_in;  /* real samples received in this stream */
+    int64_t frames_in;   /* frames whose samples are complete */
+    int64_t pitch_done;  /* frames with a pitch decision */
+    int64_t vad_done;    /* frames with a voice-activity decision */
+    int64_t final_done;  /* frames given to the second stage */
+    int64_t last_voiced; /* latest voiced frame given to the second stage (-1: none yet) */
     int64_t syllables_done;
     int64_t filled_done;
     int64_t frames_out; /* frames given to the sink */
@@ -86,10 +97,12 @@ static size_t max_size(size_t a, size_t b)
     return a > b ? a : b;
 }
 
-/* Frames between a frame's samples and its pitch and voice decisions. */
+/* Frames between a frame's samples and its final speech decision (pitch, voice activity and
+ * the voice check's look-ahead). */
 static size_t first_stage_delay(const rpl_analysis *a)
 {
-    return max_size(rpl_pitch_delay_frames(a->pitch), rpl_vad_delay_frames(a->vad));
+    return max_size(rpl_pitch_delay_frames(a->pitch), rpl_vad_delay_frames(a->vad)) +
+           SPEECH_UNVOICED_LEAD;
 }
 
 rpl_status rpl_analysis_create(const rpl_analysis_config *cfg, rpl_analysis **out)
@@ -325,11 +338,38 @@ static void second_stage(rpl_analysis *a, rpl_frame *frame)
 
 /* Second stage for every frame whose first-stage decisions are in; then out with every frame
  * that all modules have finished. */
-static void emit_ready(rpl_analysis *a, const rpl_analysis_sink *sink)
+static bool voiced_ahead(rpl_analysis *a, int64_t index, int64_t decided)
 {
-    int64_t final = a->pitch_done < a->vad_done ? a->pitch_done : a->vad_done;
+    for (int64_t j = index + 1; j <= index + SPEECH_UNVOICED_LEAD && j < decided; j++) {
+        if (pending_frame(a, j)->voiced) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The voice check of the frame at final_done (see the top of the file). */
+static void check_voice(rpl_analysis *a, rpl_frame *frame, int64_t decided)
+{
+    if (frame->voiced) {
+        a->last_voiced = frame->index;
+    }
+    if (frame->speech &&
+        !(a->last_voiced >= 0 && frame->index - a->last_voiced <= SPEECH_UNVOICED_TAIL) &&
+        !voiced_ahead(a, frame->index, decided)) {
+        frame->speech = false;
+    }
+}
+
+/* end: the stream is flushed, every frame's decisions are in and no look-ahead is left. */
+static void emit_ready(rpl_analysis *a, const rpl_analysis_sink *sink, bool end)
+{
+    int64_t decided = a->pitch_done < a->vad_done ? a->pitch_done : a->vad_done;
+    int64_t final = end ? decided : decided - SPEECH_UNVOICED_LEAD;
     while (a->final_done < final) {
-        second_stage(a, pending_frame(a, a->final_done++));
+        rpl_frame *frame = pending_frame(a, a->final_done++);
+        check_voice(a, frame, decided);
+        second_stage(a, frame);
     }
     int64_t ready = a->syllables_done < a->filled_done ? a->syllables_done : a->filled_done;
     while (a->frames_out < ready) {
@@ -384,7 +424,7 @@ static void analyse_frame(rpl_analysis *a, const rpl_analysis_sink *sink)
     if (rpl_vad_process(a->vad, frame->energy_db, &v)) {
         store_vad(a, &v);
     }
-    emit_ready(a, sink);
+    emit_ready(a, sink, false);
     if ((size_t)(a->buffer - a->buffer_base) + RPL_HOP_SAMPLES <= BUFFER_SLACK * RPL_HOP_SAMPLES) {
         a->buffer += RPL_HOP_SAMPLES;
     } else {
@@ -441,7 +481,7 @@ void rpl_analysis_flush(rpl_analysis *a, const rpl_analysis_sink *sink)
     while (rpl_vad_flush(a->vad, &v)) {
         store_vad(a, &v);
     }
-    emit_ready(a, sink);
+    emit_ready(a, sink, true);
     rpl_syllables_frame s;
     while (rpl_syllables_flush(a->syllables, &s)) {
         store_syllables(a, &s);
@@ -450,7 +490,7 @@ void rpl_analysis_flush(rpl_analysis *a, const rpl_analysis_sink *sink)
     while (rpl_filled_pauses_flush(a->filled_pauses, &fp)) {
         store_filled_pause(a, &fp);
     }
-    emit_ready(a, sink);
+    emit_ready(a, sink, true);
     /* New stream: history before its first sample is silence. */
     a->buffered = a->span / 2 - RPL_HOP_SAMPLES / 2;
     a->buffer = a->buffer_base;
@@ -460,6 +500,7 @@ void rpl_analysis_flush(rpl_analysis *a, const rpl_analysis_sink *sink)
     a->pitch_done = 0;
     a->vad_done = 0;
     a->final_done = 0;
+    a->last_voiced = -1;
     a->syllables_done = 0;
     a->filled_done = 0;
     a->frames_out = 0;

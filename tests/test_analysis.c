@@ -263,6 +263,58 @@ static void no_speech_in_line_noise(void **state)
     free(x);
 }
 
+/* Speech needs a voice: noise well above the floor but with no voiced frame within 300 ms
+ * before or 150 ms after it (a gain control raising the line noise, typing) is not speech,
+ * while a fricative ending a word or starting one stays speech. */
+static void unvoiced_stretches_need_a_voice(void **state)
+{
+    (void)state;
+    uint64_t seed = test_seed("unvoiced_stretches_need_a_voice");
+    const size_t n = 5 * RATE;
+    float *x = calloc(n, sizeof *x);
+    float *burst = calloc(n, sizeof *burst);
+    test_white(x, n, 0.001f, &seed);
+    test_vowel(x, RATE / 2, (size_t)(0.6 * RATE), RATE, 130.0, 0.3f);
+    test_vowel(x, 4 * RATE, (size_t)(0.6 * RATE), RATE, 150.0, 0.3f);
+    const struct {
+        double from_s, to_s;
+        float rms;
+    } noise[] = {
+        {1.10, 1.25, 0.03f}, /* a word-final fricative */
+        {2.00, 3.00, 0.01f}, /* a noise swell 20 dB over the floor, no voice near it */
+        {3.90, 4.00, 0.03f}, /* a word-initial fricative */
+    };
+    for (size_t k = 0; k < sizeof noise / sizeof noise[0]; k++) {
+        size_t from = (size_t)(noise[k].from_s * RATE),
+               len = (size_t)((noise[k].to_s - noise[k].from_s) * RATE);
+        memset(burst, 0, len * sizeof *burst);
+        test_white(burst, len, noise[k].rms, &seed);
+        for (size_t i = 0; i < len; i++) {
+            x[from + i] += burst[i];
+        }
+    }
+    static collected c;
+    analyse(x, n, 4096, &c);
+    size_t swell_speech = 0, fricative_speech = 0, fricative_frames = 0;
+    for (size_t i = 0; i < c.n_frames; i++) {
+        double t = c.frames[i].time_s;
+        if (t > 2.03 && t < 2.97) {
+            swell_speech += c.frames[i].speech;
+            assert_false(c.frames[i].voiced);
+        }
+        if ((t > 1.12 && t < 1.22) || (t > 3.92 && t < 3.98)) {
+            fricative_frames++;
+            fricative_speech += c.frames[i].speech;
+        }
+    }
+    printf("noise swell: %zu speech frames; fricatives: %zu of %zu frames speech\n", swell_speech,
+           fricative_speech, fricative_frames);
+    assert_int_equal(swell_speech, 0);
+    assert_int_equal(fricative_speech, fricative_frames);
+    free(burst);
+    free(x);
+}
+
 static void energy_steps_are_measured(void **state)
 {
     (void)state;
@@ -312,6 +364,7 @@ int main(void)
         cmocka_unit_test(short_gaps_are_not_pauses),
         cmocka_unit_test(held_vowel_stays_speech),
         cmocka_unit_test(no_speech_in_line_noise),
+        cmocka_unit_test(unvoiced_stretches_need_a_voice),
         cmocka_unit_test(energy_steps_are_measured),
         cmocka_unit_test(invalid_configs_are_refused),
     };
