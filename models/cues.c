@@ -87,6 +87,7 @@ rpl_cues_config rpl_cues_config_default(void)
         .establish_speech_s = 8.0,
         .adapt_speech_s = 120.0,
         .min_pause_s = 0.2,
+        .full_pause_s = 0.4,
         .max_pause_s = 3.0,
     };
     return cfg;
@@ -100,7 +101,7 @@ rpl_status rpl_cue_window_create(const rpl_cues_config *cfg, rpl_cue_window **ou
     *out = NULL;
     if (!(cfg->window_s >= 0.5 && cfg->window_s <= 60.0) || !(cfg->establish_speech_s >= 0.0) ||
         !(cfg->adapt_speech_s > 0.0) || !(cfg->min_pause_s > 0.0) ||
-        !(cfg->max_pause_s >= cfg->min_pause_s)) {
+        !(cfg->full_pause_s >= cfg->min_pause_s) || !(cfg->max_pause_s >= cfg->min_pause_s)) {
         return RPL_ERR_INVALID_ARG;
     }
     rpl_cue_window *w = calloc(1, sizeof *w);
@@ -248,13 +249,25 @@ static double voiced_quantile(rpl_cue_window *w, size_t field, double p)
     return quantile(w->scratch, n, p);
 }
 
+/* How much a silent pause of len seconds counts: in part from min_pause_s, rising linearly to
+ * in full at full_pause_s. Joins between words run up to about 0.4 s, so a pause just past
+ * 0.2 s is weak evidence of hesitation; and with a hard threshold one 10 ms boundary moved by a
+ * line's noise (a quieter line, a different codec) made the hesitation score jump. */
+static double pause_weight(const rpl_cues_config *cfg, double len)
+{
+    if (len >= cfg->full_pause_s || cfg->full_pause_s <= cfg->min_pause_s) {
+        return 1.0;
+    }
+    return (len - cfg->min_pause_s) / (cfg->full_pause_s - cfg->min_pause_s);
+}
+
 /* The window's own cues, in one pass over its frames (and selections for the percentiles). */
 static void window_absolute(rpl_cue_window *w, rpl_cues *c)
 {
     double *v = c->value;
     size_t speech = 0, voiced = 0, nuclei = 0, filled = 0, slope_n = 0;
-    size_t pauses = 0, run = 0;
-    double slope_sum = 0.0, pause_s = 0.0;
+    size_t run = 0;
+    double slope_sum = 0.0, pauses = 0.0, pause_s = 0.0;
     bool seen_speech = false, turn_gap = false, prev_voiced = false;
     double prev_st = 0.0;
     mean_acc alpha = {0}, hammarberg = {0}, tilt = {0}, band = {0}, flux = {0}, hnr = {0},
@@ -296,8 +309,9 @@ static void window_absolute(rpl_cue_window *w, rpl_cues *c)
         double len = (double)run * FRAME_S;
         if (run > 0 && !turn_gap && len >= w->cfg.min_pause_s - 1e-9 &&
             len <= w->cfg.max_pause_s + 1e-9) {
-            pauses++;
-            pause_s += len;
+            double weight = pause_weight(&w->cfg, len);
+            pauses += weight;
+            pause_s += weight * len;
         }
         run = 0;
         turn_gap = false;
@@ -318,7 +332,7 @@ static void window_absolute(rpl_cue_window *w, rpl_cues *c)
     v[RPL_CUE_HNR_DB] = mean_get(&hnr);
     v[RPL_CUE_JITTER_PCT] = mean_get(&jitter);
     v[RPL_CUE_SHIMMER_DB] = mean_get(&shimmer);
-    v[RPL_CUE_PAUSE_COUNT] = (double)pauses;
+    v[RPL_CUE_PAUSE_COUNT] = pauses;
     v[RPL_CUE_PAUSE_S] = pause_s;
 
     size_t n = 0;

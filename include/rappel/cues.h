@@ -42,7 +42,8 @@
     X(JITTER_PCT, "jitter_pct", "%", "local jitter, voiced mean")                                  \
     X(SHIMMER_DB, "shimmer_db", "dB", "local shimmer, voiced mean")                                \
     X(ARTIC_RATE_SPS, "artic_rate_sps", "1/s", "syllable nuclei per second of speech")             \
-    X(PAUSE_COUNT, "pause_count", "1", "silent pauses (>= 200 ms) inside speech")                  \
+    X(PAUSE_COUNT, "pause_count", "1",                                                             \
+      "silent pauses inside speech (from 200 ms, in full from 400 ms)")                            \
     X(PAUSE_S, "pause_s", "s", "total silent pause inside speech")                                 \
     X(FILLED_S, "filled_s", "s", "filled-pause candidates")                                        \
     X(F0_REL_ST, "f0_rel_st", "st", "median F0 over the speaker's baseline")                       \
@@ -92,6 +93,8 @@ typedef struct rpl_cues_config {
     double adapt_speech_s;     /* later, the baseline's memory in seconds of speech
                                   (default 120): it moves slowly */
     double min_pause_s;        /* shortest silent pause counted (default 0.2) */
+    double full_pause_s;       /* pauses count in part from min_pause_s, in full from this
+                                  (default 0.4; >= min_pause_s) */
     double max_pause_s;        /* longer silences are turn ends, not pauses (default 3) */
 } rpl_cues_config;
 
