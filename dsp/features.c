@@ -15,7 +15,8 @@ static const rpl_column columns[] = {
     COLUMN(energy_db, RPL_COLUMN_FLOAT, "dBFS", 2,
            "RMS level over a 20 ms Hann window (full-scale sine = -3.01)"),
     COLUMN(speech, RPL_COLUMN_BOOL, "0/1", 0,
-           "voice activity after smoothing; pauses are runs of 0 inside a turn"),
+           "voice activity after smoothing, kept within 300 ms after or 150 ms before a voiced "
+           "frame; pauses are runs of 0 inside a turn"),
     COLUMN(voicing, RPL_COLUMN_FLOAT, "0..1", 3, "voicing confidence"),
     COLUMN(noise_db, RPL_COLUMN_FLOAT, "dBFS", 2, "tracked noise floor of the line"),
     COLUMN(nucleus, RPL_COLUMN_BOOL, "0/1", 0,
