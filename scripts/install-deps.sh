@@ -7,4 +7,4 @@ apt-get install -y --no-install-recommends \
     build-essential cmake pkg-config clang clang-format libclang-rt-14-dev \
     libfftw3-dev libsndfile1-dev libsoxr-dev libcmocka-dev libinih-dev libcairo2-dev nettle-dev libsqlite3-dev portaudio19-dev \
     sqlite3 sox espeak-ng python3 python3-numpy python3-scipy \
-    libasound2-plugins pulseaudio pulseaudio-utils util-linux
+    libasound2-plugins pulseaudio pulseaudio-utils util-linux jackd2 alsa-utils

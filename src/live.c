@@ -1,18 +1,30 @@
 /* One call analysed as it happens: see live.h.
  *
- * Constants: the analysis thread polls the ring every 20 ms when it is empty (the producer
- * may not signal: no lock or system call in a capture callback). 20 ms is one capture block
- * (one RTP packet), so a poll rarely finds nothing; it adds at most 20 ms to the
- * frame-to-score latency (target 50 ms) and halves the CPU of a 10 ms poll, whose wake-ups
- * cost more than the analysis itself on a virtual machine (measured: 2.1 % vs 1.0 % of a
- * core at 1x). It takes at most 40 ms of input per pipeline call so that the entry stamp of a
- * chunk is within 40 ms of any frame in it. The store thread touches the call every 5 s (the
- * store's staleness horizon is minutes) and writes timeline points in batches of 20 (~10 s of
- * a stereo call), so a crash loses at most ~10 s of timeline and no alert.
+ * Wake-ups, not analysis, dominate the CPU of a real-time run on a virtual machine: each
+ * sleep and wake of a thread costs some 50-100 us of a core there (timer, futex, cold caches),
+ * the analysis of 40 ms of stereo audio about as much. So no thread polls, and the producers
+ * deliver 40 ms blocks (source_live.c, cli/replay.c): measured on a 20 s replay (load 8-9),
+ * 20 ms blocks cost 1.11-1.39 % of a core, 40 ms blocks 0.66-0.84 %. The analysis thread sleeps in
+ * rpl_ring_wait until WAKE_MS = 40 ms of input is in (one block: one wake per block, at once,
+ * no polling delay) and takes one producer block at a time (rpl_ring_read_block, at most
+ * CHUNK_MS), so that every frame's entry time is known exactly. The store thread sleeps on
+ * its queue and is woken only for alerts (committed within milliseconds), for the finish, and
+ * when POINT_BATCH timeline points wait; it also touches the call every TOUCH_S = 5 s (the
+ * store's staleness horizon is minutes) and then takes whatever points wait. A crash loses at
+ * most ~10 s of timeline (20 points: 10 s of a stereo call) and no alert.
+ *
+ * Timing (live.h, rpl_live_snapshot): for each score the pipeline gives at audio time t_s,
+ * the frame that ends its window is input frame t_s * rate - 1; its latency is the time the
+ * score is out minus the time that frame entered the ring. It splits into the look-ahead (the
+ * wall time until the newest input the pipeline had then entered the ring: the analysis
+ * delays and the cross-party alignment wait for future frames, an algorithmic cost) and the
+ * system latency (that newest input entering the ring -> score out: waiting and computing,
+ * what this file controls). Histograms of LAT_BIN_MS bins give p99.
  */
 #include "live.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -21,7 +33,55 @@
 #include <string.h>
 #include <time.h>
 
-enum { POLL_NS = 20000000, TOUCH_S = 5, POINT_BATCH = 20 };
+enum {
+    WAKE_MS = 40,      /* input the analysis thread sleeps for */
+    CHUNK_MS = 40,     /* most input per pipeline call */
+    TOUCH_S = 5,       /* store: touch the call */
+    POINT_BATCH = 20,  /* store: timeline points per write */
+    STAMP_HIST = 1024, /* analysis: entry times of the last blocks (>= 20 s of 20 ms blocks) */
+    LAT_BINS = 8192    /* latency histograms: 0.25 ms bins up to 2048 ms */
+};
+#define LAT_BIN_MS 0.25
+
+/* A latency histogram with exact mean and max. */
+typedef struct lat_hist {
+    uint32_t bins[LAT_BINS];
+    size_t count;
+    double sum_ms, max_ms;
+} lat_hist;
+
+static void lat_add(lat_hist *h, double ms)
+{
+    double b = ms / LAT_BIN_MS;
+    size_t i = b <= 0.0 ? 0 : b >= (double)(LAT_BINS - 1) ? LAT_BINS - 1 : (size_t)b;
+    h->bins[i]++;
+    h->count++;
+    h->sum_ms += ms;
+    h->max_ms = ms > h->max_ms ? ms : h->max_ms;
+}
+
+static void lat_get(const lat_hist *h, rpl_live_latency *out)
+{
+    out->count = h->count;
+    out->mean_ms = h->count > 0 ? h->sum_ms / (double)h->count : (double)NAN;
+    out->max_ms = h->count > 0 ? h->max_ms : (double)NAN;
+    out->p99_ms = (double)NAN;
+    size_t need = h->count - h->count / 100, seen = 0; /* ceil(0.99 n) */
+    for (size_t i = 0; i < LAT_BINS && h->count > 0; i++) {
+        seen += h->bins[i];
+        if (seen >= need) {
+            /* the bin's upper edge, never above the true max */
+            double edge = (double)(i + 1) * LAT_BIN_MS;
+            out->p99_ms = edge < h->max_ms ? edge : h->max_ms;
+            break;
+        }
+    }
+}
+
+typedef struct block_stamp {
+    uint64_t start; /* input frame position of the block's first frame */
+    int64_t entered_ns;
+} block_stamp;
 
 typedef enum ev_type { EV_RAISED, EV_CLOSED, EV_POINT, EV_FINISH } ev_type;
 
@@ -54,19 +114,25 @@ struct rpl_live {
     atomic_bool input_done;
     atomic_bool analysis_done;
     rpl_status analysis_status;
-    int64_t cur_entered_ns; /* analysis thread: entry stamp of the chunk being processed */
-    uint64_t frames_in;     /* analysis thread: input frames given to the pipeline */
-    event *finish_event;    /* allocated up front */
+    size_t wake_frames;
+    int64_t cur_entered_ns;         /* analysis thread: entry stamp of the chunk being processed */
+    uint64_t frames_in;             /* analysis thread: input frames given to the pipeline */
+    block_stamp stamps[STAMP_HIST]; /* analysis thread: entry times by input position */
+    uint64_t stamp_count;
+    bool flushing;       /* analysis thread: in rpl_pipeline_finish (nothing to time) */
+    event *finish_event; /* allocated up front */
 
     /* event queue */
     pthread_mutex_t q_lock;
     pthread_cond_t q_cond;
     event *q_head, *q_tail;
+    size_t q_points; /* points waiting */
+    bool q_wake;     /* something the store thread must see now */
 
     /* status snapshot */
     pthread_mutex_t s_lock;
     rpl_live_snapshot snap;
-    double score_latency_sum_ms, alert_latency_sum_ms;
+    lat_hist score_latency, score_system, score_lookahead, alert_latency;
 
     /* store thread */
     rpl_status store_status;
@@ -101,6 +167,8 @@ static void event_free(event *e)
     }
 }
 
+/* Queue e; wake the store thread for anything but a timeline point, and for points once a
+ * batch of them waits. */
 static void push(rpl_live *live, event *e)
 {
     pthread_mutex_lock(&live->q_lock);
@@ -110,7 +178,11 @@ static void push(rpl_live *live, event *e)
         live->q_head = e;
     }
     live->q_tail = e;
-    pthread_cond_signal(&live->q_cond);
+    bool wake = e->type != EV_POINT || ++live->q_points >= POINT_BATCH;
+    if (wake && !live->q_wake) {
+        live->q_wake = true;
+        pthread_cond_signal(&live->q_cond);
+    }
     pthread_mutex_unlock(&live->q_lock);
 }
 
@@ -153,12 +225,28 @@ static void on_point(void *user, const rpl_store_point *point)
     push(live, e);
 }
 
+/* Entry time of input frame pos (0 when no longer known). */
+static int64_t entered_at(const rpl_live *live, uint64_t pos)
+{
+    uint64_t n = live->stamp_count < STAMP_HIST ? live->stamp_count : STAMP_HIST;
+    for (uint64_t k = 1; k <= n; k++) {
+        const block_stamp *b = &live->stamps[(live->stamp_count - k) & (STAMP_HIST - 1)];
+        if (b->start <= pos) {
+            return b->entered_ns;
+        }
+    }
+    return 0;
+}
+
 static void on_scores(void *user, const rpl_pipeline_scores *s)
 {
     rpl_live *live = user;
-    double latency_ms = live->cur_entered_ns != 0
-                            ? (double)(rpl_ring_now_ns() - live->cur_entered_ns) / 1e6
-                            : (double)NAN;
+    int64_t now = rpl_ring_now_ns();
+    double rate = live->cfg.pipeline.input_rate_hz;
+    /* the last input frame of the scored window, and the newest the pipeline has */
+    double end = floor(s->t_s * rate + 0.5) - 1.0;
+    uint64_t pos = end <= 0.0 ? 0 : (uint64_t)end;
+    int64_t frame_in = pos < live->frames_in ? entered_at(live, pos) : 0;
     pthread_mutex_lock(&live->s_lock);
     rpl_live_snapshot *n = &live->snap;
     n->t_s = s->t_s;
@@ -174,11 +262,13 @@ static void on_scores(void *user, const rpl_pipeline_scores *s)
             n->level_rel_db = s->cues->value[RPL_CUE_LEVEL_REL_DB];
         }
     }
-    if (isfinite(latency_ms)) {
-        n->score_latency_count++;
-        live->score_latency_sum_ms += latency_ms;
-        if (latency_ms > n->score_latency_max_ms) {
-            n->score_latency_max_ms = latency_ms;
+    if (frame_in != 0 && live->cur_entered_ns != 0 && !live->flushing) {
+        double latency_ms = (double)(now - frame_in) / 1e6;
+        lat_add(&live->score_latency, latency_ms);
+        lat_add(&live->score_system, (double)(now - live->cur_entered_ns) / 1e6);
+        lat_add(&live->score_lookahead, (double)(live->frames_in - 1 - pos) / rate * 1e3);
+        if (latency_ms >= live->score_latency.max_ms) {
+            n->score_latency_max_t_s = s->t_s;
         }
     }
     pthread_mutex_unlock(&live->s_lock);
@@ -193,15 +283,16 @@ static void *analysis_main(void *arg)
     while (status == RPL_OK && live->analysis_status == RPL_OK) {
         bool done = atomic_load_explicit(&live->input_done, memory_order_acquire);
         int64_t entered = 0;
-        size_t n = rpl_ring_read(live->ring, live->chunk, live->chunk_frames, &entered);
+        size_t n = rpl_ring_read_block(live->ring, live->chunk, live->chunk_frames, &entered);
         if (n == 0) {
             if (done) {
                 break;
             }
-            struct timespec ts = {0, POLL_NS};
-            nanosleep(&ts, NULL);
+            rpl_ring_wait(live->ring, live->wake_frames, 0.0); /* finish ends the wait */
             continue;
         }
+        live->stamps[live->stamp_count++ & (STAMP_HIST - 1)] =
+            (block_stamp){.start = live->frames_in, .entered_ns = entered};
         live->cur_entered_ns = entered;
         live->frames_in += n;
         status = rpl_pipeline_process(live->pipeline, live->chunk, n, &sink);
@@ -210,6 +301,7 @@ static void *analysis_main(void *arg)
         status = live->analysis_status;
     }
     if (status == RPL_OK) {
+        live->flushing = true;
         status = rpl_pipeline_finish(live->pipeline, &sink);
     }
     if (status == RPL_OK) {
@@ -318,11 +410,7 @@ static void store_alert(rpl_live *live, const event *e)
             live->snap.alerts_stored++;
         }
         if (e->type == EV_RAISED && isfinite(latency_ms)) {
-            live->snap.alert_latency_count++;
-            live->alert_latency_sum_ms += latency_ms;
-            if (latency_ms > live->snap.alert_latency_max_ms) {
-                live->snap.alert_latency_max_ms = latency_ms;
-            }
+            lat_add(&live->alert_latency, latency_ms);
         }
         pthread_mutex_unlock(&live->s_lock);
     }
@@ -379,11 +467,13 @@ static void *store_main(void *arg)
     for (bool finished = false; !finished;) {
         pthread_mutex_lock(&live->q_lock);
         int rc = 0;
-        while (live->q_head == NULL && rc != ETIMEDOUT) {
+        while (!live->q_wake && rc != ETIMEDOUT) {
             rc = pthread_cond_timedwait(&live->q_cond, &live->q_lock, &next_touch);
         }
         event *list = live->q_head;
         live->q_head = live->q_tail = NULL;
+        live->q_points = 0;
+        live->q_wake = false;
         pthread_mutex_unlock(&live->q_lock);
         while (list != NULL) {
             event *e = list;
@@ -451,7 +541,8 @@ rpl_status rpl_live_create(const rpl_live_config *cfg, rpl_live **out, char *why
         snprintf(why, why_size, "cannot allocate the ring: %s", rpl_strerror(status));
         goto fail;
     }
-    live->chunk_frames = (size_t)(cfg->pipeline.input_rate_hz / 25.0);
+    live->chunk_frames = (size_t)(cfg->pipeline.input_rate_hz * CHUNK_MS / 1000.0);
+    live->wake_frames = (size_t)(cfg->pipeline.input_rate_hz * WAKE_MS / 1000.0);
     live->chunk = malloc(live->chunk_frames * (size_t)channels * sizeof *live->chunk);
     live->points = malloc(POINT_BATCH * sizeof *live->points);
     live->finish_event = calloc(1, sizeof *live->finish_event);
@@ -536,12 +627,10 @@ void rpl_live_snapshot_get(rpl_live *live, rpl_live_snapshot *out)
 {
     pthread_mutex_lock(&live->s_lock);
     *out = live->snap;
-    out->score_latency_mean_ms = out->score_latency_count > 0
-                                     ? live->score_latency_sum_ms / (double)out->score_latency_count
-                                     : (double)NAN;
-    out->alert_latency_mean_ms = out->alert_latency_count > 0
-                                     ? live->alert_latency_sum_ms / (double)out->alert_latency_count
-                                     : (double)NAN;
+    lat_get(&live->score_latency, &out->score_latency);
+    lat_get(&live->score_system, &out->score_system);
+    lat_get(&live->score_lookahead, &out->score_lookahead);
+    lat_get(&live->alert_latency, &out->alert_latency);
     pthread_mutex_unlock(&live->s_lock);
     out->overruns = rpl_ring_overruns(live->ring);
     out->overrun_frames = rpl_ring_overrun_frames(live->ring);
@@ -562,6 +651,7 @@ rpl_status rpl_live_finish(rpl_live *live, const char *fail_reason, char *why, s
     }
     live->finished = true;
     atomic_store_explicit(&live->input_done, true, memory_order_release);
+    rpl_ring_end_input(live->ring);
     pthread_join(live->analysis_thread, NULL);
 
     event *e = live->finish_event; /* allocated at create: finishing cannot fail for memory */

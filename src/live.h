@@ -65,6 +65,14 @@ rpl_status rpl_live_create(const rpl_live_config *cfg, rpl_live **out, char *why
 /* The ring the (single) producer writes interleaved frames into. */
 rpl_ring *rpl_live_ring(rpl_live *live);
 
+/* Latency figures in ms; count 0 (and NAN figures) when none yet. p99 is read from a
+ * histogram of 0.25 ms bins (exact to that, capped at the max; values past 2048 ms count in
+ * the last bin but keep the exact max). */
+typedef struct rpl_live_latency {
+    size_t count;
+    double mean_ms, p99_ms, max_ms;
+} rpl_live_latency;
+
 /* What a status line shows; a consistent copy taken under a short lock. */
 typedef struct rpl_live_snapshot {
     double t_s;                          /* audio analysed, s */
@@ -76,11 +84,19 @@ typedef struct rpl_live_snapshot {
     size_t alerts_raised, alerts_stored; /* so far */
     size_t store_errors;
     uint64_t overruns, overrun_frames; /* ring */
-    /* timing (ms): audio entering the ring -> scores out of the pipeline, and -> alert
-     * committed; count 0 when none yet */
-    size_t score_latency_count, alert_latency_count;
-    double score_latency_mean_ms, score_latency_max_ms;
-    double alert_latency_mean_ms, alert_latency_max_ms;
+    /* Timing of every score (both parties, every 0.5 s of audio) while input flows; scores
+     * the end-of-input flush produces are not counted (no input follows them to time).
+     * score_latency: the last frame of the scored window entering the ring -> the score out of
+     *   the pipeline. It is score_lookahead (in wall time) + score_system.
+     * score_lookahead: audio ms that had to arrive after that frame before the score came out
+     *   (the analysis look-ahead and the cross-party alignment; algorithmic: in wall time it
+     *   is this divided by the replay speed). Rounded up to the block the pipeline had.
+     * score_system: the newest input the pipeline had entering the ring -> score out (waking
+     *   up and computing: what the machine and the threads cost).
+     * alert_latency: the block that raised an alert entering the ring -> the alert committed
+     *   to the database. */
+    rpl_live_latency score_latency, score_lookahead, score_system, alert_latency;
+    double score_latency_max_t_s; /* audio time of the slowest score */
 } rpl_live_snapshot;
 
 void rpl_live_snapshot_get(rpl_live *live, rpl_live_snapshot *out);

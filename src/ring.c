@@ -6,9 +6,18 @@
  * before copying out, and symmetrically for the read position. Positions are free-running
  * 64-bit frame counters (they never wrap in practice: 2^64 frames is millions of years), and
  * the capacity is a power of two so that a position maps to a slot with a mask.
+ *
+ * Waking the consumer is the classic store/load handshake (Dekker): the consumer publishes how
+ * many frames it waits for, then re-checks the write position; the producer publishes its
+ * write position, then reads that threshold; a sequentially consistent fence on each side
+ * between the two makes it impossible for both to miss each other. Whichever side takes the
+ * threshold back to 0 (compare-and-swap) owns the wake-up, so the producer posts at most once
+ * per wait; a post that arrives after a timed-out wait is drained by the next wait.
  */
 #include "ring.h"
 
+#include <errno.h>
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -38,6 +47,10 @@ struct rpl_ring {
     _Alignas(64) atomic_uint_fast64_t read_pos;
     atomic_uint_fast64_t stamp_read;
     stamp stamps[STAMP_COUNT];
+    /* wake-up: frames the sleeping consumer waits for (0: not asleep) */
+    _Alignas(64) atomic_size_t want;
+    atomic_bool ended;
+    sem_t wake;
 };
 
 _Static_assert((STAMP_COUNT & (STAMP_COUNT - 1)) == 0, "STAMP_COUNT must be a power of two");
@@ -60,7 +73,8 @@ rpl_status rpl_ring_create(size_t min_frames, int channels, rpl_ring **out)
         return RPL_ERR_NO_MEMORY;
     }
     r->data = calloc(capacity * (size_t)channels, sizeof *r->data);
-    if (r->data == NULL) {
+    if (r->data == NULL || sem_init(&r->wake, 0, 0) != 0) {
+        free(r->data);
         free(r);
         return RPL_ERR_NO_MEMORY;
     }
@@ -73,6 +87,8 @@ rpl_status rpl_ring_create(size_t min_frames, int channels, rpl_ring **out)
     atomic_init(&r->stamp_read, 0);
     atomic_init(&r->overruns, 0);
     atomic_init(&r->overrun_frames, 0);
+    atomic_init(&r->want, 0);
+    atomic_init(&r->ended, false);
     *out = r;
     return RPL_OK;
 }
@@ -80,6 +96,7 @@ rpl_status rpl_ring_create(size_t min_frames, int channels, rpl_ring **out)
 void rpl_ring_destroy(rpl_ring *ring)
 {
     if (ring != NULL) {
+        sem_destroy(&ring->wake);
         free(ring->data);
         free(ring);
     }
@@ -151,10 +168,67 @@ size_t rpl_ring_write(rpl_ring *ring, const float *interleaved, size_t frames, i
         }
     }
     atomic_store_explicit(&ring->write_pos, w + frames, memory_order_release);
+    /* wake a sleeping consumer once its threshold is reached (see the file comment) */
+    atomic_thread_fence(memory_order_seq_cst);
+    size_t want = atomic_load_explicit(&ring->want, memory_order_relaxed);
+    if (want != 0) {
+        uint64_t rp = atomic_load_explicit(&ring->read_pos, memory_order_relaxed);
+        if (w + frames - rp >= want &&
+            atomic_compare_exchange_strong_explicit(&ring->want, &want, 0, memory_order_relaxed,
+                                                    memory_order_relaxed)) {
+            sem_post(&ring->wake);
+        }
+    }
     return frames;
 }
 
-size_t rpl_ring_read(rpl_ring *ring, float *out, size_t max_frames, int64_t *entered_ns)
+size_t rpl_ring_wait(rpl_ring *ring, size_t min_frames, double timeout_s)
+{
+    if (min_frames == 0) {
+        min_frames = 1;
+    }
+    size_t n = rpl_ring_available(ring);
+    if (n >= min_frames || atomic_load_explicit(&ring->ended, memory_order_acquire)) {
+        return n;
+    }
+    while (sem_trywait(&ring->wake) == 0) {
+        /* a post meant for an earlier wait that timed out */
+    }
+    atomic_store_explicit(&ring->want, min_frames, memory_order_relaxed);
+    atomic_thread_fence(memory_order_seq_cst);
+    n = rpl_ring_available(ring);
+    if (n < min_frames && !atomic_load_explicit(&ring->ended, memory_order_acquire)) {
+        if (timeout_s <= 0.0) {
+            while (sem_wait(&ring->wake) != 0 && errno == EINTR) {
+                /* a signal: keep waiting */
+            }
+        } else {
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_sec += (time_t)timeout_s;
+            until.tv_nsec += (long)((timeout_s - (double)(time_t)timeout_s) * 1e9);
+            if (until.tv_nsec >= 1000000000) {
+                until.tv_nsec -= 1000000000;
+                until.tv_sec++;
+            }
+            while (sem_timedwait(&ring->wake, &until) != 0 && errno == EINTR) {
+                /* a signal: keep waiting for the producer or the timeout */
+            }
+        }
+        n = rpl_ring_available(ring);
+    }
+    atomic_store_explicit(&ring->want, 0, memory_order_relaxed);
+    return n;
+}
+
+void rpl_ring_end_input(rpl_ring *ring)
+{
+    atomic_store_explicit(&ring->ended, true, memory_order_release);
+    sem_post(&ring->wake);
+}
+
+static size_t read_impl(rpl_ring *ring, float *out, size_t max_frames, int64_t *entered_ns,
+                        bool one_block)
 {
     uint64_t w = atomic_load_explicit(&ring->write_pos, memory_order_acquire);
     uint64_t r = atomic_load_explicit(&ring->read_pos, memory_order_relaxed);
@@ -174,6 +248,16 @@ size_t rpl_ring_read(rpl_ring *ring, float *out, size_t max_frames, int64_t *ent
         atomic_store_explicit(&ring->stamp_read, sr, memory_order_release);
         const stamp *s = &ring->stamps[sr & (STAMP_COUNT - 1)];
         *entered_ns = (n > 0 && sw != sr && s->start_pos <= r) ? s->entered_ns : 0;
+        if (one_block && sw != sr) {
+            /* stop where the next stamped write begins (or the current one, if unstamped
+             * frames come first) */
+            uint64_t end = s->start_pos > r ? s->start_pos
+                           : sw - sr > 1    ? ring->stamps[(sr + 1) & (STAMP_COUNT - 1)].start_pos
+                                            : w;
+            if (end > r && end - r < n) {
+                n = (size_t)(end - r);
+            }
+        }
     }
     if (n == 0) {
         return 0;
@@ -181,6 +265,16 @@ size_t rpl_ring_read(rpl_ring *ring, float *out, size_t max_frames, int64_t *ent
     copy_out(ring, r, out, n);
     atomic_store_explicit(&ring->read_pos, r + n, memory_order_release);
     return n;
+}
+
+size_t rpl_ring_read(rpl_ring *ring, float *out, size_t max_frames, int64_t *entered_ns)
+{
+    return read_impl(ring, out, max_frames, entered_ns, false);
+}
+
+size_t rpl_ring_read_block(rpl_ring *ring, float *out, size_t max_frames, int64_t *entered_ns)
+{
+    return read_impl(ring, out, max_frames, entered_ns, true);
 }
 
 uint64_t rpl_ring_frames_written(const rpl_ring *ring)

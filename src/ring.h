@@ -11,8 +11,14 @@
  * keeps its audio but its stamp is skipped (the consumer then sees an older, earlier stamp:
  * latencies are over-, never under-estimated).
  *
- * Exactly one thread may write and one thread may read at a time. All functions except create
- * and destroy are real-time safe (no allocation, lock, system call or I/O).
+ * The consumer need not poll: rpl_ring_wait sleeps until enough frames are in. The producer
+ * wakes it (sem_post on an unnamed POSIX semaphore, async-signal-safe and lock-free in glibc:
+ * one futex system call, made only when the consumer is actually asleep and its threshold is
+ * reached) and otherwise pays one atomic load per write.
+ *
+ * Exactly one thread may write and one thread may read at a time. All functions except create,
+ * destroy and rpl_ring_wait are real-time safe (no allocation, lock or I/O; no system call
+ * except that wake-up).
  */
 #ifndef RAPPEL_RING_H
 #define RAPPEL_RING_H
@@ -41,7 +47,9 @@ int rpl_ring_channels(const rpl_ring *ring);
 
 /* Producer: append frames interleaved frames, all or nothing. Returns frames (written) or 0
  * (not enough room: the block is dropped and counted as an overrun). entered_ns is the
- * monotonic time the block was captured (rpl_ring_now_ns()), or 0 for "no stamp". */
+ * monotonic time the block was captured (rpl_ring_now_ns()), or 0 for "no stamp". When the
+ * consumer sleeps in rpl_ring_wait and this write reaches its threshold, one sem_post wakes
+ * it (async-signal-safe; the only system call here). */
 size_t rpl_ring_write(rpl_ring *ring, const float *interleaved, size_t frames, int64_t entered_ns);
 
 /* Producer: frames that fit now. */
@@ -51,6 +59,21 @@ size_t rpl_ring_write_space(const rpl_ring *ring);
  * count (0 when empty). When entered_ns is not NULL it receives the entry time of the first
  * frame taken (0 if unknown). */
 size_t rpl_ring_read(rpl_ring *ring, float *out, size_t max_frames, int64_t *entered_ns);
+
+/* Consumer: as rpl_ring_read, but never past the end of the producer's write the first frame
+ * belongs to, so every frame taken entered the ring at *entered_ns (exact per-frame timing).
+ * With entered_ns NULL it is rpl_ring_read. */
+size_t rpl_ring_read_block(rpl_ring *ring, float *out, size_t max_frames, int64_t *entered_ns);
+
+/* Consumer: sleep until at least min_frames (>= 1) frames are waiting, rpl_ring_end_input was
+ * called, or timeout_s passed (<= 0: no timeout; then something must end the wait: the
+ * producer's frames or rpl_ring_end_input). Returns the frames waiting then (it may be fewer
+ * than min_frames). Not real-time safe (it blocks). */
+size_t rpl_ring_wait(rpl_ring *ring, size_t min_frames, double timeout_s);
+
+/* Any thread, once: no more input (or stop waiting). Wakes a consumer asleep in rpl_ring_wait;
+ * later waits return at once. */
+void rpl_ring_end_input(rpl_ring *ring);
 
 /* Consumer: frames waiting. */
 size_t rpl_ring_available(const rpl_ring *ring);

@@ -1,8 +1,11 @@
 /* Live capture with PortAudio: see source_live.h.
  *
- * Constants: the callback asks for 20 ms blocks (one RTP packet at the usual ptime, what a
- * softphone delivers; 10 ms blocks doubled the wake-ups for no latency that matters), and the
- * device's default low input latency, which on ALSA/PulseAudio is ~20 ms.
+ * Constants: the callback asks for 40 ms blocks. Every block wakes two threads (PortAudio's and
+ * the analysis thread), and on a virtual machine the wake-ups cost more CPU than the analysis
+ * (src/live.c): 40 ms blocks halve that against 20 ms (one RTP packet) for 20 ms more latency
+ * on the oldest frame of a block, small beside the analysis look-ahead (~0.5 s) and the 1 s an
+ * alert may take to be stored. The device's default low input latency (~20 ms on
+ * ALSA/PulseAudio) is asked for.
  */
 #include "source_live.h"
 
@@ -215,7 +218,7 @@ rpl_status rpl_source_live_open(const rpl_source_live_config *cfg, rpl_source_li
         }
         err = Pa_IsFormatSupported(&in, NULL, rate);
         if (err == paFormatIsSupported) {
-            err = Pa_OpenStream(&src->stream, &in, NULL, rate, (unsigned long)(rate / 50.0),
+            err = Pa_OpenStream(&src->stream, &in, NULL, rate, (unsigned long)(rate / 25.0),
                                 paClipOff, capture_callback, src);
         }
         if (err == paNoError) {

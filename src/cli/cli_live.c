@@ -231,6 +231,11 @@ static void gauge(char *buf, size_t size, double v)
     }
 }
 
+double cli_live_tick_s(const cli_live_ui *ui)
+{
+    return ui->terminal ? 0.25 : 1.0;
+}
+
 void cli_live_ui_tick(cli_live_ui *ui, rpl_live *live, double wall_s)
 {
     rpl_live_snapshot s;
@@ -307,12 +312,16 @@ void cli_live_summary(cli_live_ui *ui, rpl_live *live, const char *call_id, doub
     clear_line(ui);
     fprintf(stderr,
             "rappel: %s: timing: audio %.3f s in %.3f s wall, cpu %.3f s (%.2f%% of one core); "
-            "ring->scores mean %.2f ms max %.2f ms (%zu); ring->alert committed mean %.2f ms "
-            "max %.2f ms (%zu); overruns %llu (%llu frames)\n",
+            "ring->scores (%zu) mean %.2f p99 %.2f max %.2f ms (max at %.1f s) = look-ahead "
+            "(audio) mean %.1f max %.1f ms + system mean %.2f p99 %.2f max %.2f ms; "
+            "ring->alert committed (%zu) mean %.2f max %.2f ms; overruns %llu (%llu frames)\n",
             ui->command, s.t_s, wall_s, cpu_s, wall_s > 0 ? 100.0 * cpu_s / wall_s : 0.0,
-            s.score_latency_mean_ms, s.score_latency_max_ms, s.score_latency_count,
-            s.alert_latency_mean_ms, s.alert_latency_max_ms, s.alert_latency_count,
-            (unsigned long long)s.overruns, (unsigned long long)s.overrun_frames);
+            s.score_latency.count, s.score_latency.mean_ms, s.score_latency.p99_ms,
+            s.score_latency.max_ms, s.score_latency_max_t_s, s.score_lookahead.mean_ms,
+            s.score_lookahead.max_ms, s.score_system.mean_ms, s.score_system.p99_ms,
+            s.score_system.max_ms, s.alert_latency.count, s.alert_latency.mean_ms,
+            s.alert_latency.max_ms, (unsigned long long)s.overruns,
+            (unsigned long long)s.overrun_frames);
     fflush(stderr);
     pthread_mutex_unlock(&ui->lock);
 }

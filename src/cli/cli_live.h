@@ -80,6 +80,9 @@ void cli_live_ui_init(cli_live_ui *ui, const char *command);
 void cli_live_ui_destroy(cli_live_ui *ui);
 /* rpl_live_config.on_event: prints committed alerts and store errors (store thread). */
 void cli_live_on_event(void *user, const rpl_live_event *ev);
+/* How often to call cli_live_ui_tick: 0.25 s for the status line on a terminal; otherwise 1 s
+ * (event lines only: no need to wake more). */
+double cli_live_tick_s(const cli_live_ui *ui);
 /* Refresh: the status line, or lines for new overruns / dead air / overtalk. */
 void cli_live_ui_tick(cli_live_ui *ui, rpl_live *live, double wall_s);
 /* A message line (warning or error) that does not garble the status line. */

@@ -122,8 +122,9 @@ int cli_live(int argc, char **argv)
     if (info->rate_fallback) {
         fprintf(stderr,
                 "rappel: %s: %s: warning: the device refuses %.0f Hz (%s): capturing at its "
-                "default %.0f Hz, resampled to 8000 Hz for analysis\n",
-                COMMAND, info->device_name, scfg.rate_hz, info->refused_why, info->rate_hz);
+                "default %.0f Hz%s\n",
+                COMMAND, info->device_name, scfg.rate_hz, info->refused_why, info->rate_hz,
+                info->rate_hz != 8000.0 ? ", resampled to 8000 Hz for analysis" : "");
     }
     char map[64];
     if (!cli_live_channel_map(COMMAND, info->device_name, &o, info->channels, false, &pcfg, map,
@@ -187,7 +188,7 @@ int cli_live(int argc, char **argv)
             break;
         }
         double left = o.duration_s > 0 ? o.duration_s - elapsed : 1.0;
-        cli_live_sleep(fmin(0.25, fmax(left, 0.001)));
+        cli_live_sleep(fmin(cli_live_tick_s(&ui), fmax(left, 0.001)));
         cli_live_ui_tick(&ui, live, cli_live_now_s() - t0);
     }
     rpl_source_live_stop(src);

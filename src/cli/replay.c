@@ -1,17 +1,22 @@
 /* rappel replay: a recorded call through the live machinery, paced at real time x --speed.
  *
- * A reader thread reads the file in 20 ms blocks (the capture callback's size: one RTP packet) and
- * writes them into the live ring at the pace the audio would arrive from a device; from the
- * ring on, everything is what `rappel live` runs (analysis thread, event queue, store thread,
- * status line). Unlike a capture callback the reader may wait: when the analysis cannot keep
- * up with a high --speed, the reader waits for room instead of dropping audio, so a replay
- * analyses exactly the file's samples and gives the alerts `analyze` gives. Blocks are
- * grouped so that the reader wakes at most every 2 ms of wall time (sleep granularity). */
+ * A reader thread reads the file ahead (READ_S at a time: one read system call per half
+ * second instead of one per block) and writes it into the live ring in BLOCK_MS = 40 ms blocks
+ * (the capture callback's size, src/source_live.c), each at the time it would arrive from a device,
+ * sleeping to that absolute deadline (clock_nanosleep TIMER_ABSTIME: no drift). From the ring
+ * on, everything is what `rappel live` runs (analysis thread, event queue, store thread, status
+ * line). Unlike a capture callback the reader may wait: when the analysis cannot keep up with a
+ * high --speed, the reader waits for room instead of dropping audio, so a replay analyses
+ * exactly the file's samples and gives the alerts `analyze` gives. Blocks are grouped so that
+ * the reader wakes at most every 2 ms of wall time (sleep granularity). The main thread sleeps
+ * on a semaphore the reader posts when it ends, waking otherwise only for the status line. */
 #include "cli/cli.h"
 
 #include <getopt.h>
 #include <math.h>
+#include <errno.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +30,9 @@
 #include "rappel/source_file.h"
 
 #define COMMAND "replay"
+
+enum { BLOCK_MS = 40 };
+#define READ_S 0.5
 
 static void print_help(void)
 {
@@ -56,6 +64,7 @@ typedef struct reader {
     double rate_hz;
     double max_s; /* 0: the whole file */
     atomic_bool stop, done;
+    sem_t ended; /* posted once when the reader ends */
     rpl_status status;
     char why[256];
 } reader;
@@ -70,20 +79,28 @@ static void add_ns(struct timespec *t, int64_t ns)
     }
 }
 
+static void reader_end(reader *r)
+{
+    atomic_store(&r->done, true);
+    sem_post(&r->ended);
+}
+
 static void *reader_main(void *arg)
 {
     reader *r = arg;
     int channels = rpl_source_file_info(r->src)->channels;
-    size_t block = (size_t)(r->rate_hz / 50.0); /* 20 ms: one RTP packet */
-    double block_wall_ns = 2e7 / r->speed;
+    size_t block = (size_t)(r->rate_hz * BLOCK_MS / 1000.0);
+    double block_wall_ns = BLOCK_MS * 1e6 / r->speed;
     size_t group = block_wall_ns >= 2e6 ? 1 : (size_t)ceil(2e6 / block_wall_ns);
     size_t frames_per_wake = block * group;
     int64_t wake_ns = (int64_t)(block_wall_ns * (double)group);
-    float *buf = malloc(frames_per_wake * (size_t)channels * sizeof *buf);
+    size_t wakes_per_read = (size_t)ceil(READ_S * r->rate_hz / (double)frames_per_wake);
+    size_t frames_per_read = frames_per_wake * (wakes_per_read > 0 ? wakes_per_read : 1);
+    float *buf = malloc(frames_per_read * (size_t)channels * sizeof *buf);
     if (buf == NULL) {
         r->status = RPL_ERR_NO_MEMORY;
         snprintf(r->why, sizeof r->why, "%s", rpl_strerror(r->status));
-        atomic_store(&r->done, true);
+        reader_end(r);
         return NULL;
     }
     uint64_t limit = r->max_s > 0 ? (uint64_t)(r->max_s * r->rate_hz + 0.5) : UINT64_MAX;
@@ -91,7 +108,7 @@ static void *reader_main(void *arg)
     struct timespec next;
     clock_gettime(CLOCK_MONOTONIC, &next);
     while (!atomic_load(&r->stop) && sent < limit) {
-        size_t want = frames_per_wake;
+        size_t want = frames_per_read;
         if (want > limit - sent) {
             want = (size_t)(limit - sent);
         }
@@ -100,31 +117,47 @@ static void *reader_main(void *arg)
         if (r->status != RPL_OK || got == 0) {
             break;
         }
-        /* due time of this audio, then hand it over block by block as a callback would */
-        clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
         for (size_t at = 0; at < got && !atomic_load(&r->stop);) {
-            size_t n = got - at < block ? got - at : block;
-            while (rpl_ring_write_space(r->ring) < n && !atomic_load(&r->stop)) {
-                struct timespec ts = {0, 1000000};
-                nanosleep(&ts, NULL); /* lossless: wait for the analysis */
+            /* due time of the next group of blocks, then hand them over as callbacks would */
+            clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
+            size_t wake_end = at + frames_per_wake < got ? at + frames_per_wake : got;
+            while (at < wake_end && !atomic_load(&r->stop)) {
+                size_t n = wake_end - at < block ? wake_end - at : block;
+                while (rpl_ring_write_space(r->ring) < n && !atomic_load(&r->stop)) {
+                    struct timespec ts = {0, 1000000};
+                    nanosleep(&ts, NULL); /* lossless: wait for the analysis */
+                }
+                if (rpl_ring_write(r->ring, buf + at * (size_t)channels, n, rpl_ring_now_ns()) ==
+                    0) {
+                    break; /* only when stopping */
+                }
+                at += n;
             }
-            if (rpl_ring_write(r->ring, buf + at * (size_t)channels, n, rpl_ring_now_ns()) == 0) {
-                break; /* only when stopping */
+            add_ns(&next, wake_ns);
+            /* when the reader had to wait, the schedule restarts from now: no burst to catch
+             * up */
+            struct timespec now;
+            clock_gettime(CLOCK_MONOTONIC, &now);
+            if (now.tv_sec > next.tv_sec + 1) {
+                next = now;
             }
-            at += n;
         }
         sent += got;
-        add_ns(&next, wake_ns);
-        /* when the reader had to wait, the schedule restarts from now: no burst to catch up */
-        struct timespec now;
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        if (now.tv_sec > next.tv_sec + 1) {
-            next = now;
-        }
     }
     free(buf);
-    atomic_store(&r->done, true);
+    reader_end(r);
     return NULL;
+}
+
+/* Wait up to seconds for the reader to end (or a signal). */
+static void wait_reader(reader *r, double seconds)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    add_ns(&until, (int64_t)(seconds * 1e9));
+    if (sem_timedwait(&r->ended, &until) == 0) {
+        sem_post(&r->ended); /* keep it posted: the loop tests done */
+    }
 }
 
 static bool parse_speed(const char *text, double *out)
@@ -214,8 +247,13 @@ int cli_replay(int argc, char **argv)
     reader r = {.speed = speed, .rate_hz = digest.info.sample_rate_hz, .max_s = o.duration_s};
     atomic_init(&r.stop, false);
     atomic_init(&r.done, false);
+    if (sem_init(&r.ended, 0, 0) != 0) {
+        cli_error(COMMAND, path, "cannot create a semaphore");
+        return RPL_EXIT_FAILURE;
+    }
     if (rpl_source_file_open(path, NULL, &r.src, why, sizeof why) != RPL_OK) {
         cli_error(COMMAND, path, "%s", why);
+        sem_destroy(&r.ended);
         return RPL_EXIT_FAILURE;
     }
     cli_live_ui ui;
@@ -234,6 +272,7 @@ int cli_replay(int argc, char **argv)
     if (rpl_live_create(&lcfg, &live, why, sizeof why) != RPL_OK) {
         cli_error(COMMAND, path, "%s", why);
         rpl_source_file_close(r.src);
+        sem_destroy(&r.ended);
         cli_live_ui_destroy(&ui);
         return RPL_EXIT_FAILURE;
     }
@@ -249,11 +288,12 @@ int cli_replay(int argc, char **argv)
         rpl_live_finish(live, "could not start", why, sizeof why);
         rpl_live_destroy(live);
         rpl_source_file_close(r.src);
+        sem_destroy(&r.ended);
         cli_live_ui_destroy(&ui);
         return RPL_EXIT_FAILURE;
     }
     while (!atomic_load(&r.done) && !rpl_live_analysis_done(live) && !cli_live_stop_signal()) {
-        cli_live_sleep(0.25);
+        wait_reader(&r, cli_live_tick_s(&ui));
         cli_live_ui_tick(&ui, live, cli_live_now_s() - t0);
     }
     atomic_store(&r.stop, true);
@@ -277,6 +317,7 @@ int cli_replay(int argc, char **argv)
     cli_live_summary(&ui, live, id, wall, cpu);
     rpl_live_destroy(live);
     rpl_source_file_close(r.src);
+    sem_destroy(&r.ended);
     cli_live_ui_destroy(&ui);
     return exit_status;
 }

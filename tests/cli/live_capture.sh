@@ -11,8 +11,8 @@
 #  4. a device that does not exist (name, index); a 16 kHz capture (resampled, same channel map
 #     and alert); a device that disappears mid-call (the sound server is stopped): clear
 #     error, exit 1, the call kept as failed with its reason, nothing already stored lost.
-#     (A device that refuses the asked rate could not be built on PulseAudio, which takes any
-#     rate: that fallback is not exercised here.)
+#     (PulseAudio takes any rate: a device that refuses the asked rate is tested on the JACK
+#     device in tests/cli/live_rate_refused.sh.)
 # Skips (exit 77, "SKIP:" on stderr) only when the virtual device cannot be created.
 set -u
 : "${RAPPEL:?path to the rappel binary}" "${RPL_SOURCE_DIR:?source folder}"
