@@ -3,20 +3,18 @@
 #include "rappel/model.h"
 
 static const rpl_model default_model = {
-    .version = "rappel-2026.11-lr2",
+    .version = "rappel-2026.11-lr3",
     .score =
         {
             [RPL_SCORE_FRUSTRATION] =
                 {
-                    .intercept = -0.415731017,
+                    .intercept = -0.37814219,
                     .min_window_speech_s = 1,
-                    .term_count = 4,
+                    .term_count = 2,
                     .terms =
                         {
-                            {RPL_CUE_ALPHA_P25_DB, 3.74336567, 3.9369141, -0.324974113},
-                            {RPL_CUE_FLUX, 0.209544452, 0.0180410051, 0.460458791},
-                            {RPL_CUE_HAMMARBERG_P10_DB, 9.56473433, 4.75375997, -0.458189864},
-                            {RPL_CUE_BAND_800_1500_DB, -13.4335052, 3.18841214, 0.298479139},
+                            {RPL_CUE_HAMMARBERG_P10_DB, 9.30714943, 4.48123078, -0.690619405},
+                            {RPL_CUE_FLUX, 0.208356233, 0.0222199173, 0.542930235},
                         },
                 },
             [RPL_SCORE_HESITATION] =
@@ -42,13 +40,13 @@ static const rpl_model default_model = {
                     .term_count = 7,
                     .terms =
                         {
-                            {RPL_CUE_F0_REL_ST, 0.516729297, 1.64084331, -0.9},
-                            {RPL_CUE_F0_SLOPE_ST_S, 21.0500623, 11.6073596, -0.6},
-                            {RPL_CUE_F0_RANGE_REL_ST, -0.279159989, 2.68100949, -0.4},
-                            {RPL_CUE_RATE_REL, -0.127373134, 0.455431257, -0.8},
-                            {RPL_CUE_LEVEL_REL_DB, 0.118648585, 4.68894911, -0.5},
-                            {RPL_CUE_FLUX, 0.195643679, 0.0153362042, -0.6},
-                            {RPL_CUE_PAUSE_REL_S, -0.0310883961, 0.0537777913, 0.4},
+                            {RPL_CUE_F0_REL_ST, 0.141635889, 1.03063144, -0.9},
+                            {RPL_CUE_F0_SLOPE_ST_S, 21.1575224, 10.666966, -0.6},
+                            {RPL_CUE_F0_RANGE_REL_ST, -0.191541986, 2.31569791, -0.4},
+                            {RPL_CUE_RATE_REL, -0.037230683, 0.27006995, -0.8},
+                            {RPL_CUE_LEVEL_REL_DB, 0.513629545, 2.43653217, -0.5},
+                            {RPL_CUE_FLUX, 0.190294312, 0.016822709, -0.6},
+                            {RPL_CUE_PAUSE_REL_S, 0, 0.6, 0.4},
                         },
                 },
         },

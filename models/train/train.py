@@ -42,7 +42,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import model_io  # noqa: E402
 
 SEED = 20261124
-MODEL_VERSION = "rappel-2026.11-lr2"
+MODEL_VERSION = "rappel-2026.11-lr3"
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 TRAIN_ACTORS = {f"ravdess_{i:02d}" for i in range(1, 17)}
@@ -100,6 +100,10 @@ FATIGUE_TERMS = [
     ("pause_rel_s", 0.4),
 ]
 FATIGUE_INTERCEPT = -3.5
+# Cues whose spread the corpus cannot give: isolated 2-4 s utterances hold almost no pause, so
+# their pause spread (about 0.02 s) would make a single 0.1 s pause in a call count as four
+# spreads. Pause time is standardised as in hesitation instead. (cue: (mean, scale))
+FATIGUE_FIXED_SCALES = {"pause_rel_s": (0.0, 0.6)}
 # Hesitation (hand-set; models/README.md argues each): (cue, mean, scale, weight).
 HESITATION_TERMS = [
     ("pause_s", 0.3, 0.6, 1.1),        # silent pause time inside the 8 s window
@@ -214,13 +218,16 @@ def scored_windows(rows):
 class HandModel:
     """Weights set by hand; means and scales from the calm and neutral training speech."""
 
-    def __init__(self, terms, intercept, calm_utts, windows):
+    def __init__(self, terms, intercept, calm_utts, windows, fixed=None):
         self.cues = [c for c, _ in terms]
         self.weight = np.array([w for _, w in terms])
         self.intercept = intercept
         rows = [r for u in calm_utts for cond in ("primed", "cold")
                 for r in scored_windows(windows[(u["path"], cond)])]
         self.mean, self.scale = fit_standardise(matrix(rows, self.cues))
+        for i, cue in enumerate(self.cues):
+            if fixed and cue in fixed:
+                self.mean[i], self.scale[i] = fixed[cue]
 
     def fit(self, x, y):
         return self
@@ -584,7 +591,8 @@ def main():
     calm_train = [u for u in ravdess if u["speaker"] in TRAIN_ACTORS
                   and u["emotion"] in ("neutral", "calm")]
     fatigue, fat_metrics = evaluate(
-        "fatigue", lambda: HandModel(FATIGUE_TERMS, FATIGUE_INTERCEPT, calm_train, windows),
+        "fatigue", lambda: HandModel(FATIGUE_TERMS, FATIGUE_INTERCEPT, calm_train, windows,
+                                      FATIGUE_FIXED_SCALES),
         [c for c, _ in FATIGUE_TERMS], lambda u: int(u["emotion"] == "sadness"), fat_ravdess,
         emodb, tables, fatigue_reports)
     quiet = {}
