@@ -35,7 +35,7 @@ static const rpl_model default_model = {
                 },
             [RPL_SCORE_FATIGUE] =
                 {
-                    .intercept = -3.5,
+                    .intercept = -5.5,
                     .min_window_speech_s = 1,
                     .term_count = 7,
                     .terms =

@@ -99,7 +99,10 @@ FATIGUE_TERMS = [
     ("flux", -0.6),
     ("pause_rel_s", 0.4),
 ]
-FATIGUE_INTERCEPT = -3.5
+# The intercept is not set by hand: it is the highest (on a 0.1 grid) at which at most this
+# share of the training actors' calm and neutral windows (primed and cold) score >= 0.5, so that
+# ordinary calm speech stays quiet and a fatigue alert means something.
+FATIGUE_QUIET_SHARE = 0.005
 # Cues whose spread the corpus cannot give: isolated 2-4 s utterances hold almost no pause, so
 # their pause spread (about 0.02 s) would make a single 0.1 s pause in a call count as four
 # spreads. Pause time is standardised as in hesitation instead. (cue: (mean, scale))
@@ -218,7 +221,7 @@ def scored_windows(rows):
 class HandModel:
     """Weights set by hand; means and scales from the calm and neutral training speech."""
 
-    def __init__(self, terms, intercept, calm_utts, windows, fixed=None):
+    def __init__(self, terms, intercept, calm_utts, windows, fixed=None, quiet_share=None):
         self.cues = [c for c, _ in terms]
         self.weight = np.array([w for _, w in terms])
         self.intercept = intercept
@@ -228,6 +231,9 @@ class HandModel:
         for i, cue in enumerate(self.cues):
             if fixed and cue in fixed:
                 self.mean[i], self.scale[i] = fixed[cue]
+        if quiet_share is not None:  # intercept from the calm windows' logits (see the caller)
+            logits = standardise(matrix(rows, self.cues), self.mean, self.scale) @ self.weight
+            self.intercept = float(np.floor(-np.quantile(logits, 1.0 - quiet_share) * 10) / 10)
 
     def fit(self, x, y):
         return self
@@ -591,8 +597,8 @@ def main():
     calm_train = [u for u in ravdess if u["speaker"] in TRAIN_ACTORS
                   and u["emotion"] in ("neutral", "calm")]
     fatigue, fat_metrics = evaluate(
-        "fatigue", lambda: HandModel(FATIGUE_TERMS, FATIGUE_INTERCEPT, calm_train, windows,
-                                      FATIGUE_FIXED_SCALES),
+        "fatigue", lambda: HandModel(FATIGUE_TERMS, None, calm_train, windows,
+                                      FATIGUE_FIXED_SCALES, FATIGUE_QUIET_SHARE),
         [c for c, _ in FATIGUE_TERMS], lambda u: int(u["emotion"] == "sadness"), fat_ravdess,
         emodb, tables, fatigue_reports)
     quiet = {}
@@ -602,7 +608,7 @@ def main():
                                      if u["emotion"] in ("neutral", "calm")], tables, cond)
         quiet[cond] = round(float(np.mean(sc >= 0.5)), 4)
     fat_metrics["calm_neutral_scored_above_half"] = quiet
-    print(f"fatigue >= 0.5 on calm/neutral utterances: {quiet}")
+    print(f"fatigue intercept {fatigue.intercept:+.1f}; >= 0.5 on calm/neutral utterances: {quiet}")
 
     five = five_class(ravdess, emodb, windows, cues)
 

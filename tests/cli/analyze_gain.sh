@@ -22,13 +22,13 @@
 #          detector keeps its pauses). 0.2 s look-ahead (sox compensates it: the output is not
 #          shifted in time); initial level -90 dB (the call starts in silence).
 # Dither is off (-D): a line does not add it.
-# What is asserted: for every variant the customer's frustration alerts (kind, start within
-# 1 s), and for the quiet and loud lines the customer's frustration score (max and mean within
-# 0.05) and every alert. Every other score change is printed. RPL_GAIN_STRICT=1 asserts all
-# of them (the issue's full target: hesitation and fatigue move with the voice-activity
-# decisions at the noise floor and under the AGC's compression, see the closing note of
-# issue 7). Set KEEP=DIR to keep the variants and JSON. Set RPL_GAIN_TOL (default 0.05) only to
-# check that the comparison can fail (e.g. RPL_GAIN_TOL=0.001 must fail).
+# What is asserted, for every variant: every alert (kind, party, start within 1 s), the
+# customer's three scores and both parties' frustration (max and mean within 0.05). The agent's
+# hesitation and fatigue (statistics, never alerts) are printed when they move more;
+# RPL_GAIN_STRICT=1 asserts them too (on call-hesitant a click at the start of the agent's
+# channel is taken for a voiced frame on the original line only, which opens a "pause" before
+# the agent's first words). Set KEEP=DIR to keep the variants and JSON. Set RPL_GAIN_TOL (default
+# 0.05) only to check that the comparison can fail (e.g. RPL_GAIN_TOL=0.001 must fail).
 set -euo pipefail
 : "${RAPPEL:?path to the rappel binary}" "${RPL_SOURCE_DIR:?source tree}"
 PY=/usr/bin/python3
@@ -85,8 +85,7 @@ for name in ("call-angry", "call-calm", "call-hesitant"):
                         worst = (d, f"{role} {kind} {stat} {s[stat]:.3f}->"
                                     f"{got_sc[role][kind][stat]:.3f}")
                     if d > tol:
-                        asserted = strict or (v != "agc" and role == "customer"
-                                              and kind == "frustration")
+                        asserted = strict or role == "customer" or kind == "frustration"
                         (bad if asserted else noted).append(
                             f"{name} {v}: {role} {kind} {stat} {s[stat]:.3f} -> "
                             f"{got_sc[role][kind][stat]:.3f} (|d| {d:.3f} > {tol})")
@@ -112,10 +111,8 @@ for name in ("call-angry", "call-calm", "call-hesitant"):
             return len(xs) == len(ys) and all(
                 a[0] == b[0] and a[1] == b[1] and abs(a[2] - b[2]) <= 1.0
                 for a, b in zip(xs, ys))
-        frus = lambda al: [a for a in al if a[0] == "frustration"]
         if not same(ref_al, got_al):
-            asserted = strict or v != "agc" or not same(frus(ref_al), frus(got_al))
-            (bad if asserted else noted).append(f"{name} {v}: alerts {ref_al} -> {got_al}")
+            bad.append(f"{name} {v}: alerts {ref_al} -> {got_al}")
         print(f"  {v:5s}: largest score change {worst[0]:.3f} ({worst[1]}); alerts "
               + (", ".join(f"{k}/{r}@{t:.1f}" for k, r, t in got_al) or "none"))
 for n in noted:
