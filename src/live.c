@@ -566,6 +566,7 @@ rpl_status rpl_live_create(const rpl_live_config *cfg, rpl_live **out, char *why
     live->cfg.call = (rpl_store_call_info){0};
 
     rpl_store_config scfg = rpl_store_config_default();
+    scfg.cache_kib = RPL_STORE_APPEND_CACHE_KIB; /* it appends one call */
     char detail[256] = "";
     status = rpl_store_open(cfg->db_path, &scfg, &live->store, detail, sizeof detail);
     if (status != RPL_OK) {

@@ -621,7 +621,8 @@ static int64_t now_unix_s(void)
 
 rpl_store_config rpl_store_config_default(void)
 {
-    rpl_store_config cfg = {.create = true, .busy_timeout_ms = 5000, .stale_after_s = 900};
+    rpl_store_config cfg = {
+        .create = true, .busy_timeout_ms = 5000, .stale_after_s = 900, .cache_kib = 16384};
     return cfg;
 }
 
@@ -780,7 +781,8 @@ rpl_status rpl_store_open(const char *path, const rpl_store_config *cfg, rpl_sto
         cfg = &defaults;
     }
     if (path == NULL || path[0] == '\0' || out == NULL || cfg->busy_timeout_ms < 0 ||
-        cfg->busy_timeout_ms > 600000 || cfg->stale_after_s <= 0) {
+        cfg->busy_timeout_ms > 600000 || cfg->stale_after_s <= 0 || cfg->cache_kib < 256 ||
+        cfg->cache_kib > 1048576) {
         if (detail != NULL && detail_size > 0) {
             snprintf(detail, detail_size, "%s", "invalid store path or configuration");
         }
@@ -807,9 +809,13 @@ rpl_status rpl_store_open(const char *path, const rpl_store_config *cfg, rpl_sto
     sqlite3_extended_result_codes(s->db, 1);
     sqlite3_busy_timeout(s->db, cfg->busy_timeout_ms);
     /* Pragmas that change nothing on disk first: a newer file must stay byte for byte. */
-    /* cache_size: 16 MiB instead of 2, for the random-key indexes (SHA-256 call ids). */
+    char sql[64]; /* an integer pragma: negative means KiB */
+    snprintf(sql, sizeof sql, "PRAGMA cache_size = -%d", cfg->cache_kib);
     status = exec(s, "PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;"
-                     " PRAGMA synchronous = FULL; PRAGMA cache_size = -16384");
+                     " PRAGMA synchronous = FULL");
+    if (status == RPL_OK) {
+        status = exec(s, sql);
+    }
     if (status != RPL_OK) {
         goto fail;
     }

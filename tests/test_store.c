@@ -420,6 +420,12 @@ static void test_bad_files(void **state)
     cfg = rpl_store_config_default();
     cfg.busy_timeout_ms = -1;
     assert_int_equal(rpl_store_open(absent, &cfg, &s, NULL, 0), RPL_ERR_INVALID_ARG);
+    cfg = rpl_store_config_default();
+    cfg.cache_kib = 255;
+    assert_int_equal(rpl_store_open(absent, &cfg, &s, NULL, 0), RPL_ERR_INVALID_ARG);
+    cfg.cache_kib = RPL_STORE_APPEND_CACHE_KIB;
+    assert_int_equal(rpl_store_open(absent, &cfg, &s, NULL, 0), RPL_OK);
+    rpl_store_close(s);
     rpl_store_close(NULL);
 }
 

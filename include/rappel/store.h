@@ -96,7 +96,14 @@ typedef struct rpl_store_config {
      * as unfinished once it has not been written or touched for this long, in seconds.
      * Default 900. (On the same host a dead writer process is detected at once.) */
     int64_t stale_after_s;
+    /* SQLite's page cache, KiB (256..1048576). Default 16384: the follow-up list's queries walk
+     * random-key indexes over millions of alerts. A writer that only appends calls (analyze,
+     * batch, live) does as well with RPL_STORE_APPEND_CACHE_KIB, and then its memory stays flat
+     * however many calls and hours it stores. */
+    int cache_kib;
 } rpl_store_config;
+
+#define RPL_STORE_APPEND_CACHE_KIB 2048
 
 /* Defaults described above. Real-time safe. */
 rpl_store_config rpl_store_config_default(void);

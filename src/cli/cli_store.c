@@ -29,6 +29,9 @@ rpl_store *cli_open_store(const char *command, const char *path, bool create)
     rpl_store *store = NULL;
     char detail[512];
     cfg.create = create;
+    if (create) { /* the commands that create a store are the ones that append calls to it */
+        cfg.cache_kib = RPL_STORE_APPEND_CACHE_KIB;
+    }
     rpl_status status = rpl_store_open(path, &cfg, &store, detail, sizeof detail);
     if (status != RPL_OK) {
         cli_error(command, path, "%s", detail[0] != '\0' ? detail : rpl_strerror(status));
