@@ -308,20 +308,29 @@ void cli_live_summary(cli_live_ui *ui, rpl_live *live, const char *call_id, doub
            s.alerts_stored, s.alerts_stored == 1 ? "" : "s", (unsigned long long)s.overruns,
            s.overruns == 1 ? "" : "s");
     fflush(stdout);
+    /* With nothing measured (a call shorter than one score window, no alert) a part says
+     * "none" rather than printing the NAN mean of no samples. */
+    char scores[256] = "ring->scores: none", alerts[128] = "ring->alert committed: none";
+    if (s.score_latency.count > 0) {
+        snprintf(scores, sizeof scores,
+                 "ring->scores (%zu) mean %.2f p99 %.2f max %.2f ms (max at %.1f s) = look-ahead "
+                 "(audio) mean %.1f max %.1f ms + system mean %.2f p99 %.2f max %.2f ms",
+                 s.score_latency.count, s.score_latency.mean_ms, s.score_latency.p99_ms,
+                 s.score_latency.max_ms, s.score_latency_max_t_s, s.score_lookahead.mean_ms,
+                 s.score_lookahead.max_ms, s.score_system.mean_ms, s.score_system.p99_ms,
+                 s.score_system.max_ms);
+    }
+    if (s.alert_latency.count > 0) {
+        snprintf(alerts, sizeof alerts, "ring->alert committed (%zu) mean %.2f max %.2f ms",
+                 s.alert_latency.count, s.alert_latency.mean_ms, s.alert_latency.max_ms);
+    }
     pthread_mutex_lock(&ui->lock);
     clear_line(ui);
     fprintf(stderr,
             "rappel: %s: timing: audio %.3f s in %.3f s wall, cpu %.3f s (%.2f%% of one core); "
-            "ring->scores (%zu) mean %.2f p99 %.2f max %.2f ms (max at %.1f s) = look-ahead "
-            "(audio) mean %.1f max %.1f ms + system mean %.2f p99 %.2f max %.2f ms; "
-            "ring->alert committed (%zu) mean %.2f max %.2f ms; overruns %llu (%llu frames)\n",
-            ui->command, s.t_s, wall_s, cpu_s, wall_s > 0 ? 100.0 * cpu_s / wall_s : 0.0,
-            s.score_latency.count, s.score_latency.mean_ms, s.score_latency.p99_ms,
-            s.score_latency.max_ms, s.score_latency_max_t_s, s.score_lookahead.mean_ms,
-            s.score_lookahead.max_ms, s.score_system.mean_ms, s.score_system.p99_ms,
-            s.score_system.max_ms, s.alert_latency.count, s.alert_latency.mean_ms,
-            s.alert_latency.max_ms, (unsigned long long)s.overruns,
-            (unsigned long long)s.overrun_frames);
+            "%s; %s; overruns %llu (%llu frames)\n",
+            ui->command, s.t_s, wall_s, cpu_s, wall_s > 0 ? 100.0 * cpu_s / wall_s : 0.0, scores,
+            alerts, (unsigned long long)s.overruns, (unsigned long long)s.overrun_frames);
     fflush(stderr);
     pthread_mutex_unlock(&ui->lock);
 }
