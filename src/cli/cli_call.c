@@ -197,6 +197,7 @@ static bool spool_points(cli_call *r)
             return false;
         }
     }
+    errno = 0;
     if (fwrite(r->points, sizeof *r->points, r->point_count, r->point_spool) != r->point_count) {
         r->spool_errno = errno != 0 ? errno : EIO;
         return false;
