@@ -336,8 +336,7 @@ static void second_stage(rpl_analysis *a, rpl_frame *frame)
     }
 }
 
-/* Second stage for every frame whose first-stage decisions are in; then out with every frame
- * that all modules have finished. */
+/* A voiced frame among the decided frames up to SPEECH_UNVOICED_LEAD after index. */
 static bool voiced_ahead(rpl_analysis *a, int64_t index, int64_t decided)
 {
     for (int64_t j = index + 1; j <= index + SPEECH_UNVOICED_LEAD && j < decided; j++) {
@@ -361,7 +360,9 @@ static void check_voice(rpl_analysis *a, rpl_frame *frame, int64_t decided)
     }
 }
 
-/* end: the stream is flushed, every frame's decisions are in and no look-ahead is left. */
+/* Second stage for every frame whose first-stage decisions and voice check are in; then out
+ * with every frame that all modules have finished. end: the stream is flushed, every frame's
+ * decisions are in and no look-ahead is left. */
 static void emit_ready(rpl_analysis *a, const rpl_analysis_sink *sink, bool end)
 {
     int64_t decided = a->pitch_done < a->vad_done ? a->pitch_done : a->vad_done;
