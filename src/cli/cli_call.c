@@ -517,9 +517,10 @@ void cli_call_print_summary(FILE *out, const cli_call *call, bool stored)
         const rpl_store_channel_stats *s = &call->stats[role];
         fprintf(out,
                 "  %-8s speech %.1f s, F0 median %.0f Hz (sd %.1f st), %.1f syllables/s, "
-                "%zu pauses (longest %.1f s)\n",
+                "%zu pause%s (longest %.1f s)\n",
                 rpl_store_role_name(s->role), s->speech_s, s->f0_median_hz, s->f0_sd_st,
-                s->speaking_rate_sps, s->pause_count, s->pause_max_s);
+                s->speaking_rate_sps, s->pause_count, s->pause_count == 1 ? "" : "s",
+                s->pause_max_s);
         fprintf(out,
                 "      scores (max/mean): frustration %.2f/%.2f  hesitation %.2f/%.2f  "
                 "fatigue %.2f/%.2f\n",
