@@ -534,33 +534,25 @@ rpl_status rpl_pipeline_process(rpl_pipeline *pl, const float *interleaved, size
     rpl_status status = RPL_OK;
     while (frames > 0 && status == RPL_OK) {
         size_t n = frames < CHUNK_FRAMES ? frames : CHUNK_FRAMES;
-        if (pl->parties[0].present && pl->parties[1].present) {
-            /* stereo: both parties' band-pass filters share the vector lanes */
-            party *pa = &pl->parties[0];
-            party *pb = &pl->parties[1];
-            for (size_t i = 0; i < n; i++) {
-                pa->mono[i] = interleaved[i * (size_t)pl->cfg.channels + (size_t)pa->channel];
-                pb->mono[i] = interleaved[i * (size_t)pl->cfg.channels + (size_t)pb->channel];
-            }
-            frame_route ra = {pl, pa};
-            frame_route rb = {pl, pb};
-            status = rpl_ingest_process_pair(pa->ingest, pa->mono, on_party_samples, &ra,
-                                             pb->ingest, pb->mono, on_party_samples, &rb, n);
-            drain_frames(pl, false);
-            interleaved += n * (size_t)pl->cfg.channels;
-            frames -= n;
-            continue;
-        }
-        for (size_t r = 0; r < 2 && status == RPL_OK; r++) {
+        frame_route route[2] = {{pl, &pl->parties[0]}, {pl, &pl->parties[1]}};
+        for (size_t r = 0; r < 2; r++) {
             party *p = &pl->parties[r];
-            if (!p->present) {
-                continue;
-            }
-            for (size_t i = 0; i < n; i++) {
+            for (size_t i = 0; p->present && i < n; i++) {
                 p->mono[i] = interleaved[i * (size_t)pl->cfg.channels + (size_t)p->channel];
             }
-            frame_route route = {pl, p};
-            status = rpl_ingest_process(p->ingest, p->mono, n, on_party_samples, &route);
+        }
+        party *pa = &pl->parties[0], *pb = &pl->parties[1];
+        if (pa->present && pb->present) {
+            /* stereo: both parties' band-pass filters share the vector lanes */
+            status = rpl_ingest_process_pair(pa->ingest, pa->mono, on_party_samples, &route[0],
+                                             pb->ingest, pb->mono, on_party_samples, &route[1], n);
+        } else {
+            for (size_t r = 0; r < 2 && status == RPL_OK; r++) {
+                party *p = &pl->parties[r];
+                if (p->present) {
+                    status = rpl_ingest_process(p->ingest, p->mono, n, on_party_samples, &route[r]);
+                }
+            }
         }
         drain_frames(pl, false);
         interleaved += n * (size_t)pl->cfg.channels;

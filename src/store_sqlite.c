@@ -430,8 +430,7 @@ static rpl_status fail_db(rpl_store *s, int rc)
     const char *why = s->db != NULL ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc);
     char cause[128];
     sqlite_cause(s->db, rc, cause, sizeof cause);
-    return fail_msg(s, (rc & 0xff) == SQLITE_BUSY ? RPL_ERR_DB_BUSY : status_of_sqlite(rc), "%s%s",
-                    why, cause);
+    return fail_msg(s, status_of_sqlite(rc), "%s%s", why, cause);
 }
 
 /* ---- text checks --------------------------------------------------------------------------- */
