@@ -8,12 +8,11 @@
  * rpl_ring_wait until WAKE_MS = 80 ms of input is in (two capture blocks, one replay block; a
  * 60 s replay at 1x went from 0.96-1.00 % of a core for the whole process with 40 ms to 0.58 %,
  * load ~1), woken at once with no polling delay, and takes one producer block at a time
- * (rpl_ring_read_block, at most
- * CHUNK_MS), so that every frame's entry time is known exactly. The store thread sleeps on
- * its queue and is woken only for alerts (committed within milliseconds), for the finish, and
- * when POINT_BATCH timeline points wait; it also touches the call every TOUCH_S = 5 s (the
- * store's staleness horizon is minutes) and then takes whatever points wait. A crash loses at
- * most ~10 s of timeline (20 points: 10 s of a stereo call) and no alert.
+ * (rpl_ring_read_block, at most CHUNK_MS), so that every frame's entry time is known exactly. The
+ * store thread sleeps on its queue and is woken only for alerts (committed within milliseconds),
+ * for the finish, and when POINT_BATCH timeline points wait; it also touches the call every TOUCH_S
+ * = 5 s (the store's staleness horizon is minutes) and then takes whatever points wait. A crash
+ * loses at most ~10 s of timeline (20 points: 10 s of a stereo call) and no alert.
  *
  * Timing (live.h, rpl_live_snapshot): for each score the pipeline gives at audio time t_s,
  * the frame that ends its window is input frame t_s * rate - 1; its latency is the time the
@@ -40,7 +39,7 @@ enum {
     CHUNK_MS = 40,     /* most input per pipeline call */
     TOUCH_S = 5,       /* store: touch the call */
     POINT_BATCH = 20,  /* store: timeline points per write */
-    STAMP_HIST = 1024, /* analysis: entry times of the last blocks (>= 20 s of 20 ms blocks) */
+    STAMP_HIST = 1024, /* analysis: entry times of the last blocks (>= 40 s of 40 ms blocks) */
     LAT_BINS = 8192    /* latency histograms: 0.25 ms bins up to 2048 ms */
 };
 #define LAT_BIN_MS 0.25

@@ -14,6 +14,7 @@
  * threshold back to 0 (compare-and-swap) owns the wake-up, so the producer posts at most once
  * per wait; a post that arrives after a timed-out wait is drained by the next wait.
  */
+#define _GNU_SOURCE /* sem_clockwait: a timeout that a wall-clock step cannot stretch */
 #include "ring.h"
 
 #include <errno.h>
@@ -204,14 +205,14 @@ size_t rpl_ring_wait(rpl_ring *ring, size_t min_frames, double timeout_s)
             }
         } else {
             struct timespec until;
-            clock_gettime(CLOCK_REALTIME, &until);
+            clock_gettime(CLOCK_MONOTONIC, &until);
             until.tv_sec += (time_t)timeout_s;
             until.tv_nsec += (long)((timeout_s - (double)(time_t)timeout_s) * 1e9);
             if (until.tv_nsec >= 1000000000) {
                 until.tv_nsec -= 1000000000;
                 until.tv_sec++;
             }
-            while (sem_timedwait(&ring->wake, &until) != 0 && errno == EINTR) {
+            while (sem_clockwait(&ring->wake, CLOCK_MONOTONIC, &until) != 0 && errno == EINTR) {
                 /* a signal: keep waiting for the producer or the timeout */
             }
         }

@@ -1,11 +1,11 @@
 /* Live capture with PortAudio: see source_live.h.
  *
- * Constants: the callback asks for 40 ms blocks. Every block wakes two threads (PortAudio's and
- * the analysis thread), and on a virtual machine the wake-ups cost more CPU than the analysis
- * (src/live.c): 40 ms blocks halve that against 20 ms (one RTP packet) for 20 ms more latency
- * on the oldest frame of a block, small beside the analysis look-ahead (~0.5 s) and the 1 s an
- * alert may take to be stored. The device's default low input latency (~20 ms on
- * ALSA/PulseAudio) is asked for.
+ * Constants: the callback asks for 40 ms blocks. Every block wakes PortAudio's thread (and
+ * every second one the analysis thread), and on a virtual machine the wake-ups cost more CPU
+ * than the analysis (src/live.c): 40 ms blocks halve that against 20 ms (one RTP packet) for
+ * 20 ms more latency on the oldest frame of a block, small beside the analysis look-ahead
+ * (0.71 s) and the 1 s an alert may take to be stored. The device's default low input latency (~20
+ * ms on ALSA/PulseAudio) is asked for.
  */
 #include "source_live.h"
 

@@ -11,6 +11,7 @@
  * exactly the file's samples and gives the alerts `analyze` gives. Blocks are grouped so that
  * the reader wakes at most every 2 ms of wall time (sleep granularity). The main thread sleeps
  * on a semaphore the reader posts when it ends, waking otherwise only for the status line. */
+#define _GNU_SOURCE /* sem_clockwait: a timeout that a wall-clock step cannot stretch */
 #include "cli/cli.h"
 
 #include <getopt.h>
@@ -154,9 +155,9 @@ static void *reader_main(void *arg)
 static void wait_reader(reader *r, double seconds)
 {
     struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
+    clock_gettime(CLOCK_MONOTONIC, &until);
     add_ns(&until, (int64_t)(seconds * 1e9));
-    if (sem_timedwait(&r->ended, &until) == 0) {
+    if (sem_clockwait(&r->ended, CLOCK_MONOTONIC, &until) == 0) {
         sem_post(&r->ended); /* keep it posted: the loop tests done */
     }
 }
