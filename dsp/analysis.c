@@ -402,6 +402,24 @@ static void store_vad(rpl_analysis *a, const rpl_vad_frame *v)
     frame->noise_db = v->noise_db;
 }
 
+/* The provisional record of the newest frame (see on_early in analysis.h). */
+static void emit_early(rpl_analysis *a, const rpl_frame *frame, const rpl_analysis_sink *sink)
+{
+    rpl_frame early = *frame;
+    rpl_pitch_frame p;
+    if (rpl_pitch_latest(a->pitch, &p)) {
+        early.f0_hz = p.voiced ? p.f0_hz : 0.0f;
+        early.voiced = p.voiced;
+        early.voicing = p.voicing;
+    }
+    rpl_vad_frame v;
+    if (rpl_vad_latest(a->vad, &v)) {
+        early.speech = v.speech;
+        early.noise_db = v.noise_db;
+    }
+    sink->on_early(sink->user, &early);
+}
+
 /* The buffer holds the span around the next frame's centre: analyse that frame. */
 static void analyse_frame(rpl_analysis *a, const rpl_analysis_sink *sink)
 {
@@ -424,6 +442,9 @@ static void analyse_frame(rpl_analysis *a, const rpl_analysis_sink *sink)
     rpl_vad_frame v;
     if (rpl_vad_process(a->vad, frame->energy_db, &v)) {
         store_vad(a, &v);
+    }
+    if (sink != NULL && sink->on_early != NULL) {
+        emit_early(a, frame, sink);
     }
     emit_ready(a, sink, false);
     if ((size_t)(a->buffer - a->buffer_base) + RPL_HOP_SAMPLES <= BUFFER_SLACK * RPL_HOP_SAMPLES) {
@@ -468,11 +489,17 @@ void rpl_analysis_process(rpl_analysis *a, const float *samples, size_t n,
 
 void rpl_analysis_flush(rpl_analysis *a, const rpl_analysis_sink *sink)
 {
+    /* the last frames' windows are padded with silence: no provisional records for them */
+    rpl_analysis_sink final_only = {0};
+    if (sink != NULL) {
+        final_only = *sink;
+        final_only.on_early = NULL;
+    }
     int64_t frames_total = (a->samples_in + RPL_HOP_SAMPLES - 1) / RPL_HOP_SAMPLES;
     while (a->frames_in < frames_total) {
         memset(a->buffer + a->buffered, 0, (a->span - a->buffered) * sizeof(float));
         a->buffered = a->span;
-        analyse_frame(a, sink);
+        analyse_frame(a, &final_only);
     }
     rpl_pitch_frame p;
     while (rpl_pitch_flush(a->pitch, &p)) {

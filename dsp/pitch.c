@@ -933,3 +933,13 @@ bool rpl_pitch_flush(rpl_pitch *pitch, rpl_pitch_frame *out)
     reset_stream(p);
     return false;
 }
+
+bool rpl_pitch_latest(const rpl_pitch *pitch, rpl_pitch_frame *out)
+{
+    if (pitch->flushing || pitch->frames == 0) {
+        return false;
+    }
+    const pitch_step *newest = &pitch->steps[(pitch->frames - 1) % pitch->ring];
+    *out = make_frame(newest, best_state(pitch, newest));
+    return true;
+}

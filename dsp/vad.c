@@ -252,3 +252,24 @@ bool rpl_vad_flush(rpl_vad *vad, rpl_vad_frame *out)
     reset(vad);
     return false;
 }
+
+bool rpl_vad_latest(const rpl_vad *vad, rpl_vad_frame *out)
+{
+    if (vad->ended || vad->n_in == 0) {
+        return false;
+    }
+    float e = vad->energy[slot(vad, vad->n_in - 1)];
+    /* before the first raw decision the floor is unknown: the stream's quietest energy so far */
+    float floor_db = e;
+    if (vad->n_raw > 0) {
+        floor_db = vad->floor_db[slot(vad, vad->n_raw - 1)];
+    } else {
+        for (int64_t i = 0; i < vad->n_in; i++) {
+            floor_db = fminf(floor_db, vad->energy[slot(vad, i)]);
+        }
+    }
+    float margin = vad->raw_state ? vad->cfg.stay_db : vad->cfg.enter_db;
+    out->speech = e > vad->cfg.min_level_db && e > floor_db + margin;
+    out->noise_db = floor_db;
+    return true;
+}

@@ -74,10 +74,13 @@ struct rpl_cue_window {
     size_t next;      /* ring slot of the next frame */
     size_t since_step;
     double speech_total_s;
-    double *scratch;    /* capacity values for percentiles */
-    baseline base;      /* established and adapted evidence */
-    baseline pending;   /* this step's frames, merged at the step */
-    bool pending_adapt; /* every frame of this step allowed adaptation */
+    double *scratch;      /* capacity values for percentiles */
+    baseline base;        /* established and adapted evidence */
+    baseline pending;     /* this step's frames, merged at the step */
+    bool pending_adapt;   /* every frame of this step allowed adaptation */
+    rpl_cues last;        /* the latest step's cues */
+    rpl_frame *peek_ring; /* capacity: the window as rpl_cue_window_peek sees it */
+    bool *peek_other;
 };
 
 rpl_cues_config rpl_cues_config_default(void)
@@ -113,7 +116,10 @@ rpl_status rpl_cue_window_create(const rpl_cues_config *cfg, rpl_cue_window **ou
     w->ring = calloc(w->capacity, sizeof *w->ring);
     w->other_ring = calloc(w->capacity, sizeof *w->other_ring);
     w->scratch = calloc(w->capacity, sizeof *w->scratch);
-    if (w->ring == NULL || w->other_ring == NULL || w->scratch == NULL) {
+    w->peek_ring = calloc(w->capacity, sizeof *w->peek_ring);
+    w->peek_other = calloc(w->capacity, sizeof *w->peek_other);
+    if (w->ring == NULL || w->other_ring == NULL || w->scratch == NULL || w->peek_ring == NULL ||
+        w->peek_other == NULL) {
         rpl_cue_window_destroy(w);
         return RPL_ERR_NO_MEMORY;
     }
@@ -130,6 +136,8 @@ void rpl_cue_window_destroy(rpl_cue_window *w)
     free(w->ring);
     free(w->other_ring);
     free(w->scratch);
+    free(w->peek_ring);
+    free(w->peek_other);
     free(w);
 }
 
@@ -142,6 +150,10 @@ void rpl_cue_window_reset(rpl_cue_window *w)
     memset(&w->base, 0, sizeof w->base);
     memset(&w->pending, 0, sizeof w->pending);
     w->pending_adapt = true;
+    memset(&w->last, 0, sizeof w->last);
+    for (size_t i = 0; i < RPL_CUE_COUNT; i++) {
+        w->last.value[i] = NAN;
+    }
 }
 
 double rpl_cue_window_speech_s(const rpl_cue_window *w)
@@ -537,5 +549,40 @@ bool rpl_cue_window_process(rpl_cue_window *w, const rpl_frame *frame, bool othe
     memset(&w->pending, 0, sizeof w->pending);
     w->pending_adapt = true;
     w->since_step = 0;
+    w->last = *out;
     return true;
+}
+
+void rpl_cue_window_peek(rpl_cue_window *w, const rpl_frame *recent, const bool *other_speaking,
+                         size_t n, rpl_cues *out)
+{
+    if (n > w->capacity) {
+        recent += n - w->capacity;
+        other_speaking = other_speaking != NULL ? other_speaking + (n - w->capacity) : NULL;
+        n = w->capacity;
+    }
+    /* the view: the newest frames held that still fit, then the recent ones, oldest first */
+    rpl_cue_window view = *w;
+    view.ring = w->peek_ring;
+    view.other_ring = w->peek_other;
+    size_t keep = w->count + n > w->capacity ? w->capacity - n : w->count;
+    size_t slot = slot_of(w, w->count - keep);
+    for (size_t i = 0; i < keep; i++, slot = slot + 1 == w->capacity ? 0 : slot + 1) {
+        view.ring[i] = w->ring[slot];
+        view.other_ring[i] = w->other_ring[slot];
+    }
+    for (size_t i = 0; i < n; i++) {
+        view.ring[keep + i] = recent[i];
+        view.other_ring[keep + i] = other_speaking != NULL && other_speaking[i];
+    }
+    view.count = keep + n;
+    view.next = view.count % view.capacity;
+    memset(out, 0, sizeof *out);
+    out->t_s = n > 0 ? ((double)recent[n - 1].index + 1.0) * FRAME_S : w->last.t_s;
+    out->window_s = (double)view.count * FRAME_S;
+    window_absolute(&view, out);
+    out->value[RPL_CUE_ARTIC_RATE_SPS] = w->last.value[RPL_CUE_ARTIC_RATE_SPS];
+    out->value[RPL_CUE_FILLED_S] = w->last.value[RPL_CUE_FILLED_S];
+    out->baseline_ok = established(w);
+    relative_cues(&w->base, out);
 }

@@ -5,10 +5,12 @@
  * the analysis of 40 ms of stereo audio about as much. So no thread polls, and the producers
  * deliver 40 ms blocks (source_live.c, cli/replay.c): measured on a 20 s replay (load 8-9),
  * 20 ms blocks cost 1.11-1.39 % of a core, 40 ms blocks 0.66-0.84 %. The analysis thread sleeps in
- * rpl_ring_wait until WAKE_MS = 80 ms of input is in (two capture blocks, one replay block; a
- * 60 s replay at 1x went from 0.96-1.00 % of a core for the whole process with 40 ms to 0.58 %,
- * load ~1), woken at once with no polling delay, and takes one producer block at a time
- * (rpl_ring_read_block, at most CHUNK_MS), so that every frame's entry time is known exactly. The
+ * rpl_ring_wait until WAKE_MS = 40 ms of input is in (one block), woken at once with no polling
+ * delay, and takes one producer block at a time (rpl_ring_read_block, at most CHUNK_MS), so that
+ * every frame's entry time is known exactly. Before it sleeps it updates the status line's
+ * provisional scores (provisional_update). Waking every 80 ms instead cost 0.46-0.55 % of a core
+ * against 0.74-0.77 % (60 s replay at 1x, whole process, load ~1.7), but a frame then waited up
+ * to 80 ms for its provisional features, against 40-45 ms (issue 9: < 50 ms). The
  * store thread sleeps on its queue and is woken only for alerts (committed within milliseconds),
  * for the finish, and when POINT_BATCH timeline points wait; it also touches the call every TOUCH_S
  * = 5 s (the store's staleness horizon is minutes) and then takes whatever points wait. A crash
@@ -35,7 +37,7 @@
 #include <time.h>
 
 enum {
-    WAKE_MS = 80,      /* input the analysis thread sleeps for */
+    WAKE_MS = 40,      /* input the analysis thread sleeps for */
     CHUNK_MS = 40,     /* most input per pipeline call */
     TOUCH_S = 5,       /* store: touch the call */
     POINT_BATCH = 20,  /* store: timeline points per write */
@@ -134,6 +136,8 @@ struct rpl_live {
     pthread_mutex_t s_lock;
     rpl_live_snapshot snap;
     lat_hist score_latency, score_system, score_lookahead, alert_latency;
+    lat_hist early_score_latency, early_frame_latency;
+    double early_t_s; /* analysis thread: end of the newest provisional frame shown */
 
     /* store thread */
     rpl_status store_status;
@@ -250,19 +254,10 @@ static void on_scores(void *user, const rpl_pipeline_scores *s)
     int64_t frame_in = pos < live->frames_in ? entered_at(live, pos) : 0;
     pthread_mutex_lock(&live->s_lock);
     rpl_live_snapshot *n = &live->snap;
-    n->t_s = s->t_s;
+    /* the customer's gauges are the provisional ones (provisional_update), which are ahead */
+    n->t_s = s->t_s > n->t_s ? s->t_s : n->t_s;
     n->dead_air = s->dead_air;
     n->overtalk = s->overtalk;
-    if (s->role == RPL_STORE_ROLE_CUSTOMER) {
-        n->customer_speaking = s->speaking;
-        for (int k = 0; k < RPL_SCORE_COUNT; k++) {
-            n->score[k] = s->score[k];
-        }
-        if (s->cues != NULL && s->cues->baseline_ok) {
-            n->f0_rel_st = s->cues->value[RPL_CUE_F0_REL_ST];
-            n->level_rel_db = s->cues->value[RPL_CUE_LEVEL_REL_DB];
-        }
-    }
     if (frame_in != 0 && live->cur_entered_ns != 0 && !live->flushing) {
         double latency_ms = (double)(now - frame_in) / 1e6;
         lat_add(&live->score_latency, latency_ms);
@@ -271,6 +266,50 @@ static void on_scores(void *user, const rpl_pipeline_scores *s)
         if (latency_ms >= live->score_latency.max_ms) {
             n->score_latency_max_t_s = s->t_s;
         }
+    }
+    pthread_mutex_unlock(&live->s_lock);
+}
+
+/* Input frame (at the input rate) that ends audio time t_s, clamped at 0. */
+static uint64_t input_frame_ending(const rpl_live *live, double t_s)
+{
+    double end = floor(t_s * live->cfg.pipeline.input_rate_hz + 0.5) - 1.0;
+    return end <= 0.0 ? 0 : (uint64_t)end;
+}
+
+/* The customer's provisional scores and state for the status line, once per wake, after the
+ * input it brought: they cannot wait for the analysis look-ahead (0.71 s) as the final
+ * scores, alerts and timeline do. Times the newest provisional frame (ring -> its score) and
+ * the oldest frame this wake made provisional (ring -> its features: waiting for the wake). */
+static void provisional_update(rpl_live *live)
+{
+    rpl_pipeline_scores s;
+    if (!rpl_pipeline_provisional(live->pipeline, RPL_STORE_ROLE_CUSTOMER, &s) ||
+        s.t_s <= live->early_t_s) {
+        return;
+    }
+    int64_t now = rpl_ring_now_ns();
+    uint64_t newest = input_frame_ending(live, s.t_s);
+    uint64_t oldest = input_frame_ending(live, live->early_t_s + 0.01);
+    int64_t newest_in = newest < live->frames_in ? entered_at(live, newest) : 0;
+    int64_t oldest_in = oldest < live->frames_in ? entered_at(live, oldest) : 0;
+    live->early_t_s = s.t_s;
+    pthread_mutex_lock(&live->s_lock);
+    rpl_live_snapshot *n = &live->snap;
+    n->t_s = s.t_s > n->t_s ? s.t_s : n->t_s;
+    n->customer_speaking = s.speaking;
+    for (int k = 0; k < RPL_SCORE_COUNT; k++) {
+        n->score[k] = s.score[k];
+    }
+    if (s.cues->baseline_ok) {
+        n->f0_rel_st = s.cues->value[RPL_CUE_F0_REL_ST];
+        n->level_rel_db = s.cues->value[RPL_CUE_LEVEL_REL_DB];
+    }
+    if (newest_in != 0) {
+        lat_add(&live->early_score_latency, (double)(now - newest_in) / 1e6);
+    }
+    if (oldest_in != 0) {
+        lat_add(&live->early_frame_latency, (double)(now - oldest_in) / 1e6);
     }
     pthread_mutex_unlock(&live->s_lock);
 }
@@ -289,6 +328,7 @@ static void *analysis_main(void *arg)
             if (done) {
                 break;
             }
+            provisional_update(live);
             rpl_ring_wait(live->ring, live->wake_frames, 0.0); /* finish ends the wait */
             continue;
         }
@@ -529,7 +569,8 @@ rpl_status rpl_live_create(const rpl_live_config *cfg, rpl_live **out, char *why
     }
     live->snap.f0_rel_st = live->snap.level_rel_db = NAN;
 
-    rpl_status status = rpl_pipeline_create(&cfg->pipeline, &live->pipeline);
+    live->cfg.pipeline.provisional = true; /* the status line's gauges */
+    rpl_status status = rpl_pipeline_create(&live->cfg.pipeline, &live->pipeline);
     if (status != RPL_OK) {
         snprintf(why, why_size, "cannot set up the analysis: %s", rpl_strerror(status));
         goto fail;
@@ -633,6 +674,8 @@ void rpl_live_snapshot_get(rpl_live *live, rpl_live_snapshot *out)
     lat_get(&live->score_system, &out->score_system);
     lat_get(&live->score_lookahead, &out->score_lookahead);
     lat_get(&live->alert_latency, &out->alert_latency);
+    lat_get(&live->early_score_latency, &out->early_score_latency);
+    lat_get(&live->early_frame_latency, &out->early_frame_latency);
     pthread_mutex_unlock(&live->s_lock);
     out->overruns = rpl_ring_overruns(live->ring);
     out->overrun_frames = rpl_ring_overrun_frames(live->ring);

@@ -75,9 +75,12 @@ typedef struct rpl_live_latency {
 
 /* What a status line shows; a consistent copy taken under a short lock. */
 typedef struct rpl_live_snapshot {
-    double t_s;                          /* audio analysed, s */
-    bool stereo;                         /* cross-party cues on */
-    bool customer_speaking;              /* at the latest frame */
+    double t_s;             /* audio analysed, s */
+    bool stereo;            /* cross-party cues on */
+    bool customer_speaking; /* at the latest frame */
+    /* The customer's state and scores now: provisional (rpl_pipeline_provisional), updated
+     * at every wake of the analysis thread rather than 0.71 s of look-ahead later. The alerts
+     * come from the final scores. */
     double f0_rel_st, level_rel_db;      /* customer over their baseline; NAN until known */
     double score[RPL_SCORE_COUNT];       /* customer's latest scores; NAN until scored */
     bool dead_air, overtalk;             /* now */
@@ -96,6 +99,12 @@ typedef struct rpl_live_snapshot {
      * alert_latency: the block that raised an alert entering the ring -> the alert committed
      *   to the database. */
     rpl_live_latency score_latency, score_lookahead, score_system, alert_latency;
+    /* The provisional path, while input flows:
+     * early_score_latency: the newest frame of the provisional scores entering the ring -> the
+     *   scores out (the half pitch window it still needs arrives in the same block);
+     * early_frame_latency: per wake, the oldest frame it made provisional entering the ring ->
+     *   its features out (mostly the wait for the wake: WAKE_MS of input). */
+    rpl_live_latency early_score_latency, early_frame_latency;
     double score_latency_max_t_s; /* audio time of the slowest score */
 } rpl_live_snapshot;
 

@@ -13,6 +13,8 @@
 enum {
     CHUNK_FRAMES = 1024,   /* input frames deinterleaved at a time */
     FRAME_QUEUE = 1 << 12, /* frames waiting for the other party's frame of the same time */
+    EARLY_FRAMES = 1 << 9, /* provisional frames kept: more than the look-ahead (71) plus the
+                              frames of one process call and the other party's wait */
     POINT_FRAMES = 100,    /* a timeline point every second */
     EVIDENCE_PARTS = 4,    /* cues named in an alert's evidence */
     F0_STAT_BINS = 600,    /* call F0 histogram: -30..+30 st re 100 Hz in 0.1 st */
@@ -61,6 +63,12 @@ typedef struct party {
     size_t point_voiced, point_speech, point_frames;
     bool speaking;
     rpl_cues last_cues;
+    /* provisional frames (cfg.provisional): a ring by frame index, the newest early_next - 1 */
+    rpl_frame *early;
+    int64_t early_next;
+    rpl_frame *early_view; /* EARLY_FRAMES: the not yet final ones, in order */
+    bool *early_other;
+    rpl_cues provisional_cues;
 } party;
 
 struct rpl_pipeline {
@@ -101,6 +109,9 @@ static void party_destroy(party *p)
     }
     free(p->mono);
     free(p->queue);
+    free(p->early);
+    free(p->early_view);
+    free(p->early_other);
 }
 
 static rpl_status party_create(party *p, const rpl_pipeline_config *cfg, rpl_store_role role,
@@ -136,6 +147,14 @@ static rpl_status party_create(party *p, const rpl_pipeline_config *cfg, rpl_sto
         p->mono = malloc(CHUNK_FRAMES * sizeof *p->mono);
         p->queue = calloc(FRAME_QUEUE, sizeof *p->queue);
         if (p->mono == NULL || p->queue == NULL) {
+            status = RPL_ERR_NO_MEMORY;
+        }
+    }
+    if (status == RPL_OK && cfg->provisional) {
+        p->early = calloc(EARLY_FRAMES, sizeof *p->early);
+        p->early_view = calloc(EARLY_FRAMES, sizeof *p->early_view);
+        p->early_other = calloc(EARLY_FRAMES, sizeof *p->early_other);
+        if (p->early == NULL || p->early_view == NULL || p->early_other == NULL) {
             status = RPL_ERR_NO_MEMORY;
         }
     }
@@ -424,11 +443,77 @@ static void on_party_frame(void *user, const rpl_frame *frame)
     p->queue[(p->queue_head + p->queue_count++) % FRAME_QUEUE] = *frame;
 }
 
+static void on_party_early(void *user, const rpl_frame *frame)
+{
+    party *p = ((frame_route *)user)->p;
+    p->early[frame->index % EARLY_FRAMES] = *frame;
+    p->early_next = frame->index + 1;
+}
+
 static void on_party_samples(void *user, const float *samples, size_t n)
 {
     frame_route *route = user;
     rpl_analysis_sink sink = {.on_frame = on_party_frame, .user = route};
+    if (route->p->early != NULL) {
+        sink.on_early = on_party_early;
+    }
     rpl_analysis_process(route->p->analysis, samples, n, &sink);
+}
+
+/* ---- provisional scores ------------------------------------------------------------------ */
+
+/* The party's provisional frames not yet final, in order, with the other party's provisional
+ * voice activity at each (false where it is not in yet); their count. */
+static size_t early_pending(rpl_pipeline *pl, party *p)
+{
+    const party *other = &pl->parties[p->role == RPL_STORE_ROLE_AGENT ? RPL_STORE_ROLE_CUSTOMER
+                                                                      : RPL_STORE_ROLE_AGENT];
+    int64_t first = p->frames;
+    if (p->early_next - first > EARLY_FRAMES) {
+        first = p->early_next - EARLY_FRAMES; /* cannot happen: see EARLY_FRAMES */
+    }
+    size_t n = 0;
+    for (int64_t i = first; i < p->early_next; i++, n++) {
+        p->early_view[n] = p->early[i % EARLY_FRAMES];
+        bool other_in = other->present && other->early != NULL && i < other->early_next &&
+                        i >= other->early_next - EARLY_FRAMES;
+        p->early_other[n] = other_in && other->early[i % EARLY_FRAMES].speech;
+    }
+    return n;
+}
+
+bool rpl_pipeline_provisional(rpl_pipeline *pl, rpl_store_role role, rpl_pipeline_scores *out)
+{
+    if (role != RPL_STORE_ROLE_AGENT && role != RPL_STORE_ROLE_CUSTOMER) {
+        return false;
+    }
+    party *p = &pl->parties[role];
+    if (!p->present || p->early == NULL || p->early_next == 0) {
+        return false;
+    }
+    size_t n = early_pending(pl, p);
+    const bool *other = pl->cross != NULL ? p->early_other : NULL;
+    rpl_cues *cues = &p->provisional_cues;
+    rpl_cues hesitation;
+    rpl_cue_window_peek(p->window, p->early_view, other, n, cues);
+    rpl_cue_window_peek(p->hesitation_window, p->early_view, other, n, &hesitation);
+    if (isfinite(p->last_latency_t_s) &&
+        hesitation.t_s - p->last_latency_t_s <= hesitation.window_s) {
+        hesitation.value[RPL_CUE_LATENCY_S] = p->last_latency_s;
+    }
+    memset(out, 0, sizeof *out);
+    out->role = p->role;
+    out->t_s = (double)p->early_next * FRAME_S;
+    out->cues = cues;
+    out->speaking = p->early[(p->early_next - 1) % EARLY_FRAMES].speech;
+    out->dead_air = pl->dead_air;
+    out->overtalk = pl->overtalk;
+    size_t unused;
+    for (int k = 0; k < RPL_SCORE_COUNT; k++) {
+        const rpl_cues *c = k == RPL_SCORE_HESITATION ? &hesitation : cues;
+        out->score[k] = rpl_score_eval(&pl->model->score[k], c, NULL, 0, &unused);
+    }
+    return true;
 }
 
 /* ---- across parties ---------------------------------------------------------------------- */

@@ -1,10 +1,10 @@
 /* Live capture with PortAudio: see source_live.h.
  *
- * Constants: the callback asks for 40 ms blocks. Every block wakes PortAudio's thread (and
- * every second one the analysis thread), and on a virtual machine the wake-ups cost more CPU
- * than the analysis (src/live.c): 40 ms blocks halve that against 20 ms (one RTP packet) for
- * 20 ms more latency on the oldest frame of a block, small beside the analysis look-ahead
- * (0.71 s) and the 1 s an alert may take to be stored. The device's default low input latency (~20
+ * Constants: the callback asks for 40 ms blocks. Every block wakes PortAudio's thread and the
+ * analysis thread, and on a virtual machine the wake-ups cost more CPU than the analysis
+ * (src/live.c): 40 ms blocks halve that against 20 ms (one RTP packet) for 20 ms more latency
+ * on the oldest frame of a block, which keeps the provisional features of every frame within
+ * about 45 ms of its entering the ring. The device's default low input latency (~20
  * ms on ALSA/PulseAudio) is asked for.
  */
 #include "source_live.h"

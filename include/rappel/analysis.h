@@ -33,10 +33,16 @@ typedef struct rpl_analysis_config {
 } rpl_analysis_config;
 
 /* Where frames and pauses go. Called from inside process/flush, on the caller's thread; a
- * callback must not call back into the same analysis. Either function may be NULL. */
+ * callback must not call back into the same analysis. Any function may be NULL.
+ * on_early: a provisional record of each frame as soon as its own samples and half a pitch
+ * window after them are in, rpl_analysis_delay_frames() before the final one: energy, the
+ * pitch tracker's and the voice-activity detector's decisions with no look-ahead
+ * (rpl_pitch_latest, rpl_vad_latest), everything else NAN or false. For a live display; the
+ * final frame may differ. Not called by flush. */
 typedef struct rpl_analysis_sink {
     void (*on_frame)(void *user, const rpl_frame *frame);
     void (*on_pause)(void *user, const rpl_pause *pause);
+    void (*on_early)(void *user, const rpl_frame *frame);
     void *user;
 } rpl_analysis_sink;
 

@@ -119,6 +119,16 @@ void rpl_cue_window_destroy(rpl_cue_window *w);
 bool rpl_cue_window_process(rpl_cue_window *w, const rpl_frame *frame, bool other_speaking,
                             bool adapt, rpl_cues *out);
 
+/* The window's cues now as if the n frames of recent (in order, each newer than the last frame
+ * given to process; other_speaking per frame, or NULL for none) had been given too: for a
+ * live display that should not wait for the analysis look-ahead (rpl_analysis_sink.on_early).
+ * Nothing changes: no step, no baseline update. Per-frame values the recent frames lack
+ * (NAN: spectral balance, voice quality) come from the window's other frames; the articulation
+ * rate and filled-pause time, whose decisions need look-ahead, are the latest step's. Frames
+ * beyond the window's length are ignored, oldest first. Real-time safe. */
+void rpl_cue_window_peek(rpl_cue_window *w, const rpl_frame *recent, const bool *other_speaking,
+                         size_t n, rpl_cues *out);
+
 /* Seconds of this party's speech heard so far in the stream. Real-time safe. */
 double rpl_cue_window_speech_s(const rpl_cue_window *w);
 

@@ -32,6 +32,7 @@ typedef struct rpl_pipeline_config {
     const rpl_model *model; /* NULL: the compiled-in model; must outlive the pipeline */
     rpl_rules rules;        /* the alert policy and the cross-party spans */
     rpl_cues_config cues;   /* the frustration/fatigue window; hesitation uses a longer one */
+    bool provisional;       /* keep provisional frames for rpl_pipeline_provisional (live) */
 } rpl_pipeline_config;
 
 /* Defaults for a source with that many channels. Real-time safe. */
@@ -81,6 +82,16 @@ rpl_status rpl_pipeline_process(rpl_pipeline *p, const float *interleaved, size_
 
 /* End of the call: the last frames, open alerts closed, final events. */
 rpl_status rpl_pipeline_finish(rpl_pipeline *p, const rpl_pipeline_sink *sink);
+
+/* Provisional scores of one party now, for a live display that should not wait for the
+ * analysis look-ahead (rpl_analysis_delay_frames, 0.71 s): its cue windows as if the frames
+ * still inside that look-ahead had been final, from their provisional records (energy, and
+ * pitch and voice activity decided with no look-ahead: rpl_analysis_sink.on_early), scored by
+ * the model. t_s is the end of the newest frame; cues (the frustration window's) point into
+ * the pipeline and stay valid until the next call. Needs cfg.provisional; false when the
+ * party is absent or no frame is in yet. Alerts, timeline and statistics never use them.
+ * No allocation. */
+bool rpl_pipeline_provisional(rpl_pipeline *p, rpl_store_role role, rpl_pipeline_scores *out);
 
 /* Seconds of audio analysed so far (analysis frames of the customer channel). */
 double rpl_pipeline_time_s(const rpl_pipeline *p);

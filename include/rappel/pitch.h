@@ -55,4 +55,10 @@ bool rpl_pitch_process(rpl_pitch *pitch, const float *window, rpl_pitch_frame *o
  * Real-time safe. After the last one the tracker is ready for a new stream. */
 bool rpl_pitch_flush(rpl_pitch *pitch, rpl_pitch_frame *out);
 
+/* Provisional decision for the newest frame given to process, with no look-ahead: the best
+ * state of the Viterbi search there (what the traceback starts from), before the next frames
+ * can correct it and before steady-tone rejection. For a live display; false before the
+ * stream's first frame. Does not change the tracker. Real-time safe. */
+bool rpl_pitch_latest(const rpl_pitch *pitch, rpl_pitch_frame *out);
+
 #endif

@@ -57,4 +57,10 @@ bool rpl_vad_process(rpl_vad *vad, float energy_db, rpl_vad_frame *out);
  * the detector is ready for a new stream. Real-time safe. */
 bool rpl_vad_flush(rpl_vad *vad, rpl_vad_frame *out);
 
+/* Provisional decision for the newest energy given to process, with no look-ahead: its level
+ * against the latest noise floor known, with the raw decision's hysteresis, and none of the
+ * smoothing (a click may count, a stop closure may not). For a live display; false before the
+ * stream's first energy. Does not change the detector. Real-time safe. */
+bool rpl_vad_latest(const rpl_vad *vad, rpl_vad_frame *out);
+
 #endif

@@ -320,6 +320,16 @@ void cli_live_summary(cli_live_ui *ui, rpl_live *live, const char *call_id, doub
                  s.score_lookahead.max_ms, s.score_system.mean_ms, s.score_system.p99_ms,
                  s.score_system.max_ms);
     }
+    char early[256] = "provisional: none";
+    if (s.early_score_latency.count > 0 && s.early_frame_latency.count > 0) {
+        snprintf(early, sizeof early,
+                 "provisional: ring->scores (%zu) mean %.2f p99 %.2f max %.2f ms, ring->frame "
+                 "features mean %.2f p99 %.2f max %.2f ms",
+                 s.early_score_latency.count, s.early_score_latency.mean_ms,
+                 s.early_score_latency.p99_ms, s.early_score_latency.max_ms,
+                 s.early_frame_latency.mean_ms, s.early_frame_latency.p99_ms,
+                 s.early_frame_latency.max_ms);
+    }
     if (s.alert_latency.count > 0) {
         snprintf(alerts, sizeof alerts, "ring->alert committed (%zu) mean %.2f max %.2f ms",
                  s.alert_latency.count, s.alert_latency.mean_ms, s.alert_latency.max_ms);
@@ -328,9 +338,9 @@ void cli_live_summary(cli_live_ui *ui, rpl_live *live, const char *call_id, doub
     clear_line(ui);
     fprintf(stderr,
             "rappel: %s: timing: audio %.3f s in %.3f s wall, cpu %.3f s (%.2f%% of one core); "
-            "%s; %s; overruns %llu (%llu frames)\n",
+            "%s; %s; %s; overruns %llu (%llu frames)\n",
             ui->command, s.t_s, wall_s, cpu_s, wall_s > 0 ? 100.0 * cpu_s / wall_s : 0.0, scores,
-            alerts, (unsigned long long)s.overruns, (unsigned long long)s.overrun_frames);
+            early, alerts, (unsigned long long)s.overruns, (unsigned long long)s.overrun_frames);
     fflush(stderr);
     pthread_mutex_unlock(&ui->lock);
 }

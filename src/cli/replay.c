@@ -1,9 +1,9 @@
 /* rappel replay: a recorded call through the live machinery, paced at real time x --speed.
  *
  * A reader thread reads the file ahead (READ_S at a time: one read system call per half
- * second instead of one per block) and writes it into the live ring in BLOCK_MS = 80 ms blocks
- * (two capture callbacks' worth, src/source_live.c: the analysis thread wakes for 80 ms of input
- * either way, src/live.c), each at the time it would arrive from a device,
+ * second instead of one per block) and writes it into the live ring in BLOCK_MS = 40 ms blocks
+ * (a capture callback's worth, src/source_live.c; the analysis thread wakes for each, src/live.c),
+ * each at the time it would arrive from a device,
  * sleeping to that absolute deadline (clock_nanosleep TIMER_ABSTIME: no drift). From the ring
  * on, everything is what `rappel live` runs (analysis thread, event queue, store thread, status
  * line). Unlike a capture callback the reader may wait: when the analysis cannot keep up with a
@@ -33,7 +33,7 @@
 
 #define COMMAND "replay"
 
-enum { BLOCK_MS = 80 };
+enum { BLOCK_MS = 40 };
 #define READ_S 0.5
 
 static void print_help(void)
