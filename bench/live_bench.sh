@@ -2,10 +2,12 @@
 # Figures for `rappel replay` / `rappel live` (issue 9). Prints numbers, never pass/fail.
 #   1. replay --speed 1 of a ~60 s stereo call: CPU as a fraction of one core (target < 1 %;
 #      whole process, and rappel's own figure from the start of the pacing), peak RSS (target
-#      < 16 MB), and the latency of every score: the frame that ends its window entering the
-#      ring -> the score out (mean/p99/max), split into the analysis look-ahead (algorithmic,
-#      audio ms) and the system part (newest input in the ring -> score out: wake-up + compute,
-#      target < 50 ms); and the latency to an alert's commit. Three runs: the machine is shared.
+#      < 16 MB), and latencies from audio entering the ring (target < 50 ms): the status line's
+#      provisional scores (newest frame -> scores out) and every frame's provisional features
+#      (per wake, the oldest frame it made provisional -> its features out); the final scores
+#      (the frame that ends the window -> the score out, mean/p99/max, split into the analysis
+#      look-ahead, algorithmic audio ms, and the system part: newest input in the ring -> score
+#      out); and an alert's commit. Three runs: the machine is shared.
 #   2. peak RSS flat with call length: 1 min vs 30 min replayed at --speed 1000.
 #   3. live on the virtual capture device (../shared/ci/virtual-audio.sh) for 60 s: CPU per
 #      hour of call; then 20 s with two busy loops on the (2-core) machine: overruns under load.

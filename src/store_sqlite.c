@@ -826,6 +826,12 @@ rpl_status rpl_store_open(const char *path, const rpl_store_config *cfg, rpl_sto
         status = refuse_newer(s, s->version);
         goto fail;
     }
+    if (s->version == 0 && !cfg->create) {
+        /* an empty file (or another program's database): a reader must not build ours in it */
+        status = fail_msg(s, RPL_ERR_NOT_FOUND,
+                          "no rappel database in this file (analyze, batch or live create one)");
+        goto fail;
+    }
     if (!sqlite3_db_readonly(s->db, "main")) {
         status = exec(s, "PRAGMA journal_mode = WAL");
         if (status != RPL_OK) {

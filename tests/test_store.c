@@ -409,6 +409,16 @@ static void test_bad_files(void **state)
     cfg.create = false;
     assert_int_equal(rpl_store_open(absent, &cfg, &s, detail, sizeof detail), RPL_ERR_NOT_FOUND);
     assert_int_equal(access(absent, F_OK), -1);
+    /* ... and an empty file stays empty (SQLite would take it for an empty database) */
+    char empty[160];
+    snprintf(empty, sizeof empty, "%s/empty.db", f->dir);
+    fp = fopen(empty, "wb");
+    assert_non_null(fp);
+    fclose(fp);
+    assert_int_equal(rpl_store_open(empty, &cfg, &s, detail, sizeof detail), RPL_ERR_NOT_FOUND);
+    assert_non_null(strstr(detail, "no rappel database"));
+    free(read_file(empty, &n));
+    assert_int_equal(n, 0);
 
     /* A folder is not a file. */
     assert_int_equal(rpl_store_open(f->dir, NULL, &s, NULL, 0), RPL_ERR_IO);

@@ -113,9 +113,10 @@ rpl_store_config rpl_store_config_default(void);
  * writing to the file. cfg may be NULL for the defaults. On success *out owns the handle
  * (close it with rpl_store_close); on failure *out is NULL and, when detail is not NULL, a
  * NUL-terminated explanation of at most detail_size bytes is written there.
- * Returns RPL_OK, RPL_ERR_INVALID_ARG, RPL_ERR_NO_MEMORY, RPL_ERR_NOT_FOUND (missing file and
- * !create), RPL_ERR_IO (cannot create the file, e.g. missing folder), RPL_ERR_DB (not a
- * database, corrupt, unreadable), RPL_ERR_DB_VERSION, RPL_ERR_DB_BUSY. */
+ * Returns RPL_OK, RPL_ERR_INVALID_ARG, RPL_ERR_NO_MEMORY, RPL_ERR_NOT_FOUND (missing file, or
+ * a file without rappel's schema such as an empty one, and !create: the file is not written),
+ * RPL_ERR_IO (cannot create the file, e.g. missing folder), RPL_ERR_DB (not a database, corrupt,
+ * unreadable), RPL_ERR_DB_VERSION, RPL_ERR_DB_BUSY. */
 rpl_status rpl_store_open(const char *path, const rpl_store_config *cfg, rpl_store **out,
                           char *detail, size_t detail_size);
 
