@@ -503,7 +503,7 @@ static void *store_main(void *arg)
 {
     rpl_live *live = arg;
     struct timespec next_touch;
-    clock_gettime(CLOCK_REALTIME, &next_touch);
+    clock_gettime(CLOCK_MONOTONIC, &next_touch); /* q_cond times out on this clock */
     next_touch.tv_sec += TOUCH_S;
     for (bool finished = false; !finished;) {
         pthread_mutex_lock(&live->q_lock);
@@ -525,7 +525,7 @@ static void *store_main(void *arg)
             event_free(e);
         }
         struct timespec now;
-        clock_gettime(CLOCK_REALTIME, &now);
+        clock_gettime(CLOCK_MONOTONIC, &now);
         if (!finished && now.tv_sec >= next_touch.tv_sec) {
             if (rpl_store_touch_call(live->store, live->call_id) != RPL_OK) {
                 store_failed(live, "cannot touch the call");
@@ -560,7 +560,12 @@ rpl_status rpl_live_create(const rpl_live_config *cfg, rpl_live **out, char *why
     }
     live->cfg = *cfg;
     pthread_mutex_init(&live->q_lock, NULL);
-    pthread_cond_init(&live->q_cond, NULL);
+    /* the store thread's touches keep their 5 s pace when the wall clock is set (NTP) */
+    pthread_condattr_t cond_attr;
+    pthread_condattr_init(&cond_attr);
+    pthread_condattr_setclock(&cond_attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&live->q_cond, &cond_attr);
+    pthread_condattr_destroy(&cond_attr);
     pthread_mutex_init(&live->s_lock, NULL);
     atomic_init(&live->input_done, false);
     atomic_init(&live->analysis_done, false);
