@@ -90,6 +90,38 @@ static rpl_status check_path(const char *path, char *why, size_t why_size)
     return RPL_OK;
 }
 
+/* Whether the header promises more audio than the file holds. libsndfile reads what is there
+ * and says so only in its log, as "data : <header> (should be <file>)" for WAV ("SSND" for
+ * AIFF, "Data Size" for AU); a file longer than its header logs no such line. */
+static bool cut_short(SNDFILE *sf)
+{
+    char log[4096];
+    if (sf_command(sf, SFC_GET_LOG_INFO, log, sizeof log) <= 0) {
+        return false;
+    }
+    log[sizeof log - 1] = '\0';
+    for (const char *line = log; line != NULL && *line != '\0';) {
+        const char *end = strchr(line, '\n');
+        size_t len = end != NULL ? (size_t)(end - line) : strlen(line);
+        while (len > 0 && *line == ' ') {
+            line++;
+            len--;
+        }
+        static const char *const chunks[] = {"data ", "SSND ", "Data Size "};
+        for (size_t c = 0; c < sizeof chunks / sizeof chunks[0]; c++) {
+            size_t n = strlen(chunks[c]);
+            const char *colon = memchr(line, ':', len);
+            long long said = 0, held = 0;
+            if (len > n && strncmp(line, chunks[c], n) == 0 && colon != NULL &&
+                sscanf(colon + 1, "%lld (should be %lld)", &said, &held) == 2 && held < said) {
+                return true;
+            }
+        }
+        line = end != NULL ? end + 1 : NULL;
+    }
+    return false;
+}
+
 /* The checks on what libsndfile opened; src (holding sf) is freed on failure. */
 static rpl_status check_opened(rpl_source_file *src, const SF_INFO *sfinfo, rpl_source_file **out,
                                char *why, size_t why_size)
@@ -113,6 +145,7 @@ static rpl_status check_opened(rpl_source_file *src, const SF_INFO *sfinfo, rpl_
     src->info.channels = sfinfo->channels;
     src->info.frames = sfinfo->frames;
     describe_format(sfinfo->format, src->info.format_name, sizeof src->info.format_name);
+    src->info.truncated = cut_short(src->sf);
     *out = src;
     return RPL_OK;
 fail:

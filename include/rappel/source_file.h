@@ -7,6 +7,7 @@
 #ifndef RAPPEL_SOURCE_FILE_H
 #define RAPPEL_SOURCE_FILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,6 +37,8 @@ typedef struct rpl_source_info {
     int channels;
     int64_t frames;       /* sample frames (one sample per channel) in the file */
     char format_name[96]; /* e.g. "WAV (Microsoft) / U-Law" */
+    bool truncated;       /* the file ends before its header says (a recording cut short):
+                             frames counts what it holds (WAV, AIFF, AU: libsndfile's checks) */
 } rpl_source_info;
 
 /* Open path for reading. raw may be NULL (format by content). On failure *out is NULL and

@@ -529,7 +529,7 @@ static batch_item *work_on(batch *b, size_t index)
         free_item(item);
         return NULL;
     }
-    if (b->verbose && call->note[0] != '\0') {
+    if ((b->verbose || call->info.truncated) && call->note[0] != '\0') {
         say(b, path, "%s", call->note);
     }
     rpl_status status = cli_call_analyse(call, &b->opts, &b->stop);

@@ -122,16 +122,25 @@ rpl_status cli_call_identify(cli_call *call, const cli_call_options *o)
                  cfg.customer_channel);
         return RPL_ERR_CHANNEL_INDEX;
     }
+    /* the cut file first: unlike the channel notes, batch shows it without --verbose */
+    size_t used = 0;
+    if (cli_truncation_warning(&call->info, call->note, sizeof call->note)) {
+        used = strlen(call->note);
+        snprintf(call->note + used, sizeof call->note - used, "; ");
+        used += 2;
+    }
     if (digest.channels_identical && cfg.agent_channel >= 0) {
-        snprintf(call->note, sizeof call->note,
+        snprintf(call->note + used, sizeof call->note - used,
                  "warning: the %d channels are identical: analysed as mono (the customer); "
                  "cross-party cues are off",
                  channels);
         cfg.agent_channel = -1;
     } else if (cfg.agent_channel < 0) {
-        snprintf(call->note, sizeof call->note,
+        snprintf(call->note + used, sizeof call->note - used,
                  "warning: no agent channel: analysed as the customer alone; dead air, "
                  "overtalk and response latency are off");
+    } else if (used > 0) {
+        call->note[used - 2] = '\0'; /* no channel note after the "; " */
     }
     if (cfg.agent_channel >= 0) {
         snprintf(call->channel_map, sizeof call->channel_map, "agent=%d,customer=%d",

@@ -55,7 +55,7 @@ typedef struct cli_call {
     double duration_s;               /* frames / rate, after identify */
     rpl_pipeline_config cfg;         /* the pipeline this call is analysed with */
     char channel_map[64];            /* "agent=0,customer=1" or "customer=0" */
-    char note[256];                  /* a warning about the channel map, or "" */
+    char note[448];                  /* warnings (a cut file, the channel map), or "" */
     char model_version[RPL_STORE_NAME_MAX + 1];
     bool has_role[2];                 /* indexed by rpl_store_role agent/customer */
     rpl_store_channel_stats stats[2]; /* valid where has_role */

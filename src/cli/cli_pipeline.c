@@ -2,6 +2,7 @@
 #include "cli/cli_pipeline.h"
 
 #include "cli/cli.h"
+#include "cli/cli_store.h"
 #include "rappel/model_file.h"
 
 #include <stdio.h>
@@ -39,6 +40,20 @@ rpl_status cli_feed_file(rpl_source_file *src, rpl_pipeline *pl, const rpl_pipel
     }
     free(block);
     return status;
+}
+
+bool cli_truncation_warning(const rpl_source_info *info, char *buf, size_t size)
+{
+    if (!info->truncated) {
+        return false;
+    }
+    char held[32];
+    cli_format_offset((double)info->frames / info->sample_rate_hz, held, sizeof held);
+    snprintf(buf, size,
+             "warning: the file ends before its header says (a recording cut short?): analysed "
+             "the %s it holds",
+             held);
+    return true;
 }
 
 rpl_status cli_feed_silence(rpl_pipeline *pl, int channels, double rate_hz, double seconds,

@@ -16,6 +16,10 @@
 rpl_status cli_feed_file(rpl_source_file *src, rpl_pipeline *pl, const rpl_pipeline_sink *sink,
                          const atomic_bool *stop, char *why, size_t why_size);
 
+/* When the file ends before its header says (info->truncated), write a warning naming how
+ * much audio it holds into buf and return true; otherwise leave buf alone and return false. */
+bool cli_truncation_warning(const rpl_source_info *info, char *buf, size_t size);
+
 /* Feed seconds of silence (for gaps between files that make one stream). */
 rpl_status cli_feed_silence(rpl_pipeline *pl, int channels, double rate_hz, double seconds,
                             const rpl_pipeline_sink *sink);

@@ -1,5 +1,6 @@
 /* rappel features: frame-wise features of one recording on stdout, one row per 10 ms. */
 #include "cli/cli.h"
+#include "cli/cli_pipeline.h"
 
 #include <getopt.h>
 #include <math.h>
@@ -163,6 +164,10 @@ static int run_file(const char *path, const rpl_raw_format *raw, long channel, f
         return RPL_EXIT_FAILURE;
     }
     const rpl_source_info *info = rpl_source_file_info(src);
+    char cut[160];
+    if (cli_truncation_warning(info, cut, sizeof cut)) {
+        cli_error(COMMAND, path, "%s", cut);
+    }
     if (channel >= info->channels) {
         cli_error(COMMAND, path, "--channel %ld is out of range: the file has %d channel%s",
                   channel, info->channels, info->channels == 1 ? "" : "s");

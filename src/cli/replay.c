@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "cli/cli_live.h"
+#include "cli/cli_pipeline.h"
 #include "cli/cli_store.h"
 #include "rappel/audio_digest.h"
 #include "rappel/source_file.h"
@@ -257,6 +258,10 @@ int cli_replay(int argc, char **argv)
         cli_error(COMMAND, path, "%s", why);
         sem_destroy(&r.ended);
         return RPL_EXIT_FAILURE;
+    }
+    char cut[160];
+    if (cli_truncation_warning(rpl_source_file_info(r.src), cut, sizeof cut)) {
+        cli_error(COMMAND, path, "%s", cut);
     }
     cli_live_ui ui;
     cli_live_ui_init(&ui, COMMAND);

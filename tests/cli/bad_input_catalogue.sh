@@ -134,8 +134,19 @@ for cmd in features analyze cues replay; do
     case_ "no FILE" 2 "rappel: $cmd: no FILE given" -- "$cmd"
     case_ "usage error: the second line" 2 "$(usage "$cmd")" -- "$cmd"
 done
-# A WAV cut inside its data (a recording that stopped): analysed as far as the data goes.
-case_ "WAV cut inside its data (header says 67 s)" 0 "" -- \
+# A WAV cut inside its data (a recording that stopped): analysed as far as the data goes, and
+# said so.
+for cmd in features analyze batch replay; do
+    args=("$W/data-cut.wav")
+    [ "$cmd" = features ] || args+=(--db "$W/cut-$cmd.db")
+    [ "$cmd" = replay ] && args+=(--speed 1000)
+    [ "$cmd" = batch ] && args=(--db "$W/cut-batch.db" "$W/data-cut.wav")
+    case_ "WAV cut inside its data (header says 67 s)" 0 \
+        "rappel: $cmd: $W/data-cut.wav: warning: the file ends before its header says (a recording cut short?): analysed the 00:18 it holds" -- \
+        "$cmd" "${args[@]}"
+done
+case_ "WAV cut inside its data (header says 67 s)" 0 \
+    "rappel: analyze: $W/data-cut.wav: warning: the file ends before its header says (a recording cut short?): analysed the 00:18 it holds" -- \
     analyze "$W/data-cut.wav" --db "$W/cut.db" --call-id cut
 d=$(sqlite3 -readonly "$W/cut.db" "SELECT round(duration_s) FROM calls WHERE id = 'cut'")
 [ "$d" = "19.0" ] || { echo "FAIL: data-cut.wav stored as $d s, want the 19 s present"; failures=$((failures + 1)); }
@@ -257,7 +268,11 @@ for cmd in alerts calls "purge --older-than 1" "report stored" "alerts show 1"; 
         "${c[@]}" --db "$W/folder.wav"
     case_ "--db that is not a database" 1 "rappel: ${c[0]}: $W/text.wav: file is not a database" -- \
         "${c[@]}" --db "$W/text.wav"
+    case_ "--db that is an empty file (left empty)" 1 \
+        "rappel: ${c[0]}: $W/empty.wav: no rappel database in this file (analyze, batch or live create one)" -- \
+        "${c[@]}" --db "$W/empty.wav"
 done
+test ! -s "$W/empty.wav" || { echo "FAIL: a read command wrote into an empty file"; failures=$((failures + 1)); }
 test ! -e "$W/nofolder" || { echo "FAIL: a read command created $W/nofolder"; failures=$((failures + 1)); }
 case_ "--db not writable, nor its folder (as nobody)" 1 \
     "rappel: analyze: $W/ro/copy.db: read-only database: the database file is not writable: Permission denied (attempt to write a readonly database)" -- \
