@@ -13,8 +13,8 @@
 enum {
     CHUNK_FRAMES = 1024,   /* input frames deinterleaved at a time */
     FRAME_QUEUE = 1 << 12, /* frames waiting for the other party's frame of the same time */
-    EARLY_FRAMES = 1 << 9, /* provisional frames kept: more than the look-ahead (71) plus the
-                              frames of one process call and the other party's wait */
+    EARLY_FRAMES = 1 << 9, /* provisional frames kept: more than the analysis look-ahead (~70)
+                              plus the frames of one process call and the other party's wait */
     POINT_FRAMES = 100,    /* a timeline point every second */
     EVIDENCE_PARTS = 4,    /* cues named in an alert's evidence */
     F0_STAT_BINS = 600,    /* call F0 histogram: -30..+30 st re 100 Hz in 0.1 st */
@@ -371,6 +371,15 @@ static void count_pause(rpl_pipeline *pl, party *p, const rpl_frame *frame, bool
     p->gap_is_turn = false;
 }
 
+/* The party's latest response latency, when it falls inside the hesitation window. */
+static void add_latency_cue(const party *p, rpl_cues *hesitation)
+{
+    if (isfinite(p->last_latency_t_s) &&
+        hesitation->t_s - p->last_latency_t_s <= hesitation->window_s) {
+        hesitation->value[RPL_CUE_LATENCY_S] = p->last_latency_s;
+    }
+}
+
 static void party_frame(rpl_pipeline *pl, party *p, const rpl_frame *frame, bool other_speaking)
 {
     p->frames++;
@@ -404,9 +413,7 @@ static void party_frame(rpl_pipeline *pl, party *p, const rpl_frame *frame, bool
         score_window(pl, p, RPL_SCORE_FATIGUE, &cues);
     }
     if (rpl_cue_window_process(p->hesitation_window, frame, other_speaking, adapt, &cues)) {
-        if (isfinite(p->last_latency_t_s) && cues.t_s - p->last_latency_t_s <= cues.window_s) {
-            cues.value[RPL_CUE_LATENCY_S] = p->last_latency_s;
-        }
+        add_latency_cue(p, &cues);
         score_window(pl, p, RPL_SCORE_HESITATION, &cues);
         if (pl->sink != NULL && pl->sink->on_scores != NULL) {
             rpl_pipeline_scores s = {
@@ -497,10 +504,7 @@ bool rpl_pipeline_provisional(rpl_pipeline *pl, rpl_store_role role, rpl_pipelin
     rpl_cues hesitation;
     rpl_cue_window_peek(p->window, p->early_view, other, n, cues);
     rpl_cue_window_peek(p->hesitation_window, p->early_view, other, n, &hesitation);
-    if (isfinite(p->last_latency_t_s) &&
-        hesitation.t_s - p->last_latency_t_s <= hesitation.window_s) {
-        hesitation.value[RPL_CUE_LATENCY_S] = p->last_latency_s;
-    }
+    add_latency_cue(p, &hesitation);
     memset(out, 0, sizeof *out);
     out->role = p->role;
     out->t_s = (double)p->early_next * FRAME_S;
