@@ -292,17 +292,6 @@ static void store_spectral(rpl_frame *frame, const rpl_spectral_frame *sp)
     frame->band_800_1500_db = sp->share_800_1500_db;
     frame->flux = sp->flux;
     frame->loudness_sone = sp->loudness;
-    frame->share_300_510_db = sp->band_share_db[0];
-    frame->share_510_770_db = sp->band_share_db[1];
-    frame->share_770_1080_db = sp->band_share_db[2];
-    frame->share_1080_1480_db = sp->band_share_db[3];
-    frame->share_1480_2000_db = sp->band_share_db[4];
-    frame->share_2000_2700_db = sp->band_share_db[5];
-    frame->share_2700_3400_db = sp->band_share_db[6];
-    frame->cep1_db = sp->cepstrum[0];
-    frame->cep2_db = sp->cepstrum[1];
-    frame->cep3_db = sp->cepstrum[2];
-    frame->cep4_db = sp->cepstrum[3];
 }
 
 /* The modules that need the frame's samples and its final F0 and voicing. */

@@ -1,22 +1,15 @@
 /* Spectral balance in the telephone band: slope, alpha ratio, Hammarberg index, 800-1500 Hz
- * share, flux, loudness, and the level-free shape of the spectrum (band shares, cepstrum).
+ * share, flux, loudness.
  *
  * References: F. Eyben et al. (2016), "The Geneva Minimalistic Acoustic Parameter Set
  * (GeMAPS)", IEEE Trans. Affective Computing 7(2) (alpha ratio, Hammarberg index, slope),
  * here restricted to 300-3400 Hz because nothing else survives a telephone line;
  * B. Hammarberg et al. (1980), Acta Oto-Laryngologica 90; E. Zwicker & H. Fastl,
- * "Psychoacoustics" (critical bands, specific loudness ~ E^0.23); S. Davis & P. Mermelstein
- * (1980), IEEE Trans. ASSP 28(4) (cepstral coefficients of log filter-bank energies, the DCT
- * without c0 being independent of the level).
+ * "Psychoacoustics" (critical bands, specific loudness ~ E^0.23).
  *
  * Constants: 256-point Hann window (32 ms) so that the 31.25 Hz bins resolve the band edges
  * and a 10 ms hop still overlaps 70 %; -110 dBFS silence threshold: 16-bit quantisation noise
- * in the band is near -100 dBFS, so only digital silence falls below it. Shape: the 14
- * critical bands the flux already sums, in 7 pairs (finer bands are mostly one harmonic of a
- * high voice, and 7 shares are few enough for a model trained on 16 actors) and 4 cepstral
- * coefficients (beyond c4 the 14-band envelope holds little more than harmonic ripple); band
- * levels are floored 60 dB below the in-band level (SHAPE_FLOOR) so that a band that is empty
- * after the channel's filter (a mu-law line's noise sits 35-45 dB down) cannot swing them.
+ * in the band is near -100 dBFS, so only digital silence falls below it.
  */
 #include "rappel/spectral.h"
 
@@ -38,12 +31,7 @@ enum {
     BIN_1500 = 48, /* bins below 1500 Hz: up to 47 (1468.75 Hz) */
     BIN_2000 = 64,
     N_BARK = 14,
-    N_SHAPE = RPL_SPECTRAL_SHAPE_BANDS,
-    N_CEPS = RPL_SPECTRAL_CEPS,
-    N_STATS = 6 + N_SHAPE + N_CEPS, /* values with a running mean, in the order of values_of */
 };
-_Static_assert(N_BARK == 2 * N_SHAPE, "each shape band is two critical bands");
-#define SHAPE_FLOOR 1e-6f /* -60 dB re the in-band power */
 
 static const float bark_edges_hz[N_BARK + 1] = {300,  400,  510,  630,  770,  920,  1080, 1270,
                                                 1480, 1720, 2000, 2320, 2700, 3150, 3400};
@@ -65,9 +53,8 @@ struct rpl_spectral {
     float f_centred[BIN_HI + 1]; /* bin frequency minus the band mean, kHz (regression) */
     float f_var_sum;             /* sum of f_centred^2 */
     float silence_power;         /* cfg.silence_db as a mean square */
-    float dct[N_CEPS][N_BARK];   /* (2/N) cos(pi n (b + 1/2) / N), n = 1..N_CEPS */
-    double sums[N_STATS];
-    size_t counts[N_STATS];
+    double sums[6];
+    size_t counts[6];
     size_t frames;
 };
 
@@ -147,13 +134,6 @@ rpl_status rpl_spectral_create(const rpl_spectral_config *cfg, rpl_spectral **ou
         var += fc * fc;
     }
     sp->f_var_sum = (float)var;
-    const double pi = 3.14159265358979323846;
-    for (size_t n = 0; n < N_CEPS; n++) {
-        for (size_t b = 0; b < N_BARK; b++) {
-            sp->dct[n][b] =
-                (float)(2.0 / N_BARK * cos(pi * (double)(n + 1) * ((double)b + 0.5) / N_BARK));
-        }
-    }
     sp->silence_power = powf(10.0f, 0.1f * cfg->silence_db);
     rpl_spectral_reset(sp);
     *out = sp;
@@ -190,68 +170,17 @@ void rpl_spectral_reset(rpl_spectral *sp)
     sp->frames = 0;
 }
 
-/* The frame's values in a fixed order (the statistics' sums). */
-static void values_of(const rpl_spectral_frame *f, float v[N_STATS])
-{
-    v[0] = f->slope_db_khz;
-    v[1] = f->alpha_ratio_db;
-    v[2] = f->hammarberg_db;
-    v[3] = f->share_800_1500_db;
-    v[4] = f->flux;
-    v[5] = f->loudness;
-    memcpy(v + 6, f->band_share_db, sizeof f->band_share_db);
-    memcpy(v + 6 + N_SHAPE, f->cepstrum, sizeof f->cepstrum);
-}
-
 static void accumulate(rpl_spectral *sp, const rpl_spectral_frame *f)
 {
-    float v[N_STATS];
-    values_of(f, v);
-    for (size_t i = 0; i < N_STATS; i++) {
+    const float v[6] = {f->slope_db_khz,      f->alpha_ratio_db, f->hammarberg_db,
+                        f->share_800_1500_db, f->flux,           f->loudness};
+    for (size_t i = 0; i < 6; i++) {
         if (!isnan(v[i])) {
             sp->sums[i] += (double)v[i];
             sp->counts[i]++;
         }
     }
     sp->frames++;
-}
-
-static void set_shape_nan(rpl_spectral_frame *out)
-{
-    for (size_t i = 0; i < N_SHAPE; i++) {
-        out->band_share_db[i] = NAN;
-    }
-    for (size_t i = 0; i < N_CEPS; i++) {
-        out->cepstrum[i] = NAN;
-    }
-}
-
-/* Band shares and cepstrum from the 14 critical-band powers (total: their sum, > 0). */
-static void shape(const rpl_spectral *sp, const float band[N_BARK], float total,
-                  rpl_spectral_frame *out)
-{
-    const float floor_power = SHAPE_FLOOR * total;
-    const float total_db = 3.0103f * fast_log2(total);
-    for (size_t i = 0; i < N_SHAPE; i++) {
-        float e = band[2 * i] + band[2 * i + 1];
-        e = e > floor_power ? e : floor_power;
-        out->band_share_db[i] = 3.0103f * fast_log2(e) - total_db;
-    }
-    float level[N_BARK];
-    float mean = 0.0f;
-    for (size_t b = 0; b < N_BARK; b++) {
-        float e = band[b] > floor_power ? band[b] : floor_power;
-        level[b] = 3.0103f * fast_log2(e);
-        mean += level[b];
-    }
-    mean /= (float)N_BARK;
-    for (size_t n = 0; n < N_CEPS; n++) {
-        float c = 0.0f;
-        for (size_t b = 0; b < N_BARK; b++) {
-            c += (level[b] - mean) * sp->dct[n][b];
-        }
-        out->cepstrum[n] = c;
-    }
 }
 
 void rpl_spectral_process(rpl_spectral *sp, const float *window, const rpl_frame *frame,
@@ -310,7 +239,6 @@ void rpl_spectral_process_power(rpl_spectral *sp, const float *spectrum, const r
         out->hammarberg_db = NAN;
         out->share_800_1500_db = NAN;
         out->flux = NAN;
-        set_shape_nan(out);
         sp->have_prev = false;
     } else {
         out->slope_db_khz = level_f_sum / sp->f_var_sum;
@@ -321,13 +249,11 @@ void rpl_spectral_process_power(rpl_spectral *sp, const float *spectrum, const r
         const float inv = 1.0f / total;
         float dist = 0.0f;
         float loud = 0.0f;
-        float band[N_BARK];
         for (size_t b = 0; b < N_BARK; b++) {
             float e = 0.0f;
             for (size_t k = sp->bark_lo[b]; k < sp->bark_hi[b]; k++) {
                 e += sp->power[k];
             }
-            band[b] = e;
             float q = e * inv;
             dist += fabsf(q - sp->prev_norm[b]);
             sp->prev_norm[b] = q;
@@ -340,7 +266,6 @@ void rpl_spectral_process_power(rpl_spectral *sp, const float *spectrum, const r
         out->flux = sp->have_prev ? 0.5f * dist : NAN;
         sp->have_prev = true;
         out->loudness = sp->loud_scale * loud;
-        shape(sp, band, total, out);
     }
     if (frame != NULL && frame->speech) {
         accumulate(sp, out);
@@ -349,8 +274,8 @@ void rpl_spectral_process_power(rpl_spectral *sp, const float *spectrum, const r
 
 rpl_spectral_stats rpl_spectral_stats_get(const rpl_spectral *sp)
 {
-    float m[N_STATS];
-    for (size_t i = 0; i < N_STATS; i++) {
+    float m[6];
+    for (size_t i = 0; i < 6; i++) {
         m[i] = sp->counts[i] > 0 ? (float)(sp->sums[i] / (double)sp->counts[i]) : NAN;
     }
     rpl_spectral_stats s = {
@@ -362,8 +287,6 @@ rpl_spectral_stats rpl_spectral_stats_get(const rpl_spectral *sp)
                  .loudness = m[5]},
         .frames = sp->frames,
     };
-    memcpy(s.mean.band_share_db, m + 6, sizeof s.mean.band_share_db);
-    memcpy(s.mean.cepstrum, m + 6 + N_SHAPE, sizeof s.mean.cepstrum);
     return s;
 }
 
@@ -375,6 +298,5 @@ void rpl_spectral_skip(rpl_spectral *sp, rpl_spectral_frame *out)
     out->share_800_1500_db = NAN;
     out->flux = NAN;
     out->loudness = 0.0f;
-    set_shape_nan(out);
     sp->have_prev = false;
 }

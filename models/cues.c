@@ -225,25 +225,6 @@ static bool is_voiced(const rpl_frame *f)
     return f->speech && f->voiced && f->f0_hz > 0.0f;
 }
 
-/* The level-free spectral shape (rappel/spectral.h): voiced means of each frame field. */
-static const struct {
-    rpl_cue_id cue;
-    size_t field;
-} shape_cues[] = {
-    {RPL_CUE_SHARE_300_510_DB, offsetof(rpl_frame, share_300_510_db)},
-    {RPL_CUE_SHARE_510_770_DB, offsetof(rpl_frame, share_510_770_db)},
-    {RPL_CUE_SHARE_770_1080_DB, offsetof(rpl_frame, share_770_1080_db)},
-    {RPL_CUE_SHARE_1080_1480_DB, offsetof(rpl_frame, share_1080_1480_db)},
-    {RPL_CUE_SHARE_1480_2000_DB, offsetof(rpl_frame, share_1480_2000_db)},
-    {RPL_CUE_SHARE_2000_2700_DB, offsetof(rpl_frame, share_2000_2700_db)},
-    {RPL_CUE_SHARE_2700_3400_DB, offsetof(rpl_frame, share_2700_3400_db)},
-    {RPL_CUE_CEP1_DB, offsetof(rpl_frame, cep1_db)},
-    {RPL_CUE_CEP2_DB, offsetof(rpl_frame, cep2_db)},
-    {RPL_CUE_CEP3_DB, offsetof(rpl_frame, cep3_db)},
-    {RPL_CUE_CEP4_DB, offsetof(rpl_frame, cep4_db)},
-};
-enum { SHAPE_CUES = sizeof shape_cues / sizeof shape_cues[0] };
-
 /* A running mean that ignores what is not finite. */
 typedef struct mean_acc {
     double sum;
@@ -303,7 +284,6 @@ static void window_absolute(rpl_cue_window *w, rpl_cues *c)
     double prev_st = 0.0;
     mean_acc alpha = {0}, hammarberg = {0}, tilt = {0}, band = {0}, flux = {0}, hnr = {0},
              jitter = {0}, shimmer = {0};
-    mean_acc shape[SHAPE_CUES] = {{0}};
     size_t slot = slot_of(w, 0);
     for (size_t i = 0; i < w->count; i++, slot = slot + 1 == w->capacity ? 0 : slot + 1) {
         const rpl_frame *f = &w->ring[slot];
@@ -327,11 +307,6 @@ static void window_absolute(rpl_cue_window *w, rpl_cues *c)
             mean_add(&hnr, f->hnr_db);
             mean_add(&jitter, f->jitter_pct);
             mean_add(&shimmer, f->shimmer_db);
-            for (size_t k = 0; k < SHAPE_CUES; k++) {
-                float x;
-                memcpy(&x, (const char *)f + shape_cues[k].field, sizeof x);
-                mean_add(&shape[k], x);
-            }
         }
         if (f->speech) {
             mean_add(&flux, f->flux);
@@ -369,9 +344,6 @@ static void window_absolute(rpl_cue_window *w, rpl_cues *c)
     v[RPL_CUE_HNR_DB] = mean_get(&hnr);
     v[RPL_CUE_JITTER_PCT] = mean_get(&jitter);
     v[RPL_CUE_SHIMMER_DB] = mean_get(&shimmer);
-    for (size_t i = 0; i < SHAPE_CUES; i++) {
-        v[shape_cues[i].cue] = mean_get(&shape[i]);
-    }
     v[RPL_CUE_PAUSE_COUNT] = pauses;
     v[RPL_CUE_PAUSE_S] = pause_s;
 
@@ -397,13 +369,6 @@ static void window_absolute(rpl_cue_window *w, rpl_cues *c)
     v[RPL_CUE_HAMMARBERG_P10_DB] = voiced_quantile(w, offsetof(rpl_frame, hammarberg_db), 0.10);
     v[RPL_CUE_ALPHA_P25_DB] = voiced_quantile(w, offsetof(rpl_frame, alpha_db), 0.25);
     v[RPL_CUE_SLOPE_P90_DB_KHZ] = voiced_quantile(w, offsetof(rpl_frame, slope_db_khz), 0.90);
-    /* The same reading of the spectral shape: the effortful frames carry more of their power in
-     * 1.5-2.7 kHz (90th percentile of those shares) and a lower c1 (10th percentile). */
-    v[RPL_CUE_SHARE_1480_2000_P90_DB] =
-        voiced_quantile(w, offsetof(rpl_frame, share_1480_2000_db), 0.90);
-    v[RPL_CUE_SHARE_2000_2700_P90_DB] =
-        voiced_quantile(w, offsetof(rpl_frame, share_2000_2700_db), 0.90);
-    v[RPL_CUE_CEP1_P10_DB] = voiced_quantile(w, offsetof(rpl_frame, cep1_db), 0.10);
 
     n = 0;
     slot = slot_of(w, 0);

@@ -38,20 +38,6 @@
     X(SLOPE_P90_DB_KHZ, "slope_p90_db_khz", "dB/kHz", "spectral slope, 90th pct of voiced frames") \
     X(BAND_800_1500_DB, "band_800_1500_db", "dB", "share of energy in 800-1500 Hz, voiced mean")   \
     X(FLUX, "flux", "1", "spectral flux, speech mean")                                             \
-    X(SHARE_300_510_DB, "share_300_510_db", "dB", "share of power in 300-510 Hz, voiced mean")     \
-    X(SHARE_510_770_DB, "share_510_770_db", "dB", "share of power in 510-770 Hz, voiced mean")     \
-    X(SHARE_770_1080_DB, "share_770_1080_db", "dB", "share of power in 770-1080 Hz, voiced mean")  \
-    X(SHARE_1080_1480_DB, "share_1080_1480_db", "dB", "share in 1080-1480 Hz, voiced mean")        \
-    X(SHARE_1480_2000_DB, "share_1480_2000_db", "dB", "share in 1480-2000 Hz, voiced mean")        \
-    X(SHARE_2000_2700_DB, "share_2000_2700_db", "dB", "share in 2000-2700 Hz, voiced mean")        \
-    X(SHARE_2700_3400_DB, "share_2700_3400_db", "dB", "share in 2700-3400 Hz, voiced mean")        \
-    X(SHARE_1480_2000_P90_DB, "share_1480_2000_p90_db", "dB", "share in 1480-2000 Hz, 90th pct")   \
-    X(SHARE_2000_2700_P90_DB, "share_2000_2700_p90_db", "dB", "share in 2000-2700 Hz, 90th pct")   \
-    X(CEP1_DB, "cep1_db", "dB", "cepstral c1 of the critical-band levels, voiced mean")            \
-    X(CEP1_P10_DB, "cep1_p10_db", "dB", "cepstral c1, 10th percentile of voiced frames")           \
-    X(CEP2_DB, "cep2_db", "dB", "cepstral c2 of the critical-band levels, voiced mean")            \
-    X(CEP3_DB, "cep3_db", "dB", "cepstral c3 of the critical-band levels, voiced mean")            \
-    X(CEP4_DB, "cep4_db", "dB", "cepstral c4 of the critical-band levels, voiced mean")            \
     X(HNR_DB, "hnr_db", "dB", "harmonics-to-noise ratio, voiced mean")                             \
     X(JITTER_PCT, "jitter_pct", "%", "local jitter, voiced mean")                                  \
     X(SHIMMER_DB, "shimmer_db", "dB", "local shimmer, voiced mean")                                \

@@ -38,19 +38,6 @@ typedef struct rpl_frame {
     float band_800_1500_db;  /* share of in-band energy in 800-1500 Hz, dB */
     float flux;              /* spectral flux against the previous frame */
     float loudness_sone;     /* loudness */
-    /* Level-free spectral shape (see rappel/spectral.h): share of the 300-3400 Hz power in
-     * seven bands, dB (-60..0), and c1..c4 of the critical-band levels, dB. */
-    float share_300_510_db;
-    float share_510_770_db;
-    float share_770_1080_db;
-    float share_1080_1480_db;
-    float share_1480_2000_db;
-    float share_2000_2700_db;
-    float share_2700_3400_db;
-    float cep1_db;
-    float cep2_db;
-    float cep3_db;
-    float cep4_db;
 } rpl_frame;
 
 typedef enum rpl_column_type {

@@ -31,16 +31,6 @@
  *   c such that a -60 dBFS sine inside one band reads 1. Uncalibrated "sone-like" units,
  *   >= 0; no masking across bands. Well above threshold, -12 dB of gain multiplies it by
  *   about 10^(-12 * 0.023) = 0.53; line noise near -80 dBFS adds almost nothing.
- * - band_share_db[7]: the shape of the spectrum, level-free: the share of the in-band
- *   (300-3400 Hz) power in each of 7 bands, each two of the critical bands above (300-510,
- *   510-770, 770-1080, 1080-1480, 1480-2000, 2000-2700, 2700-3400 Hz), in dB (<= 0; a band
- *   holding less than 1e-6 of the power reads -60). Vocal effort moves energy from the first
- *   two bands to the 1-3 kHz ones.
- * - cepstrum[4]: c1..c4 of the 14 critical-band levels L_b (dB, floored at 60 dB below the
- *   in-band level like the shares), c_n = (2/14) sum_b (L_b - mean L) cos(pi n (b + 1/2) / 14),
- *   in dB: an MFCC-like description of the spectral envelope without c0, so without level.
- *   c1 > 0 when the low bands dominate (it falls with vocal effort); c2..c4 describe finer
- *   curvature (formant placement), with no sign the literature gives for anger.
  */
 #ifndef RAPPEL_SPECTRAL_H
 #define RAPPEL_SPECTRAL_H
@@ -56,18 +46,13 @@ typedef struct rpl_spectral_config {
     float silence_db; /* band power below this (dBFS) gives NAN features (default -110) */
 } rpl_spectral_config;
 
-#define RPL_SPECTRAL_SHAPE_BANDS 7 /* band_share_db: pairs of the 14 critical bands */
-#define RPL_SPECTRAL_CEPS 4        /* cepstrum: c1..c4 */
-
 typedef struct rpl_spectral_frame {
-    float slope_db_khz;                            /* dB/kHz */
-    float alpha_ratio_db;                          /* dB */
-    float hammarberg_db;                           /* dB */
-    float share_800_1500_db;                       /* dB, <= 0 */
-    float flux;                                    /* 0..1 */
-    float loudness;                                /* sone-like, >= 0 */
-    float band_share_db[RPL_SPECTRAL_SHAPE_BANDS]; /* dB re the in-band power, -60..0 */
-    float cepstrum[RPL_SPECTRAL_CEPS];             /* c1..c4 of the band levels, dB */
+    float slope_db_khz;      /* dB/kHz */
+    float alpha_ratio_db;    /* dB */
+    float hammarberg_db;     /* dB */
+    float share_800_1500_db; /* dB, <= 0 */
+    float flux;              /* 0..1 */
+    float loudness;          /* sone-like, >= 0 */
 } rpl_spectral_frame;
 
 /* Means over the frames with speech == true and a defined value, since the last reset (NAN

@@ -4,12 +4,11 @@ selection, then the C grid) is rerun without each actor, and that actor is then 
 model so chosen. The plain leave-one-actor-out score of a selected model is optimistic (it is
 the score selection maximised); this one is not, so it compares selection procedures.
 
-    /usr/bin/python3 models/train/nested_lso.py auc|uar [--old]
+    /usr/bin/python3 models/train/nested_lso.py auc|uar
 
-Reads the cues train.py saved (build-model/train-cache/cues.json, or --cache) and the gain
-screen's candidates from --metrics (default models/metrics.json; the shipped lr3 file predates the
-shape cues: give the metrics.json of a `train.py --out DIR` run); --old leaves out the spectral-shape
-candidates. RAVDESS only: EmoDB plays no part. About 10 minutes on one core.
+Reads the cues train.py saved (build/train-cache/cues.json, or --cache) and the gain screen's
+candidates from --metrics (default models/metrics.json). RAVDESS only: EmoDB plays no part.
+About 10 minutes on one core.
 """
 import argparse
 import json
@@ -23,16 +22,13 @@ import train as T  # noqa: E402
 
 ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
 ap.add_argument("select", choices=("auc", "uar"))
-ap.add_argument("--old", action="store_true")
-ap.add_argument("--cache", default=os.path.join(T.ROOT, "build-model", "train-cache"))
+ap.add_argument("--cache", default=os.path.join(T.ROOT, "build", "train-cache"))
 ap.add_argument("--metrics", default=os.path.join(T.ROOT, "models", "metrics.json"))
 ap.add_argument("--data", default=os.path.join(T.ROOT, "..", "shared", "data"))
 args = ap.parse_args()
 with open(args.metrics) as f:
     cands = json.load(f)["frustration"]["candidates_after_gain_screen"]
 cands = [c for c in cands if c in T.FRUSTRATION_CANDIDATES]
-if args.old:
-    cands = [c for c in cands if not (c.startswith("share_") or c.startswith("cep"))]
 ravdess = T.read_manifest(args.data, "ravdess")
 with open(os.path.join(args.cache, "cues.json")) as f:
     windows = {tuple(k.split("|")): v for k, v in json.load(f).items() if "/ravdess/" in k}

@@ -70,15 +70,6 @@ FRUSTRATION_CANDIDATES = {
     "slope_db_khz": 1, "slope_p90_db_khz": 1, "slope_rel_db_khz": 1,
     "band_800_1500_db": 1, "band_800_1500_rel_db": 1, "flux": 1, "flux_rel": 1,
     "hnr_db": -1, "hnr_rel_db": -1, "jitter_pct": 1, "shimmer_db": 1,
-    # The level-free shape of the voiced spectrum (rappel/spectral.h): effort moves energy out
-    # of the lowest band and into 1-3.4 kHz (Eyben et al. 2016; Hammarberg et al. 1980) and
-    # lowers c1, the cepstral tilt term. 510-1080 Hz holds the first formant, which rises with
-    # effort and with open vowels alike, and c2..c4 describe formant placement: the literature
-    # gives them no direction for anger, so their sign is left free (0).
-    "share_300_510_db": -1, "share_510_770_db": 0, "share_770_1080_db": 0,
-    "share_1080_1480_db": 1, "share_1480_2000_db": 1, "share_2000_2700_db": 1,
-    "share_2700_3400_db": 1, "share_1480_2000_p90_db": 1, "share_2000_2700_p90_db": 1,
-    "cep1_db": -1, "cep1_p10_db": -1, "cep2_db": 0, "cep3_db": 0, "cep4_db": 0,
 }
 # Gain screen: a candidate whose window value moves, on average, by more than this many of its
 # spreads (standard deviations over the training windows) when the same utterances are played
@@ -86,8 +77,8 @@ FRUSTRATION_CANDIDATES = {
 # measures the line and is dropped. 0.2 spread keeps a cue's effect on the score well inside the
 # 0.05 that tests/cli/analyze_gain.sh allows for a model of two or three cues (weights below 0.6
 # per spread, the logistic's slope at most 0.25). It is a per-cue screen: a model of five cues
-# whose small moves add up can still fail that test (models/README.md, the shape experiment),
-# so the test stays the gate for any new model.
+# whose small moves add up can still fail that test (models/README.md, the spectral-shape
+# experiment), so the test stays the gate for any new model.
 GAIN_SCREEN_LIMIT = 0.2
 GAIN_SCREEN_UTTERANCES = 80  # training-actor utterances (seeded pick): enough for a stable mean
 # The automatic gain control of tests/cli/analyze_gain.sh (its header explains each number).
@@ -273,8 +264,7 @@ class Logistic:
         lr.fit(z, y)
         self.weight, self.intercept = lr.coef_[0].copy(), float(lr.intercept_[0])
         if self.signs is not None:  # drop cues whose fitted sign contradicts the literature
-            signs = np.array(self.signs)  # 0: no sign given (shape coefficients)
-            keep = (signs == 0) | (np.sign(self.weight) == signs)
+            keep = np.sign(self.weight) == np.array(self.signs)
             if not keep.all():
                 lr.fit(z[:, keep], y)
                 self.weight = np.zeros(len(self.cues))
