@@ -205,7 +205,8 @@ def main():
         write(paths["tel8k"], tel, 8000)
         write(paths["tel8k_snr10"], noisy / max(1.0, np.max(np.abs(noisy)) / 0.99), 8000)
         ul = base + "_ulaw.wav"
-        subprocess.run(["sox", paths["tel8k"], "-e", "u-law", ul], check=True)
+        # -D: no dither (a G.711 coder does not dither), so that every run codes the same bits
+        subprocess.run(["sox", "-D", paths["tel8k"], "-e", "u-law", ul], check=True)
         subprocess.run(["sox", ul, "-e", "signed-integer", "-b", "16", paths["tel8k_mulaw"]],
                        check=True)
         os.remove(ul)

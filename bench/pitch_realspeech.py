@@ -39,7 +39,8 @@ def telephone_mulaw(src, dst, tmp):
     lin = os.path.join(tmp, "lin.wav")
     wavfile.write(lin, 8000, np.clip(y * 32767, -32768, 32767).astype(np.int16))
     ul = os.path.join(tmp, "ul.wav")
-    subprocess.run(["sox", lin, "-e", "u-law", ul], check=True)
+    # -D: no dither (a G.711 coder does not dither), so that every run codes the same bits
+    subprocess.run(["sox", "-D", lin, "-e", "u-law", ul], check=True)
     subprocess.run(["sox", ul, "-e", "signed-integer", "-b", "16", dst], check=True)
     return len(x) / fs
 

@@ -37,12 +37,21 @@
  *      PRIOR_WEIGHT);
  *   4. Viterbi over candidates with a fixed-lag traceback of DELAY_FRAMES frames;
  *   5. steady-tone rejection: mains hum and line tones are periodic but never waver (see
- *      STEADY_REL); voiced runs steady to 1 cent for 250 ms come out unvoiced.
+ *      STEADY_REL); voiced runs steady to 1 cent for 250 ms come out unvoiced;
+ *   6. the F0 given out for a clean frame's best candidate is refined on the half-whitened
+ *      spectrum (see refine_lag and REFINE_MIN_NCCF): moving formants pull the NCCF peak off
+ *      the true period by up to 20-30 cents. The DP, voicing and steps 3-5 keep the
+ *      unrefined F0, so only the value given out changes, by a few cents.
  *
  * Everything is allocated in create; process does three real FFTs of size M through rpl_fft
  * (two forward, one inverse; none for silent frames or frames at the line's noise floor) and
- * O(W + CANDIDATES^2 + DELAY_FRAMES + prior bins) further work, with no allocation, lock or
- * I/O.
+ * O(W + CANDIDATES^2 + DELAY_FRAMES + prior bins) further work, plus in clean voiced frames
+ * the refinement's O(N P + M P / 4 + M) (an order-P LPC and a few Newton steps over the M/2
+ * bins; about 12k instructions at 8 kHz, a quarter of a voiced frame's), with no allocation, lock
+ * or I/O.
+ *
+ * Reference of step 6: J. D. Markel and A. H. Gray, Linear Prediction of Speech, Springer,
+ * 1976 (autocorrelation method, Levinson-Durbin recursion, inverse filter A(z)).
  */
 #include "rappel/pitch.h"
 
@@ -128,6 +137,31 @@ static const float OCTAVE_JUMP_COST = 0.35f;
  * periodicity measure; only its stability gives it away, so it comes out unvoiced after at
  * most 250 ms - DELAY_FRAMES = 150 ms of it. */
 static const float STEADY_REL = 5.78e-4f;
+/* Fine refinement of the F0 given out (see refine_lag), only in frames whose best candidate has
+ * an NCCF of at least 0.93: clean and strongly periodic (1 - NCCF is roughly the share of the
+ * frame's energy that is not periodic: 7 %, an SNR of 11 dB or more). The flattened spectrum
+ * gives the weak bins between the formants the weight of the strong ones, and in noisy frames
+ * those bins are mostly noise. Measured on pitch_accuracy.py (fine error against the 40 ms
+ * window-mean truth, refinement threshold 0.7 / 0.9 / 0.93 / 0.95): 16 kHz clean 4.4 / 4.6 /
+ * 4.8 / 5.3 cents (6.3 without), 10 dB SNR 10.8 / 9.2 / 8.9 / 8.7 (8.5 without). 0.93 is the
+ * highest threshold that keeps clean audio under 5 cents. */
+static const float REFINE_MIN_NCCF = 0.93f;
+/* ... and only where the two shifted segments hold energies within 3 dB of each other. The
+ * refined peak is that of the correlation alone, without the NCCF's normalisation by those
+ * energies: a level that changes linearly over the window cancels between the two sides of
+ * the symmetric correlation, but at a voicing onset or offset (one side reaching into
+ * silence) the peak of the bare correlation leans towards the louder side by up to 1-2 %. */
+static const double REFINE_MIN_BALANCE = 0.5;
+/* The refinement may move the lag by at most 2 % (34 cents; it moves it by about 10): further
+ * means Newton's iteration left the peak, and the DP's estimate is kept. */
+static const float REFINE_MAX_REL = 0.02f;
+/* Newton's iteration on the peak: at most 8 steps of at most a quarter sample (the main lobe of
+ * the flattened correlation is about two samples wide, so a start up to a sample off its top
+ * is climbed in a few steps; the DP's lag is usually within 0.2), stopping once a step is
+ * below 0.01 samples: convergence is quadratic, so the lag is then within 1e-4 samples. */
+enum { REFINE_ITERATIONS = 8 };
+static const float REFINE_MAX_STEP = 0.25f;
+static const float REFINE_CONVERGED = 0.01f;
 /* Frames with less energy than this (mean square, full scale 1) are silence: no F0. */
 static const float SILENCE_POWER = 1e-10f;
 /* Line-noise gate: a frame less than 4 dB above the quietest frames of the last 5 s is the
@@ -143,6 +177,7 @@ enum { GATE_BLOCK_FRAMES = 25, GATE_BLOCKS = 20 };
 
 typedef struct pitch_cand {
     float f0_hz;   /* 0 for the unvoiced state */
+    float fine_hz; /* the F0 given out: f0_hz refined on the flattened spectrum, see refine_lag */
     float log2_f0; /* for the octave-jump cost */
     float cost;    /* local cost, lower is better */
     float nccf;    /* interpolated NCCF at the peak (0 for unvoiced) */
@@ -175,7 +210,7 @@ struct rpl_pitch {
     float *y;          /* M: the reference at its place in the window, zeros elsewhere */
     float *spec_x;     /* 2 * (M/2 + 1) */
     float *spec_y;     /* 2 * (M/2 + 1) */
-    float *spec_up;    /* 2 * (M/2 + 1): Re(conj(Y) X) and its odd-lag companion, see below */
+    float *spec_up;    /* 2 * B4: Re(conj(Y) X) and its odd-lag companion, see below */
     float *half_cos;   /* M/2 + 1: weights of T(0), see compute_nccf */
     float *half_sin;   /* M/2 + 1: 2 sin(pi b / M), 0 at b = 0 and M/2 */
     float *sym;        /* 2L + 1: r+ + r- at lag j/2, times M */
@@ -183,7 +218,15 @@ struct rpl_pitch {
     double *prefix;    /* W + 1: running sums of x^2 */
     float *nccf;       /* 2L + 1: NCCF at lag j/2 */
     float *energy;     /* 2L + 1: the NCCF's denominator at lag j/2 */
-    float *scratch;    /* W: running sum of the window, for the high-pass */
+    float *scratch;    /* W + 32: running sum of the window, for the high-pass; see lpc_envelope */
+    size_t lpc_order;  /* P: order of the envelope used by refine_lag */
+    float *taper;      /* N: Hann window of the envelope's autocorrelation */
+    float *env_cos;    /* E4 = B4 / 4 + 1 rounded up to a multiple of 4: 2 cos(2 pi 4 j / M) */
+    float *env_mag;    /* E4: |A| at every 4th bin, see weigh_bins */
+    float *fine_b1;    /* B4: the cross-spectrum weighted by |A_b| b, see refine_lag */
+    float *fine_b2;    /* B4: ... and by |A_b| b^2 */
+    float lpc_rho[25]; /* autocorrelation of the inverse filter's coefficients, lags 0..P (x 2
+                        * for lags > 0: the cosine series of |A|^2) */
     pitch_step *steps; /* ring of DELAY_FRAMES + 1 steps */
     size_t ring;
     float acc[STATES];              /* accumulated cost of each state of the newest frame */
@@ -292,13 +335,19 @@ rpl_status rpl_pitch_create(const rpl_pitch_config *cfg, rpl_pitch **out)
     p->fft_size = smooth_size(p->window);
     p->ring = DELAY_FRAMES + 1;
     p->smooth_half = (size_t)lrintf(0.0025f * fs);
+    /* LPC order: two poles per kHz of band, one formant per kHz (Markel & Gray's fs/1000
+     * rule; 8 at 8 kHz, 16 at 16 kHz), at most 24 (5 formants and the glottal tilt at 48 kHz). */
+    p->lpc_order = (size_t)lrintf(fs / 1000.0f);
+    p->lpc_order = p->lpc_order > 24 ? 24 : p->lpc_order;
 
     const size_t bins = 2 * (p->fft_size / 2 + 1);
     p->x = calloc(p->fft_size, sizeof *p->x);
     p->y = calloc(p->fft_size, sizeof *p->y);
     p->spec_x = calloc(bins, sizeof *p->spec_x);
     p->spec_y = calloc(bins, sizeof *p->spec_y);
-    p->spec_up = calloc(bins, sizeof *p->spec_up);
+    /* Bins rounded up to a multiple of 4 for refine_lag's lanes (the extra ones stay 0). */
+    const size_t lane_bins = (p->fft_size / 2 + 1 + 3) / 4 * 4;
+    p->spec_up = calloc(2 * lane_bins, sizeof *p->spec_up);
     p->corr = calloc(p->fft_size, sizeof *p->corr);
     p->half_cos = calloc(p->fft_size / 2 + 1, sizeof *p->half_cos);
     p->half_sin = calloc(p->fft_size / 2 + 1, sizeof *p->half_sin);
@@ -306,16 +355,31 @@ rpl_status rpl_pitch_create(const rpl_pitch_config *cfg, rpl_pitch **out)
     p->prefix = calloc(p->window + 1, sizeof *p->prefix);
     p->nccf = calloc(2 * p->lag_limit + 1, sizeof *p->nccf);
     p->energy = calloc(2 * p->lag_limit + 1, sizeof *p->energy);
-    p->scratch = calloc(p->window, sizeof *p->scratch);
+    p->scratch = calloc(p->window + 32, sizeof *p->scratch); /* + 32: see lpc_envelope */
     p->steps = calloc(p->ring, sizeof *p->steps);
+    p->taper = calloc(p->reference, sizeof *p->taper);
+    const size_t env_bins = (lane_bins / 4 + 1 + 3) / 4 * 4;
+    p->env_cos = calloc(env_bins, sizeof *p->env_cos);
+    p->env_mag = calloc(env_bins, sizeof *p->env_mag);
+    p->fine_b1 = calloc(lane_bins, sizeof *p->fine_b1);
+    p->fine_b2 = calloc(lane_bins, sizeof *p->fine_b2);
     p->prior_bins =
         (size_t)ceilf(log2f(cfg->f0_max_hz / cfg->f0_min_hz) * PRIOR_BINS_PER_OCTAVE) + 1;
     p->hist = calloc(p->prior_bins, sizeof *p->hist);
     if (p->x == NULL || p->y == NULL || p->spec_x == NULL || p->spec_y == NULL ||
         p->spec_up == NULL || p->corr == NULL || p->prefix == NULL || p->nccf == NULL ||
         p->energy == NULL || p->scratch == NULL || p->steps == NULL || p->hist == NULL ||
-        p->half_cos == NULL || p->half_sin == NULL || p->sym == NULL) {
+        p->half_cos == NULL || p->half_sin == NULL || p->sym == NULL || p->taper == NULL ||
+        p->env_cos == NULL || p->env_mag == NULL || p->fine_b1 == NULL || p->fine_b2 == NULL) {
         goto fail;
+    }
+    for (size_t i = 0; i < p->reference; i++) {
+        const double a = 6.283185307179586 * ((double)i + 0.5) / (double)p->reference;
+        p->taper[i] = (float)(0.5 - 0.5 * cos(a));
+    }
+    for (size_t j = 0; j < env_bins; j++) {
+        p->env_cos[j] =
+            (float)(2.0 * cos(6.283185307179586 * (double)(4 * j) / (double)p->fft_size));
     }
     /* Tables of the half-sample correlation (see compute_nccf), in double then rounded. */
     const size_t half_m = p->fft_size / 2;
@@ -357,6 +421,11 @@ void rpl_pitch_destroy(rpl_pitch *pitch)
     free(pitch->energy);
     free(pitch->scratch);
     free(pitch->steps);
+    free(pitch->taper);
+    free(pitch->env_cos);
+    free(pitch->env_mag);
+    free(pitch->fine_b1);
+    free(pitch->fine_b2);
     free(pitch->hist);
     free(pitch);
 }
@@ -679,12 +748,232 @@ static float nccf_near(const rpl_pitch *p, float j)
     return best;
 }
 
+/* Four lanes of floats (GCC/Clang vector extension, as in bandpass.c): SSE on x86-64, NEON on
+ * AArch64. The refinement's loops over the bins are written with them: the loop vectoriser of
+ * -O2 does not take their running phasors and recurrences. */
+typedef float lanes4 __attribute__((vector_size(4 * sizeof(float))));
+
+/* Order-P inverse filter A(z) = 1 + a_1 z^-1 + ... + a_P z^-P of the reference by the
+ * autocorrelation method (Levinson-Durbin on the Hann-tapered reference; Markel & Gray 1976,
+ * ch. 3); stores the autocorrelation rho_k of its coefficients in p->lpc_rho (doubled for
+ * k > 0), the cosine series |A_b|^2 = rho_0 + 2 sum_k rho_k cos(2 pi b k / M). False if the
+ * recursion fails (a degenerate segment). */
+static bool lpc_envelope(rpl_pitch *p)
+{
+    const size_t n = p->reference;
+    const size_t order = p->lpc_order;
+    /* The tapered reference, zero padded to whole blocks of 4 plus P + 7 (the scratch has
+     * W + 32 >= N + 3 + 24 + 7 samples, see create). */
+    float *restrict seg = p->scratch;
+    const float *restrict ref = p->x + p->lag_limit;
+    const float *restrict taper = p->taper;
+    const size_t blocks = (n + 3) / 4 * 4;
+    size_t s = 0;
+    for (; s + 4 <= n; s += 4) {
+        lanes4 u, t;
+        memcpy(&u, ref + s, sizeof u);
+        memcpy(&t, taper + s, sizeof t);
+        u *= t;
+        memcpy(seg + s, &u, sizeof u);
+    }
+    for (; s < n; s++) {
+        seg[s] = ref[s] * taper[s];
+    }
+    memset(seg + n, 0, (blocks - n + order + 7) * sizeof *seg);
+    /* Four lags per pass, each with four products at a time, all in registers. */
+    double r[28];
+    for (size_t k = 0; k <= order; k += 4) {
+        lanes4 a0 = {0.0f, 0.0f, 0.0f, 0.0f}, a1 = a0, a2 = a0, a3 = a0;
+        for (s = 0; s < blocks; s += 4) {
+            lanes4 v, u0, u1, u2, u3;
+            memcpy(&v, seg + s, sizeof v);
+            memcpy(&u0, seg + s + k, sizeof u0);
+            memcpy(&u1, seg + s + k + 1, sizeof u1);
+            memcpy(&u2, seg + s + k + 2, sizeof u2);
+            memcpy(&u3, seg + s + k + 3, sizeof u3);
+            a0 += v * u0;
+            a1 += v * u1;
+            a2 += v * u2;
+            a3 += v * u3;
+        }
+        r[k] = (double)((a0[0] + a0[1]) + (a0[2] + a0[3]));
+        r[k + 1] = (double)((a1[0] + a1[1]) + (a1[2] + a1[3]));
+        r[k + 2] = (double)((a2[0] + a2[1]) + (a2[2] + a2[3]));
+        r[k + 3] = (double)((a3[0] + a3[1]) + (a3[2] + a3[3]));
+    }
+    /* A white floor 40 dB down keeps the recursion well conditioned where the band is empty
+     * (below 300 Hz and above 3400 Hz on telephone audio). */
+    r[0] *= 1.0001;
+    double a[25] = {1.0};
+    double err = r[0];
+    for (size_t i = 1; i <= order; i++) {
+        if (!(err > 0.0)) {
+            return false;
+        }
+        double acc = r[i];
+        for (size_t j = 1; j < i; j++) {
+            acc += a[j] * r[i - j];
+        }
+        const double k = -acc / err;
+        for (size_t j = 1; 2 * j <= i; j++) { /* a_j += k a_(i-j), both ends at once */
+            const double lo = a[j], hi = a[i - j];
+            a[j] = lo + k * hi;
+            if (i - j != j) {
+                a[i - j] = hi + k * lo;
+            }
+        }
+        a[i] = k;
+        err *= 1.0 - k * k;
+    }
+    if (!(err > 0.0)) {
+        return false;
+    }
+    for (size_t k = 0; k <= order; k++) {
+        double rho = 0.0;
+        for (size_t i = 0; i + k <= order; i++) {
+            rho += a[i] * a[i + k];
+        }
+        p->lpc_rho[k] = (float)(k > 0 ? 2.0 * rho : rho);
+    }
+    return true;
+}
+
+/* w1[b] = d[2 b] |A_b| b and w2[b] = w1[b] b for b < count (count a multiple of 4; 0 at b = 0:
+ * bin 0 has no slope or curvature). |A|^2 is the cosine series of rho (rho_0 .. rho_order),
+ * summed by Clenshaw's recurrence on the Chebyshev polynomials T_k(x) = cos(k w) at every 4th
+ * bin (x2 = 2 cos w there), four of them at a time, into mag; |A| between them is interpolated
+ * linearly: an envelope of order <= 24 from a 30 ms Hann window has no detail 4 bins wide
+ * (62 Hz at 8 kHz, 31 Hz at 16 kHz), and the weights need not be exact, only smooth. */
+static void weigh_bins(float *restrict w1, float *restrict w2, float *restrict mag,
+                       const float *restrict d, const float *restrict x2, const float *restrict rho,
+                       size_t order, size_t count)
+{
+    const size_t coarse = count / 4 + 1;
+    for (size_t j = 0; j < coarse; j += 4) {
+        lanes4 x, u1 = {0.0f, 0.0f, 0.0f, 0.0f}, u2 = u1;
+        memcpy(&x, x2 + j, sizeof x);
+        for (size_t k = order; k >= 1; k--) {
+            const lanes4 t = rho[k] + x * u1 - u2;
+            u2 = u1;
+            u1 = t;
+        }
+        const lanes4 a2 = rho[0] + 0.5f * x * u1 - u2;
+        for (size_t q = 0; q < 4; q++) {
+            mag[j + q] = sqrtf(a2[q] > 0.0f ? a2[q] : 0.0f);
+        }
+    }
+    const lanes4 frac = {0.0f, 0.25f, 0.5f, 0.75f};
+    lanes4 bf = {0.0f, 1.0f, 2.0f, 3.0f};
+    for (size_t b = 0; b < count; b += 4) {
+        const float m0 = mag[b / 4];
+        const lanes4 m = m0 + frac * (mag[b / 4 + 1] - m0);
+        const lanes4 dv = {d[2 * b], d[2 * b + 2], d[2 * b + 4], d[2 * b + 6]};
+        const lanes4 v = dv * m * bf;
+        const lanes4 v2 = v * bf;
+        memcpy(w1 + b, &v, sizeof v);
+        memcpy(w2 + b, &v2, sizeof v2);
+        bf += 4.0f;
+    }
+}
+
+/* sum_b w1[b] sin(b theta) and sum_b w2[b] cos(b theta) over b < count (a multiple of 4), with
+ * the phasors of four bins rotated together by 4 theta (float: 0.1 ppm per rotation, 1e-5 rad
+ * after the 384 rotations of 48 kHz). */
+static void phasor_sums(const float *restrict w1, const float *restrict w2, size_t count,
+                        float theta, float *sum_s, float *sum_c)
+{
+    const float c1 = cosf(theta), s1 = sinf(theta);
+    const float c2 = c1 * c1 - s1 * s1, s2 = 2.0f * c1 * s1;
+    const float c3 = c2 * c1 - s2 * s1, s3 = s2 * c1 + c2 * s1;
+    const float c4 = c2 * c2 - s2 * s2, s4 = 2.0f * c2 * s2;
+    lanes4 cs = {1.0f, c1, c2, c3}, sn = {0.0f, s1, s2, s3};
+    lanes4 acc_s = {0.0f, 0.0f, 0.0f, 0.0f}, acc_c = acc_s;
+    for (size_t b = 0; b < count; b += 4) {
+        lanes4 a, c;
+        memcpy(&a, w1 + b, sizeof a);
+        memcpy(&c, w2 + b, sizeof c);
+        acc_s += a * sn;
+        acc_c += c * cs;
+        const lanes4 cn = cs * c4 - sn * s4;
+        sn = sn * c4 + cs * s4;
+        cs = cn;
+    }
+    *sum_s = (acc_s[0] + acc_s[1]) + (acc_s[2] + acc_s[3]);
+    *sum_c = (acc_c[0] + acc_c[1]) + (acc_c[2] + acc_c[3]);
+}
+
+/* Fine lag of a clean frame. The NCCF peak of a voice whose formants move is pulled off the
+ * true period: a resonance sweeping past a harmonic turns its phase, which shifts that
+ * harmonic's frequency by up to several Hz, and the NCCF weighs each harmonic by its power, so
+ * the few harmonics under F1 and F2 (the ones whose phase turns fastest) decide the peak.
+ * Flattening the spectrum spreads the decision over all harmonics (LPC inverse filtering,
+ * Markel & Gray 1976, as used before the correlation in RAPT's and SIFT's pre-processing), but
+ * completely flattened the weak bins between harmonics count as much as the harmonics: the
+ * cross-spectrum D_b of compute_nccf is weighted by |A_b|, half of the whitening |A_b|^2 in
+ * power. On pitch_accuracy.py (8 kHz telephone, fine error against the window-mean truth, every
+ * voiced frame refined) the exponents 0.25 / 0.5 / 0.6 / 0.75 / 1 of |A_b|^2 gave 5.1 / 4.2 /
+ * 4.1 / 4.8 / 7.4 cents against 6.5 without: full whitening hands the decision to the weak
+ * high harmonics and the aspiration noise between them; 0.5 needs only a square root. The peak of
+ * the weighted symmetric correlation s(tau) = sum_b w_b cos(2 pi b tau / M) is found by Newton's
+ * iteration from the DP's lag (s' and s'' are sums over the bins too), at arbitrary fractional
+ * lags: no interpolation error, whatever the peak's sharpness. Returns the refined lag, or lag0
+ * when it does not converge near lag0 or at an onset or offset (see REFINE_MIN_BALANCE). */
+static float refine_lag(rpl_pitch *p, float lag0)
+{
+    const size_t k = (size_t)lrintf(lag0);
+    const size_t l = p->lag_limit, n = p->reference;
+    const double e_plus = p->prefix[l + k + n] - p->prefix[l + k];
+    const double e_minus = p->prefix[l - k + n] - p->prefix[l - k];
+    if (!(e_plus >= REFINE_MIN_BALANCE * e_minus && e_minus >= REFINE_MIN_BALANCE * e_plus)) {
+        return lag0;
+    }
+    if (!lpc_envelope(p)) {
+        return lag0;
+    }
+    const size_t m = p->fft_size;
+    const size_t half_m = m / 2;
+    /* Bins 0 .. M/2, padded with zero weights to a multiple of 4. The factor 2 of the bins
+     * 0 < b < M/2 and 1 of the Nyquist bin cancel in the Newton step but for that bin. */
+    const size_t count = (half_m + 1 + 3) / 4 * 4;
+    weigh_bins(p->fine_b1, p->fine_b2, p->env_mag, p->spec_up, p->env_cos, p->lpc_rho, p->lpc_order,
+               count);
+    p->fine_b1[half_m] *= 0.5f;
+    p->fine_b2[half_m] *= 0.5f;
+    for (size_t b = half_m + 1; b < count; b++) {
+        p->fine_b1[b] = p->fine_b2[b] = 0.0f;
+    }
+    const float omega = 6.28318530717958648f / (float)m;
+    float tau = lag0;
+    for (size_t it = 0; it < REFINE_ITERATIONS; it++) {
+        /* S1 = sum w_b b sin(b theta), C2 = sum w_b b^2 cos(b theta), theta = omega tau:
+         * s' = -omega S1, s'' = -omega^2 C2. */
+        float sum_s, sum_c;
+        phasor_sums(p->fine_b1, p->fine_b2, count, omega * tau, &sum_s, &sum_c);
+        /* Damped Newton: uphill by at most REFINE_MAX_STEP, and by that much where s is not
+         * concave (a start on the flank of a peak sharpened by the flattening). */
+        const float uphill = -sum_s; /* the sign of s'(tau) */
+        float step = sum_c > 0.0f ? uphill / (omega * sum_c) : copysignf(REFINE_MAX_STEP, uphill);
+        if (fabsf(step) > REFINE_MAX_STEP) {
+            step = copysignf(REFINE_MAX_STEP, step);
+        }
+        tau += step;
+        if (!(fabsf(tau - lag0) <= REFINE_MAX_REL * lag0)) {
+            return lag0;
+        }
+        if (fabsf(step) < REFINE_CONVERGED) {
+            break;
+        }
+    }
+    return tau;
+}
+
 static void find_candidates(rpl_pitch *p, pitch_step *step, float power)
 {
     step->count = 1;
     step->best_nccf = 0.0f;
     pitch_cand *unvoiced = &step->cand[0];
     unvoiced->f0_hz = 0.0f;
+    unvoiced->fine_hz = 0.0f;
     unvoiced->log2_f0 = 0.0f;
     unvoiced->nccf = 0.0f;
     if (!(power > SILENCE_POWER)) {
@@ -717,6 +1006,7 @@ static void find_candidates(rpl_pitch *p, pitch_step *step, float power)
         pitch_cand cand;
         const float log2_lag = log2f(lag);
         cand.f0_hz = fs / lag;
+        cand.fine_hz = cand.f0_hz;
         cand.log2_f0 = log2_fs - log2_lag;
         cand.nccf = peak > 1.0f ? 1.0f : peak;
         cand.cost = 1.0f - cand.nccf + LAG_COST_PER_OCTAVE * (log2_lag - log2_lag_min);
@@ -749,6 +1039,12 @@ static void find_candidates(rpl_pitch *p, pitch_step *step, float power)
     }
     /* Unvoiced: as good as a voiced candidate whose NCCF is at the threshold. */
     unvoiced->cost = 1.0f - VOICING_THRESHOLD;
+    /* The F0 given out, for the best candidate of a clean frame (the DP keeps f0_hz: its
+     * decisions, voicing and octave, do not depend on the refinement). */
+    if (step->count > 1 && step->cand[1].nccf >= REFINE_MIN_NCCF) {
+        pitch_cand *best = &step->cand[1];
+        best->fine_hz = fs / refine_lag(p, fs / best->f0_hz);
+    }
 }
 
 static float transition_cost(const pitch_cand *from, const pitch_cand *to)
@@ -808,7 +1104,7 @@ static rpl_pitch_frame make_frame(const pitch_step *step, size_t state)
     rpl_pitch_frame f;
     const pitch_cand *c = &step->cand[state];
     f.voiced = c->f0_hz > 0.0f;
-    f.f0_hz = c->f0_hz;
+    f.f0_hz = c->fine_hz;
     /* Confidence from the frame's own evidence: the best NCCF peak against the threshold. */
     f.voicing = 1.0f / (1.0f + expf(-(step->best_nccf - VOICING_THRESHOLD) / VOICING_SLOPE));
     if (step->best_nccf <= 0.0f) {
@@ -851,7 +1147,8 @@ static rpl_pitch_frame emit(rpl_pitch *p, const pitch_step *step, size_t state, 
                             size_t ahead_count)
 {
     rpl_pitch_frame f = make_frame(step, state);
-    const float f0 = f.f0_hz;
+    /* Steady-tone rejection and the prior follow the DP's own F0, as the path does. */
+    const float f0 = step->cand[state].f0_hz;
     p->steady_run = steady_link(p->last_f0_hz, f0) ? p->steady_run + 1 : 0;
     p->last_f0_hz = f0;
     size_t forward = 0;
@@ -865,7 +1162,7 @@ static rpl_pitch_frame emit(rpl_pitch *p, const pitch_step *step, size_t state, 
         f.voicing = 0.0f;
     }
     if (f.voiced) {
-        prior_update(p, f.f0_hz);
+        prior_update(p, f0);
     }
     p->emitted++;
     return f;
