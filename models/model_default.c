@@ -3,18 +3,19 @@
 #include "rappel/model.h"
 
 static const rpl_model default_model = {
-    .version = "rappel-2026.11-lr3",
+    .version = "rappel-2026.11-lr4",
     .score =
         {
             [RPL_SCORE_FRUSTRATION] =
                 {
-                    .intercept = -0.37814219,
+                    .intercept = -0.402774145,
                     .min_window_speech_s = 1,
-                    .term_count = 2,
+                    .term_count = 3,
                     .terms =
                         {
-                            {RPL_CUE_HAMMARBERG_P10_DB, 9.30714943, 4.48123078, -0.690619405},
-                            {RPL_CUE_FLUX, 0.208356233, 0.0222199173, 0.542930235},
+                            {RPL_CUE_HAMMARBERG_P10_DB, 9.26500662, 4.48305172, -0.458376924},
+                            {RPL_CUE_FLUX, 0.207733234, 0.0227591778, 0.474460844},
+                            {RPL_CUE_ALPHA_P25_DB, 3.68839057, 3.79314368, -0.412371039},
                         },
                 },
             [RPL_SCORE_HESITATION] =
@@ -35,17 +36,17 @@ static const rpl_model default_model = {
                 },
             [RPL_SCORE_FATIGUE] =
                 {
-                    .intercept = -5.5,
+                    .intercept = -5.7,
                     .min_window_speech_s = 1,
                     .term_count = 7,
                     .terms =
                         {
-                            {RPL_CUE_F0_REL_ST, 0.141635889, 1.03063144, -0.9},
-                            {RPL_CUE_F0_SLOPE_ST_S, 21.1575224, 10.666966, -0.6},
-                            {RPL_CUE_F0_RANGE_REL_ST, -0.191541986, 2.31569791, -0.4},
-                            {RPL_CUE_RATE_REL, -0.037230683, 0.27006995, -0.8},
-                            {RPL_CUE_LEVEL_REL_DB, 0.513629545, 2.43653217, -0.5},
-                            {RPL_CUE_FLUX, 0.190294312, 0.016822709, -0.6},
+                            {RPL_CUE_F0_REL_ST, 0.0952692046, 1.00709567, -0.9},
+                            {RPL_CUE_F0_SLOPE_ST_S, 21.6618701, 10.9173516, -0.6},
+                            {RPL_CUE_F0_RANGE_REL_ST, -0.110331021, 2.31249943, -0.4},
+                            {RPL_CUE_RATE_REL, -0.0283409485, 0.266569452, -0.8},
+                            {RPL_CUE_LEVEL_REL_DB, 0.559449308, 2.46670564, -0.5},
+                            {RPL_CUE_FLUX, 0.188674723, 0.0168322835, -0.6},
                             {RPL_CUE_PAUSE_REL_S, 0, 0.6, 0.4},
                         },
                 },
