@@ -9,7 +9,11 @@ Steps (all deterministic, seed 20261124):
 2. Cues come from rappel's own C code (`rappel cues`), so training and runtime see the same
    bits. Each utterance is scored twice: "primed", after four neutral or calm utterances of
    the same speaker (a call that starts calm: the speaker's baseline is established), and
-   "cold", alone (a caller angry from the first second: no baseline yet).
+   "cold", alone (a caller angry from the first second: no baseline yet). As in a call, the
+   baseline stops adapting while one of the speaker's scores is above 0.5, so the cues depend
+   a little on the model compiled into --rappel: after a change to the model, rebuild and
+   train again until the model file no longer changes (the fatigue means move in the 4th
+   digit on the second run; the third gives the same bytes).
 3. Frustration: logistic regression, anger against everything else (neutral, calm, happy,
    sad, fearful), on RAVDESS actors 01-16; actors 17-20 are held out for the sample calls and
    call-level benchmarks. The cues are chosen in three steps, all on actors 01-16 only: a gain
