@@ -32,14 +32,17 @@ call=$src/samples/call-overtalk.wav
 run_measured() {
     local label=$1
     shift
-    python3 - "$label" "$@" <<'PY'
+    /usr/bin/python3 - "$label" "$@" <<'PY'
 import resource, subprocess, sys, time, re
 label, cmd = sys.argv[1], sys.argv[2:]
+# The children's usage from here on only: a python3 launched through a wrapper script (pyenv's
+# shim) inherits across exec the usage of the wrapper's own children, some 0.3 s of CPU.
+before = resource.getrusage(resource.RUSAGE_CHILDREN)
 t = time.monotonic()
 p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 wall = time.monotonic() - t
 ru = resource.getrusage(resource.RUSAGE_CHILDREN)
-cpu = ru.ru_utime + ru.ru_stime
+cpu = ru.ru_utime + ru.ru_stime - before.ru_utime - before.ru_stime
 m = re.search(r"timing: .*", p.stderr)
 load = open("/proc/loadavg").read().split()[0]
 print(f"{label}: exit {p.returncode}, wall {wall:.2f} s, cpu {cpu:.3f} s ({100 * cpu / wall:.2f} % of one core, whole process), peak RSS {ru.ru_maxrss/1024:.1f} MB, load {load}")
