@@ -9,8 +9,8 @@
  * delay, and takes one producer block at a time (rpl_ring_read_block, at most CHUNK_MS), so that
  * every frame's entry time is known exactly. Before it sleeps it updates the status line's
  * provisional scores (provisional_update). Waking every 80 ms instead cost 0.46-0.55 % of a core
- * against 0.74-0.77 % (60 s replay at 1x, whole process, load ~1.7), but a frame then waited up
- * to 80 ms for its provisional features, against 40-45 ms (issue 9: < 50 ms). The
+ * against 0.74-0.77 % (60 s replay at 1x, from the start of pacing, load ~1.7), but a frame then
+ * waited up to 80 ms for its provisional features, against 40-45 ms (issue 9: < 50 ms). The
  * store thread sleeps on its queue and is woken only for alerts (committed within milliseconds),
  * for the finish, and when POINT_BATCH timeline points wait; it also touches the call every TOUCH_S
  * = 5 s (the store's staleness horizon is minutes) and then takes whatever points wait. A crash
