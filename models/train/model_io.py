@@ -4,6 +4,7 @@ One description, two renderings: the C file is compiled into the binary, the INI
 what `--model FILE` reads, and a test checks that both give the same model.
 """
 
+import os
 import subprocess
 
 KINDS = ("frustration", "hesitation", "fatigue")
@@ -53,9 +54,14 @@ def render_c(model):
 
 
 def write(model, c_path, ini_path):
+    # The repository's C style (CI checks it), whatever folder c_path is in: clang-format finds
+    # .clang-format from the file name it is told, here the one the file takes in the repository.
+    repo_name = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                             "model_default.c")
+    formatted = subprocess.run(["clang-format", f"--assume-filename={repo_name}"],
+                               input=render_c(model), capture_output=True, text=True,
+                               check=True).stdout
     with open(c_path, "w") as f:
-        f.write(render_c(model))
-    # the repository's C style (CI checks it)
-    subprocess.run(["clang-format", "-i", c_path], check=True)
+        f.write(formatted)
     with open(ini_path, "w") as f:
         f.write(render_ini(model))
