@@ -100,24 +100,22 @@ static bool cut_short(SNDFILE *sf)
         return false;
     }
     log[sizeof log - 1] = '\0';
-    for (const char *line = log; line != NULL && *line != '\0';) {
-        const char *end = strchr(line, '\n');
-        size_t len = end != NULL ? (size_t)(end - line) : strlen(line);
-        while (len > 0 && *line == ' ') {
-            line++;
-            len--;
+    char *save = NULL;
+    for (char *line = strtok_r(log, "\n", &save); line != NULL;
+         line = strtok_r(NULL, "\n", &save)) {
+        char name[32];
+        long long said = 0, held = 0;
+        if (sscanf(line, " %31[^:]: %lld (should be %lld)", name, &said, &held) != 3 ||
+            held >= said) {
+            continue;
         }
-        static const char *const chunks[] = {"data ", "SSND ", "Data Size "};
-        for (size_t c = 0; c < sizeof chunks / sizeof chunks[0]; c++) {
-            size_t n = strlen(chunks[c]);
-            const char *colon = memchr(line, ':', len);
-            long long said = 0, held = 0;
-            if (len > n && strncmp(line, chunks[c], n) == 0 && colon != NULL &&
-                sscanf(colon + 1, "%lld (should be %lld)", &said, &held) == 2 && held < said) {
-                return true;
-            }
+        for (size_t n = strlen(name); n > 0 && name[n - 1] == ' '; n--) {
+            name[n - 1] = '\0';
         }
-        line = end != NULL ? end + 1 : NULL;
+        if (strcmp(name, "data") == 0 || strcmp(name, "SSND") == 0 ||
+            strcmp(name, "Data Size") == 0) {
+            return true;
+        }
     }
     return false;
 }

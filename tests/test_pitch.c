@@ -400,6 +400,42 @@ static void test_invalid_config(void **state)
 
 /* ---- accuracy --------------------------------------------------------------------------- */
 
+/* A harmonic complex of n samples at fs whose F0 glides log-linearly by 300 cents a second
+ * (3 cents a frame) through f0_hz at centre_s: the telephone band (no fundamental) at 8 kHz,
+ * every harmonic up to top_hz otherwise. *contour receives the F0 of every sample (malloc'd). */
+static float *glide(size_t n, float fs, float f0_hz, float centre_s, float top_hz, float **contour)
+{
+    float *f0 = malloc(n * sizeof *f0);
+    float *x = malloc(n * sizeof *x);
+    assert_non_null(f0);
+    assert_non_null(x);
+    for (size_t k = 0; k < n; k++) {
+        f0[k] = f0_hz * exp2f(0.25f * ((float)k / fs - centre_s));
+    }
+    harmonic_complex(x, n, fs, f0, fs < 16000.0f ? amp_telephone : amp_all,
+                     fs < 16000.0f ? 3400.0f : top_hz);
+    *contour = f0;
+    return x;
+}
+
+/* The tracker at fs (10 ms frames) on x against its F0 contour, scored and printed as what;
+ * frees x and contour. */
+static score score_glide(float fs, float *x, float *contour, size_t n, const char *what)
+{
+    rpl_pitch_config cfg = rpl_pitch_config_default();
+    cfg.sample_rate_hz = fs;
+    cfg.hop_samples = (size_t)fs / 100;
+    track t = run_tracker(&cfg, x, n);
+    float *truth = frame_truth(contour, n, cfg.hop_samples);
+    score s = score_track(&t, truth, 10);
+    print_score(what, &s);
+    free(truth);
+    free(t.frames);
+    free(contour);
+    free(x);
+    return s;
+}
+
 /* Fine precision of the lag estimate itself (the half-sample NCCF and its interpolation): a
  * harmonic complex whose F0 glides slowly and exactly (log-linear, 3 cents per frame, so
  * that it is neither a steady tone nor curved within a window) must come out within a
@@ -413,35 +449,16 @@ static void test_fine_precision(void **state)
     for (size_t r = 0; r < 2; r++) {
         const float fs = rates[r];
         const size_t n = (size_t)fs; /* 1 s */
-        const size_t hop = (size_t)fs / 100;
-        rpl_pitch_config cfg = rpl_pitch_config_default();
-        cfg.sample_rate_hz = fs;
-        cfg.hop_samples = hop;
         for (size_t i = 0; i < sizeof f0s / sizeof f0s[0]; i++) {
-            float *contour = malloc(n * sizeof *contour);
-            float *x = malloc(n * sizeof *x);
-            assert_non_null(contour);
-            assert_non_null(x);
-            for (size_t k = 0; k < n; k++) {
-                contour[k] = f0s[i] * exp2f(0.25f * ((float)k / fs - 0.5f)); /* 300 c/s */
-            }
-            /* 8 kHz: the telephone band (no fundamental below 300 Hz); 16 kHz: full band. */
-            harmonic_complex(x, n, fs, contour, r == 0 ? amp_telephone : amp_all,
-                             r == 0 ? 3400.0f : 7000.0f);
-            track t = run_tracker(&cfg, x, n);
-            float *truth = frame_truth(contour, n, hop);
-            score s = score_track(&t, truth, 10);
+            float *contour = NULL;
+            float *x = glide(n, fs, f0s[i], 0.5f, 7000.0f, &contour);
             char what[64];
             snprintf(what, sizeof what, "fine %.0f Hz %.1f Hz", (double)fs, (double)f0s[i]);
-            print_score(what, &s);
+            score s = score_glide(fs, x, contour, n, what);
             assert_int_equal(s.voiced, s.scored);
             assert_int_equal(s.gross, 0);
             assert_true(s.mean_cents <= 0.5f);
             assert_true(s.max_cents <= 2.0f);
-            free(truth);
-            free(t.frames);
-            free(contour);
-            free(x);
         }
     }
 }
@@ -482,20 +499,9 @@ static void test_moving_formants(void **state)
     for (size_t r = 0; r < 2; r++) {
         const float fs = rates[r];
         const size_t n = (size_t)(1.5f * fs);
-        const size_t hop = (size_t)fs / 100;
-        rpl_pitch_config cfg = rpl_pitch_config_default();
-        cfg.sample_rate_hz = fs;
-        cfg.hop_samples = hop;
         for (size_t i = 0; i < sizeof f0s / sizeof f0s[0]; i++) {
-            float *contour = malloc(n * sizeof *contour);
-            float *x = malloc(n * sizeof *x);
-            assert_non_null(contour);
-            assert_non_null(x);
-            for (size_t k = 0; k < n; k++) {
-                contour[k] = f0s[i] * exp2f(0.25f * ((float)k / fs - 0.75f)); /* 300 c/s */
-            }
-            harmonic_complex(x, n, fs, contour, r == 0 ? amp_telephone : amp_all,
-                             r == 0 ? 3400.0f : 5000.0f);
+            float *contour = NULL;
+            float *x = glide(n, fs, f0s[i], 0.75f, 5000.0f, &contour);
             moving_resonator(x, n, fs, 500.0f, 200.0f, 2.0f, 0.0f, 80.0f);
             moving_resonator(x, n, fs, 1500.0f, 500.0f, 2.0f, 1.0f, 100.0f);
             moving_resonator(x, n, fs, 2600.0f, 150.0f, 2.0f, 2.0f, 130.0f);
@@ -506,17 +512,9 @@ static void test_moving_formants(void **state)
             for (size_t k = 0; k < n; k++) {
                 x[k] *= 0.5f / peak;
             }
-            track t = run_tracker(&cfg, x, n);
-            float *truth = frame_truth(contour, n, hop);
-            score s = score_track(&t, truth, 10);
             char what[64];
             snprintf(what, sizeof what, "formants %.0f Hz %.0f Hz", (double)fs, (double)f0s[i]);
-            print_score(what, &s);
-            results[2 * r + i] = s;
-            free(truth);
-            free(t.frames);
-            free(contour);
-            free(x);
+            results[2 * r + i] = score_glide(fs, x, contour, n, what);
         }
     }
     for (size_t i = 0; i < 4; i++) {

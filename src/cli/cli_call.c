@@ -78,6 +78,13 @@ void cli_call_path_id(cli_call *call)
     }
 }
 
+/* Append a warning to call->note, after a "; " when it holds one already. */
+static void add_note(cli_call *call, const char *warning)
+{
+    size_t used = strlen(call->note);
+    snprintf(call->note + used, sizeof call->note - used, "%s%s", used > 0 ? "; " : "", warning);
+}
+
 rpl_status cli_call_identify(cli_call *call, const cli_call_options *o)
 {
     set_model_version(call, o);
@@ -123,24 +130,20 @@ rpl_status cli_call_identify(cli_call *call, const cli_call_options *o)
         return RPL_ERR_CHANNEL_INDEX;
     }
     /* the cut file first: unlike the channel notes, batch shows it without --verbose */
-    size_t used = 0;
-    if (cli_truncation_warning(&call->info, call->note, sizeof call->note)) {
-        used = strlen(call->note);
-        snprintf(call->note + used, sizeof call->note - used, "; ");
-        used += 2;
+    char warning[160];
+    if (cli_truncation_warning(&call->info, warning, sizeof warning)) {
+        add_note(call, warning);
     }
     if (digest.channels_identical && cfg.agent_channel >= 0) {
-        snprintf(call->note + used, sizeof call->note - used,
+        snprintf(warning, sizeof warning,
                  "warning: the %d channels are identical: analysed as mono (the customer); "
                  "cross-party cues are off",
                  channels);
+        add_note(call, warning);
         cfg.agent_channel = -1;
     } else if (cfg.agent_channel < 0) {
-        snprintf(call->note + used, sizeof call->note - used,
-                 "warning: no agent channel: analysed as the customer alone; dead air, "
-                 "overtalk and response latency are off");
-    } else if (used > 0) {
-        call->note[used - 2] = '\0'; /* no channel note after the "; " */
+        add_note(call, "warning: no agent channel: analysed as the customer alone; dead air, "
+                       "overtalk and response latency are off");
     }
     if (cfg.agent_channel >= 0) {
         snprintf(call->channel_map, sizeof call->channel_map, "agent=%d,customer=%d",
