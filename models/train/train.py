@@ -94,13 +94,6 @@ FORWARD_MIN_GAIN = 0.002
 FORWARD_C = 0.01
 # Regularisation, chosen by the same leave-one-actor-out score (never on EmoDB).
 FRUSTRATION_C_GRID = (0.003, 0.01, 0.03, 0.1)
-# Operating point. Cues and C are chosen by ranking (AUC, threshold-free); where 0.5 falls is
-# then set by what the targets measure, the leave-one-actor-out UAR at 0.5 (anger vs neutral
-# and vs all, primed and cold): the intercept is shifted by the value of this grid (logit
-# units) that maximises it. A class-balanced fit puts 0.5 where *window* errors balance, but
-# an utterance is the mean of its windows, and an angry utterance's unstressed windows pull
-# its mean down, so anger is under-called at 0.5. Ties go to the smallest shift.
-FRUSTRATION_SHIFT_GRID = tuple(round(0.1 * i, 1) for i in range(-5, 11))
 # Fatigue (hand-set like hesitation, standardised on the calm and neutral speech of the
 # training actors): low arousal against the speaker's own baseline, as the literature
 # describes tired or disengaged speech: lower and flatter pitch, slower articulation, quieter,
@@ -268,8 +261,8 @@ class HandModel:
 class Logistic:
     """A rappel logistic cue model: standardisation, then sklearn's logistic regression."""
 
-    def __init__(self, cues, c=0.1, signs=None, shift=0.0):
-        self.cues, self.c, self.signs, self.shift = cues, c, signs, shift
+    def __init__(self, cues, c=0.1, signs=None):
+        self.cues, self.c, self.signs = cues, c, signs
 
     def fit(self, x, y):
         self.mean, self.scale = fit_standardise(x)
@@ -284,7 +277,6 @@ class Logistic:
                 self.weight = np.zeros(len(self.cues))
                 self.weight[keep] = lr.coef_[0]
                 self.intercept = float(lr.intercept_[0])
-        self.intercept += self.shift
         return self
 
     def predict(self, x):
@@ -606,30 +598,19 @@ def main():
         print(f"frustration C={c}: leave-one-actor-out score {score:.4f}")
         if score > best_score:
             best_c, best_score = c, score
-    shifts = {}
-    for shift in FRUSTRATION_SHIFT_GRID:
-        shifts[shift] = round(selection_score(lso_scores(
-            lambda: Logistic(cues, c=best_c, signs=signs, shift=shift), cues, label, ravdess,
-            tables), "uar"), 4)
-    best_shift = max(FRUSTRATION_SHIFT_GRID, key=lambda v: (shifts[v], -abs(v)))
-    print(f"frustration operating point: intercept shift {best_shift:+.1f} "
-          f"(leave-one-actor-out mean UAR {shifts[best_shift]:.4f}, {shifts[0.0]:.4f} unshifted)")
-
-    def make_frustration():
-        return Logistic(cues, c=best_c, signs=signs, shift=best_shift)
-
-    final_lso = lso_scores(make_frustration, cues, label, ravdess, tables)
+    final_lso = lso_scores(lambda: Logistic(cues, c=best_c, signs=signs), cues, label, ravdess,
+                           tables)
     criteria = {"selected_by": SELECT_BY,
                 "lso_mean_auc": round(selection_score(final_lso, "auc"), 4),
                 "lso_mean_uar": round(selection_score(final_lso, "uar"), 4)}
     print(f"frustration, leave-one-actor-out criteria: {criteria}")
-    frustration, frus_metrics = evaluate("frustration", make_frustration, cues, label, ravdess,
-                                         emodb, tables, frustration_reports)
+    frustration, frus_metrics = evaluate(
+        "frustration", lambda: Logistic(cues, c=best_c, signs=signs), cues, label, ravdess,
+        emodb, tables, frustration_reports)
     frus_metrics["regularisation_c"] = best_c
-    frus_metrics["intercept_shift"] = best_shift
-    frus_metrics["intercept_shift_lso_mean_uar"] = {str(k): v for k, v in shifts.items()}
     frus_metrics["selection_criteria"] = criteria
-    frus_metrics["lso_diagnostics"] = lso_diagnostics(final_lso)
+    frus_metrics["lso_diagnostics"] = lso_diagnostics(
+        lso_scores(lambda: Logistic(cues, c=best_c, signs=signs), cues, label, ravdess, tables))
     print(f"leave-one-actor-out diagnostics: {frus_metrics['lso_diagnostics']}")
     frus_metrics["gain_screen_spreads"] = screen
     frus_metrics["candidates_after_gain_screen"] = candidates
