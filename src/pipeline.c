@@ -8,6 +8,7 @@
 
 #include "rappel/analysis.h"
 #include "rappel/cross_party.h"
+#include "rappel/crosstalk.h"
 #include "rappel/ingest.h"
 
 enum {
@@ -69,6 +70,8 @@ typedef struct party {
     rpl_frame *early_view; /* EARLY_FRAMES: the not yet final ones, in order */
     bool *early_other;
     rpl_cues provisional_cues;
+    rpl_crosstalk *leak; /* the other party's voice leaking into this channel (stereo) */
+    int64_t leak_frames; /* speech frames found to be only that leak */
 } party;
 
 struct rpl_pipeline {
@@ -112,6 +115,7 @@ static void party_destroy(party *p)
     free(p->early);
     free(p->early_view);
     free(p->early_other);
+    rpl_crosstalk_destroy(p->leak);
 }
 
 static rpl_status party_create(party *p, const rpl_pipeline_config *cfg, rpl_store_role role,
@@ -215,6 +219,9 @@ rpl_status rpl_pipeline_create(const rpl_pipeline_config *cfg, rpl_pipeline **ou
         if (status == RPL_OK) {
             status = rpl_cross_party_create(&cross_cfg, &pl->cross);
         }
+        for (int r = 0; r < 2 && status == RPL_OK; r++) {
+            status = rpl_crosstalk_create(NULL, &pl->parties[r].leak);
+        }
         for (int i = 0; i < 2 && status == RPL_OK; i++) {
             rpl_alert_kind kind = i == 0 ? RPL_ALERT_DEAD_AIR : RPL_ALERT_OVERTALK;
             rpl_policy_config policy_cfg = rpl_rules_policy_config(&cfg->rules, kind);
@@ -232,6 +239,22 @@ rpl_status rpl_pipeline_create(const rpl_pipeline_config *cfg, rpl_pipeline **ou
 const rpl_model *rpl_pipeline_model(const rpl_pipeline *pl)
 {
     return pl->model;
+}
+
+bool rpl_pipeline_leak(const rpl_pipeline *pl, rpl_store_role role, double *delay_s,
+                       double *loss_db, double *leaked_s)
+{
+    if (role != RPL_STORE_ROLE_AGENT && role != RPL_STORE_ROLE_CUSTOMER) {
+        return false;
+    }
+    const party *p = &pl->parties[role];
+    if (p->leak == NULL || p->leak_frames == 0 || !rpl_crosstalk_path(p->leak, delay_s, loss_db)) {
+        return false;
+    }
+    if (leaked_s != NULL) {
+        *leaked_s = (double)p->leak_frames * FRAME_S;
+    }
+    return true;
 }
 
 bool rpl_pipeline_stereo(const rpl_pipeline *pl)
@@ -586,6 +609,17 @@ static bool pop_frame(party *p, rpl_frame *out)
     return true;
 }
 
+/* A frame whose speech is only the other party's leaked voice: none of this party's voice. */
+static void not_own_voice(party *p, rpl_frame *frame)
+{
+    frame->speech = false;
+    frame->voiced = false;
+    frame->f0_hz = 0.0f;
+    frame->nucleus = false;
+    frame->filled_pause = false;
+    p->leak_frames++;
+}
+
 /* Analyse the frames both parties have (at the end of the call, whatever is left). */
 static void drain_frames(rpl_pipeline *pl, bool finishing)
 {
@@ -601,6 +635,17 @@ static void drain_frames(rpl_pipeline *pl, bool finishing)
         rpl_frame c = {0};
         bool have_a = pop_frame(agent, &a);
         bool have_c = pop_frame(customer, &c);
+        if (have_a && have_c && agent->leak != NULL) {
+            /* Both decisions on the frames as analysed, before either is changed. */
+            bool agent_leak = rpl_crosstalk_process(agent->leak, &c, &a);
+            bool customer_leak = rpl_crosstalk_process(customer->leak, &a, &c);
+            if (agent_leak) {
+                not_own_voice(agent, &a);
+            }
+            if (customer_leak) {
+                not_own_voice(customer, &c);
+            }
+        }
         if (have_a) {
             party_frame(pl, agent, &a, have_c && c.speech);
         }

@@ -118,4 +118,12 @@ typedef struct rpl_pipeline_cross_stats {
 
 void rpl_pipeline_cross_stats_get(const rpl_pipeline *p, rpl_pipeline_cross_stats *out);
 
+/* Whether the other party's voice was found leaking into role's channel (line echo,
+ * crosstalk: include/rappel/crosstalk.h), with the leak's delay (s) and loss (dB) and the
+ * seconds of that channel's speech it accounted for, which are not counted as role's speech
+ * (statistics, scores, cross-party cues). False on mono or when there is no leak. Any output
+ * pointer may be NULL. */
+bool rpl_pipeline_leak(const rpl_pipeline *p, rpl_store_role role, double *delay_s, double *loss_db,
+                       double *leaked_s);
+
 #endif
