@@ -38,8 +38,18 @@ enum {
 static const float MIN_CYCLE_CORRELATION = 0.5f;
 
 /* Dot product with 8 independent partial sums, so that the compiler can use SIMD lanes: the
- * correlations are most of this module's cost. */
-static float dot(const float *a, const float *b, long n)
+ * correlations are most of this module's cost. Compiled twice, the AVX copy taken at run time
+ * where the CPU has it: the 8 sums are then one 256-bit register instead of two 128-bit ones,
+ * about a third fewer instructions, and the same multiplications and additions in the same
+ * order (no FMA), so the same bits. (A plain run-time test, not an ifunc: ifunc resolvers run
+ * before ThreadSanitizer's runtime is up.) */
+#if defined(__x86_64__) && defined(__GNUC__)
+#define RPL_AVX_COPY 1
+#else
+#define RPL_AVX_COPY 0
+#endif
+
+static inline __attribute__((always_inline)) float dot_body(const float *a, const float *b, long n)
 {
     float acc[8] = {0};
     long k = 0;
@@ -53,6 +63,23 @@ static float dot(const float *a, const float *b, long n)
         sum += a[k] * b[k];
     }
     return sum;
+}
+
+#if RPL_AVX_COPY
+__attribute__((target("avx"))) static float dot_avx(const float *a, const float *b, long n)
+{
+    return dot_body(a, b, n);
+}
+#endif
+
+static float dot(const float *a, const float *b, long n)
+{
+#if RPL_AVX_COPY
+    if (__builtin_cpu_supports("avx")) {
+        return dot_avx(a, b, n);
+    }
+#endif
+    return dot_body(a, b, n);
 }
 
 typedef struct mark {

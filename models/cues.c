@@ -2,7 +2,15 @@
  *
  * Window statistics are medians and percentiles (robust to a stray octave error or a cough),
  * found with Wirth's selection algorithm (N. Wirth, Algorithms + Data Structures = Programs,
- * 1976) so that nothing allocates or sorts a whole array per step.
+ * 1976) so that nothing allocates or sorts a whole array per step. In the stepping path
+ * (rpl_cue_window_process) the percentiles come instead from sorted copies of the window's
+ * values, updated at each step by one merge of the 50 frames that came in and the 50 that left
+ * (O(window) per step, no selection): the k-th smallest of a set is the same value whichever
+ * way it is found, so the cues are bit for bit those of the selection. Values are sorted by a
+ * key that orders their bits totally (-0 before +0, NaN at the ends); the one case where that
+ * order and the selection's `<` may disagree -- a window holding NaN, or both -0 and +0 --
+ * falls back to the selection. F0 in semitones is likewise computed once per frame, when the
+ * frame comes in, not at every step that sees it.
  *
  * The baseline keeps histograms of the speaker's F0 (0.25 st bins) and speech level (0.5 dB
  * bins) for robust medians, and weighted means of the window cues whose usual value differs
@@ -16,6 +24,7 @@
 
 #include <math.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,6 +68,29 @@ static const rpl_cue_id tracked_cues[] = {
     RPL_CUE_HNR_DB,       RPL_CUE_ARTIC_RATE_SPS,   RPL_CUE_PAUSE_S};
 enum { TRACKED = sizeof tracked_cues / sizeof tracked_cues[0] };
 
+/* The window percentiles the stepping path keeps sorted. */
+typedef enum sorted_stat {
+    SORTED_F0_ST,      /* voiced frames: F0, semitones re 100 Hz */
+    SORTED_HAMMARBERG, /* voiced frames, finite values: Hammarberg index */
+    SORTED_ALPHA,      /* voiced frames, finite values: alpha ratio */
+    SORTED_SLOPE,      /* voiced frames, finite values: spectral slope */
+    SORTED_LEVEL,      /* speech frames: energy_db (not filtered: may hold NaN) */
+    SORTED_COUNT
+} sorted_stat;
+
+/* One statistic's values over the window, as order keys (see key_of), ascending. Frames given
+ * since the last step wait in in[]; values of frames that left the window wait in out[]. */
+typedef struct sorted_set {
+    uint64_t *keys;  /* capacity, the first n sorted */
+    uint64_t *spare; /* capacity: the next step's keys are merged here, then swapped */
+    size_t n;
+    uint64_t in[RPL_CUES_STEP_FRAMES];
+    uint64_t out[RPL_CUES_STEP_FRAMES];
+    size_t n_in, n_out;
+    size_t nan, neg_zero, pos_zero; /* members that are NaN, -0, +0 (including in[] and out[]'s
+                                       changes: the counts are the window's) */
+} sorted_set;
+
 typedef struct baseline {
     double f0_hist[F0_BINS];
     double level_hist[LEVEL_BINS];
@@ -81,6 +113,8 @@ struct rpl_cue_window {
     rpl_cues last;        /* the latest step's cues */
     rpl_frame *peek_ring; /* capacity: the window as rpl_cue_window_peek sees it */
     bool *peek_other;
+    double *st_ring; /* per slot of ring: F0 in semitones of a voiced frame, else 0 */
+    sorted_set sorted[SORTED_COUNT];
 };
 
 rpl_cues_config rpl_cues_config_default(void)
@@ -118,11 +152,21 @@ rpl_status rpl_cue_window_create(const rpl_cues_config *cfg, rpl_cue_window **ou
     w->scratch = calloc(w->capacity, sizeof *w->scratch);
     w->peek_ring = calloc(w->capacity, sizeof *w->peek_ring);
     w->peek_other = calloc(w->capacity, sizeof *w->peek_other);
+    w->st_ring = calloc(w->capacity, sizeof *w->st_ring);
+    bool sorted_ok = true;
+    for (size_t i = 0; i < SORTED_COUNT; i++) {
+        w->sorted[i].keys = calloc(w->capacity, sizeof *w->sorted[i].keys);
+        w->sorted[i].spare = calloc(w->capacity, sizeof *w->sorted[i].spare);
+        sorted_ok = sorted_ok && w->sorted[i].keys != NULL && w->sorted[i].spare != NULL;
+    }
     if (w->ring == NULL || w->other_ring == NULL || w->scratch == NULL || w->peek_ring == NULL ||
-        w->peek_other == NULL) {
+        w->peek_other == NULL || w->st_ring == NULL || !sorted_ok) {
         rpl_cue_window_destroy(w);
         return RPL_ERR_NO_MEMORY;
     }
+    /* A frame must not come and leave between two steps (the merge removes only what the
+     * previous steps added): window_s >= 0.5 s makes capacity >= RPL_CUES_STEP_FRAMES. */
+    _Static_assert(RPL_CUES_STEP_FRAMES <= 50, "window_s >= 0.5 s must hold a step");
     rpl_cue_window_reset(w);
     *out = w;
     return RPL_OK;
@@ -138,6 +182,11 @@ void rpl_cue_window_destroy(rpl_cue_window *w)
     free(w->scratch);
     free(w->peek_ring);
     free(w->peek_other);
+    free(w->st_ring);
+    for (size_t i = 0; i < SORTED_COUNT; i++) {
+        free(w->sorted[i].keys);
+        free(w->sorted[i].spare);
+    }
     free(w);
 }
 
@@ -153,6 +202,11 @@ void rpl_cue_window_reset(rpl_cue_window *w)
     memset(&w->last, 0, sizeof w->last);
     for (size_t i = 0; i < RPL_CUE_COUNT; i++) {
         w->last.value[i] = NAN;
+    }
+    for (size_t i = 0; i < SORTED_COUNT; i++) {
+        sorted_set *s = &w->sorted[i];
+        s->n = s->n_in = s->n_out = 0;
+        s->nan = s->neg_zero = s->pos_zero = 0;
     }
 }
 
@@ -213,6 +267,112 @@ static double semitones(double f0_hz)
     return 12.0 * log2(f0_hz / 100.0);
 }
 
+/* ---- sorted window values (the stepping path's percentiles) ------------------------------ */
+
+#define KEY_SIGN (UINT64_C(1) << 63)
+
+/* An unsigned key whose order is the total order of x's bits: negatives (more negative first),
+ * -0, +0, positives; NaNs at both ends. Between two values that are neither NaN nor zeros of
+ * opposite signs it is the order of `<`, and equal keys are equal bits. */
+static uint64_t key_of(double x)
+{
+    uint64_t b;
+    memcpy(&b, &x, sizeof b);
+    return (b & KEY_SIGN) != 0 ? ~b : b | KEY_SIGN;
+}
+
+static double value_of(uint64_t key)
+{
+    uint64_t b = (key & KEY_SIGN) != 0 ? key & ~KEY_SIGN : ~key;
+    double x;
+    memcpy(&x, &b, sizeof x);
+    return x;
+}
+
+/* Count x in (dir = +1) or out of (dir = -1) the set's special values. */
+static void count_special(sorted_set *s, double x, int dir)
+{
+    size_t *c = isnan(x) ? &s->nan : x != 0.0 ? NULL : signbit(x) ? &s->neg_zero : &s->pos_zero;
+    if (c != NULL) {
+        *c = dir > 0 ? *c + 1 : *c - 1;
+    }
+}
+
+/* x comes in (dir = +1) or leaves (dir = -1) at the next step. */
+static void set_change(sorted_set *s, double x, int dir)
+{
+    if (dir > 0) {
+        s->in[s->n_in++] = key_of(x);
+    } else {
+        s->out[s->n_out++] = key_of(x);
+    }
+    count_special(s, x, dir);
+}
+
+/* Ascending; n <= RPL_CUES_STEP_FRAMES. Shell sort (gaps 13, 4, 1): a few hundred compares. */
+static void sort_keys(uint64_t *k, size_t n)
+{
+    static const size_t gaps[] = {13, 4, 1};
+    for (size_t g = 0; g < sizeof gaps / sizeof gaps[0]; g++) {
+        size_t gap = gaps[g];
+        for (size_t i = gap; i < n; i++) {
+            uint64_t x = k[i];
+            size_t j = i;
+            while (j >= gap && k[j - gap] > x) {
+                k[j] = k[j - gap];
+                j -= gap;
+            }
+            k[j] = x;
+        }
+    }
+}
+
+/* Apply the step's comings and goings: keys minus out[], merged with in[]. Every key of out[]
+ * is in keys (it came in at an earlier step: see rpl_cue_window_create). */
+static void set_step(sorted_set *s)
+{
+    sort_keys(s->in, s->n_in);
+    sort_keys(s->out, s->n_out);
+    const uint64_t *keys = s->keys;
+    uint64_t *dst = s->spare;
+    size_t i = 0, a = 0, r = 0, m = 0;
+    for (; i < s->n; i++) {
+        uint64_t k = keys[i];
+        if (r < s->n_out && k == s->out[r]) {
+            r++;
+            continue;
+        }
+        while (a < s->n_in && s->in[a] < k) {
+            dst[m++] = s->in[a++];
+        }
+        dst[m++] = k;
+    }
+    while (a < s->n_in) {
+        dst[m++] = s->in[a++];
+    }
+    s->spare = s->keys;
+    s->keys = dst;
+    s->n = m;
+    s->n_in = 0;
+    s->n_out = 0;
+}
+
+/* Whether the set's k-th key is the k-th smallest by `<` (what select_kth finds). */
+static bool set_agrees(const sorted_set *s)
+{
+    return s->nan == 0 && (s->neg_zero == 0 || s->pos_zero == 0);
+}
+
+/* The p-quantile of the set, nearest rank, as quantile() has it; NAN when empty. */
+static double set_quantile(const sorted_set *s, double p)
+{
+    if (s->n == 0) {
+        return NAN;
+    }
+    size_t k = (size_t)lround(p * (double)(s->n - 1));
+    return value_of(s->keys[k]);
+}
+
 /* Ring slot of the i-th frame held, i = 0 the oldest. */
 static size_t slot_of(const rpl_cue_window *w, size_t i)
 {
@@ -223,6 +383,27 @@ static size_t slot_of(const rpl_cue_window *w, size_t i)
 static bool is_voiced(const rpl_frame *f)
 {
     return f->speech && f->voiced && f->f0_hz > 0.0f;
+}
+
+/* The frame's values into (dir = +1) or out of (dir = -1) the sorted sets, with the same
+ * membership as the selection path's: st is its F0 in semitones when voiced. */
+static void sorted_change(rpl_cue_window *w, const rpl_frame *f, double st, int dir)
+{
+    if (is_voiced(f)) {
+        set_change(&w->sorted[SORTED_F0_ST], st, dir);
+        if (isfinite(f->hammarberg_db)) {
+            set_change(&w->sorted[SORTED_HAMMARBERG], (double)f->hammarberg_db, dir);
+        }
+        if (isfinite(f->alpha_db)) {
+            set_change(&w->sorted[SORTED_ALPHA], (double)f->alpha_db, dir);
+        }
+        if (isfinite(f->slope_db_khz)) {
+            set_change(&w->sorted[SORTED_SLOPE], (double)f->slope_db_khz, dir);
+        }
+    }
+    if (f->speech) {
+        set_change(&w->sorted[SORTED_LEVEL], (double)f->energy_db, dir);
+    }
 }
 
 /* A running mean that ignores what is not finite. */
@@ -273,8 +454,10 @@ static double pause_weight(const rpl_cues_config *cfg, double len)
     return (len - cfg->min_pause_s) / (cfg->full_pause_s - cfg->min_pause_s);
 }
 
-/* The window's own cues, in one pass over its frames (and selections for the percentiles). */
-static void window_absolute(rpl_cue_window *w, rpl_cues *c)
+/* The window's own cues, in one pass over its frames, and the percentiles: from the sorted
+ * sets when sorted (the stepping path, whose st_ring holds the voiced frames' semitones), else
+ * by selection. */
+static void window_absolute(rpl_cue_window *w, rpl_cues *c, bool sorted)
 {
     double *v = c->value;
     size_t speech = 0, voiced = 0, nuclei = 0, filled = 0, slope_n = 0;
@@ -292,7 +475,7 @@ static void window_absolute(rpl_cue_window *w, rpl_cues *c)
         voiced += is_v;
         nuclei += f->speech && f->nucleus;
         filled += f->filled_pause;
-        double f0_st = is_v ? semitones(f->f0_hz) : 0.0;
+        double f0_st = !is_v ? 0.0 : sorted ? w->st_ring[slot] : semitones(f->f0_hz);
         if (is_v && prev_voiced) {
             slope_sum += fabs(f0_st - prev_st) / FRAME_S;
             slope_n++;
@@ -346,6 +529,26 @@ static void window_absolute(rpl_cue_window *w, rpl_cues *c)
     v[RPL_CUE_SHIMMER_DB] = mean_get(&shimmer);
     v[RPL_CUE_PAUSE_COUNT] = pauses;
     v[RPL_CUE_PAUSE_S] = pause_s;
+
+    bool agree = sorted;
+    for (size_t i = 0; i < SORTED_COUNT && agree; i++) {
+        agree = set_agrees(&w->sorted[i]);
+    }
+    if (agree) {
+        const sorted_set *set = w->sorted;
+        v[RPL_CUE_F0_MEDIAN_ST] = set_quantile(&set[SORTED_F0_ST], 0.5);
+        v[RPL_CUE_F0_RANGE_ST] =
+            set_quantile(&set[SORTED_F0_ST], 0.9) - set_quantile(&set[SORTED_F0_ST], 0.1);
+        v[RPL_CUE_HAMMARBERG_P10_DB] = set_quantile(&set[SORTED_HAMMARBERG], 0.10);
+        v[RPL_CUE_ALPHA_P25_DB] = set_quantile(&set[SORTED_ALPHA], 0.25);
+        v[RPL_CUE_SLOPE_P90_DB_KHZ] = set_quantile(&set[SORTED_SLOPE], 0.90);
+        double l50 = set_quantile(&set[SORTED_LEVEL], 0.5);
+        v[RPL_CUE_LEVEL_DB] = l50;
+        v[RPL_CUE_LEVEL_RANGE_DB] =
+            set_quantile(&set[SORTED_LEVEL], 0.9) - set_quantile(&set[SORTED_LEVEL], 0.1);
+        v[RPL_CUE_LEVEL_PEAK_DB] = set_quantile(&set[SORTED_LEVEL], 0.95) - l50;
+        return;
+    }
 
     size_t n = 0;
     slot = slot_of(w, 0);
@@ -508,7 +711,13 @@ static void relative_cues(const baseline *b, rpl_cues *c)
 bool rpl_cue_window_process(rpl_cue_window *w, const rpl_frame *frame, bool other_speaking,
                             bool adapt, rpl_cues *out)
 {
+    if (w->count == w->capacity) {
+        sorted_change(w, &w->ring[w->next], w->st_ring[w->next], -1);
+    }
+    double st = is_voiced(frame) ? semitones(frame->f0_hz) : 0.0;
+    sorted_change(w, frame, st, +1);
     w->ring[w->next] = *frame;
+    w->st_ring[w->next] = st;
     w->other_ring[w->next] = other_speaking;
     w->next = (w->next + 1) % w->capacity;
     if (w->count < w->capacity) {
@@ -517,8 +726,7 @@ bool rpl_cue_window_process(rpl_cue_window *w, const rpl_frame *frame, bool othe
     if (frame->speech) {
         w->speech_total_s += FRAME_S;
         if (is_voiced(frame)) {
-            hist_add(w->pending.f0_hist, F0_BINS, F0_LOW_ST, F0_BIN_ST, semitones(frame->f0_hz),
-                     1.0);
+            hist_add(w->pending.f0_hist, F0_BINS, F0_LOW_ST, F0_BIN_ST, st, 1.0);
         }
         hist_add(w->pending.level_hist, LEVEL_BINS, LEVEL_LOW_DB, LEVEL_BIN_DB, frame->energy_db,
                  1.0);
@@ -530,7 +738,10 @@ bool rpl_cue_window_process(rpl_cue_window *w, const rpl_frame *frame, bool othe
     memset(out, 0, sizeof *out);
     out->t_s = ((double)frame->index + 1.0) * FRAME_S;
     out->window_s = (double)w->count * FRAME_S;
-    window_absolute(w, out);
+    for (size_t i = 0; i < SORTED_COUNT; i++) {
+        set_step(&w->sorted[i]);
+    }
+    window_absolute(w, out, true);
     rpl_cues_config cfg = w->cfg;
     bool was_established = established(w);
     out->baseline_ok = was_established;
@@ -580,7 +791,7 @@ void rpl_cue_window_peek(rpl_cue_window *w, const rpl_frame *recent, const bool 
     memset(out, 0, sizeof *out);
     out->t_s = n > 0 ? ((double)recent[n - 1].index + 1.0) * FRAME_S : w->last.t_s;
     out->window_s = (double)view.count * FRAME_S;
-    window_absolute(&view, out);
+    window_absolute(&view, out, false);
     out->value[RPL_CUE_ARTIC_RATE_SPS] = w->last.value[RPL_CUE_ARTIC_RATE_SPS];
     out->value[RPL_CUE_FILLED_S] = w->last.value[RPL_CUE_FILLED_S];
     out->baseline_ok = established(w);

@@ -8,7 +8,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Frames per read: the same block as the analysis reads (cli_pipeline.c); the digest does
+ * not depend on it. */
 enum { READ_FRAMES = 4096 };
+
+struct rpl_audio_hasher {
+    struct sha256_ctx ctx;
+    int sample_rate_hz;
+    int channels;
+#if !(defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
+    uint8_t bytes[4 * READ_FRAMES]; /* samples as little-endian bytes, a chunk at a time */
+#endif
+};
 
 static void put_le32(uint8_t *out, uint32_t v)
 {
@@ -17,8 +28,89 @@ static void put_le32(uint8_t *out, uint32_t v)
     }
 }
 
-rpl_status rpl_audio_digest_file(const char *path, const rpl_raw_format *raw, rpl_audio_digest *out,
-                                 char *why, size_t why_size)
+/* The digest starts with the rate and channel count, 32-bit little-endian each. */
+static void hasher_start(rpl_audio_hasher *h)
+{
+    sha256_init(&h->ctx);
+    uint8_t header[8];
+    put_le32(header, (uint32_t)h->sample_rate_hz);
+    put_le32(header + 4, (uint32_t)h->channels);
+    sha256_update(&h->ctx, sizeof header, header);
+}
+
+rpl_status rpl_audio_hasher_create(int sample_rate_hz, int channels, rpl_audio_hasher **out)
+{
+    if (out == NULL) {
+        return RPL_ERR_INVALID_ARG;
+    }
+    *out = NULL;
+    if (sample_rate_hz <= 0 || channels < 1 || channels > RPL_MAX_CHANNELS) {
+        return RPL_ERR_INVALID_ARG;
+    }
+    rpl_audio_hasher *h = calloc(1, sizeof *h);
+    if (h == NULL) {
+        return RPL_ERR_NO_MEMORY;
+    }
+    h->sample_rate_hz = sample_rate_hz;
+    h->channels = channels;
+    hasher_start(h);
+    *out = h;
+    return RPL_OK;
+}
+
+void rpl_audio_hasher_update(rpl_audio_hasher *h, const float *samples, size_t frames)
+{
+    size_t n = frames * (size_t)h->channels;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    /* the floats' bytes in memory are already the little-endian layout hashed */
+    sha256_update(&h->ctx, 4 * n, (const uint8_t *)samples);
+#else
+    for (size_t done = 0; done < n;) {
+        size_t chunk = n - done < READ_FRAMES ? n - done : READ_FRAMES;
+        for (size_t i = 0; i < chunk; i++) {
+            uint32_t v;
+            memcpy(&v, &samples[done + i], sizeof v);
+            put_le32(h->bytes + 4 * i, v);
+        }
+        sha256_update(&h->ctx, 4 * chunk, h->bytes);
+        done += chunk;
+    }
+#endif
+}
+
+void rpl_audio_hasher_hex(rpl_audio_hasher *h, char hex[65])
+{
+    uint8_t digest[SHA256_DIGEST_SIZE];
+    sha256_digest(&h->ctx, sizeof digest, digest);
+    for (size_t i = 0; i < sizeof digest; i++) {
+        snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+    }
+    hasher_start(h);
+}
+
+void rpl_audio_hasher_destroy(rpl_audio_hasher *h)
+{
+    free(h);
+}
+
+/* Whether every frame of block has all its channels equal to channel 0. */
+static bool frames_identical(const float *block, size_t frames, size_t channels)
+{
+    for (size_t f = 0; f < frames; f++) {
+        const float *frame = block + f * channels;
+        for (size_t c = 1; c < channels; c++) {
+            if (!(frame[c] == frame[0])) {
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
+/* The file's digest and channel check; with until_different, stop reading (and leave the
+ * digest incomplete) once the channels are known to differ. */
+static rpl_status digest_read(const char *path, const rpl_raw_format *raw, bool until_different,
+                              rpl_audio_digest *out, char *why, size_t why_size)
 {
     memset(out, 0, sizeof *out);
     rpl_source_file *src = NULL;
@@ -28,57 +120,57 @@ rpl_status rpl_audio_digest_file(const char *path, const rpl_raw_format *raw, rp
     }
     out->info = *rpl_source_file_info(src);
     size_t channels = (size_t)out->info.channels;
+    bool identical = channels > 1;
+    if (until_different && !identical) {
+        rpl_source_file_close(src);
+        return RPL_OK;
+    }
     float *block = malloc(sizeof(float) * READ_FRAMES * channels);
-    uint8_t *bytes = malloc(4 * READ_FRAMES * channels);
-    if (block == NULL || bytes == NULL) {
+    rpl_audio_hasher *h = NULL;
+    status = rpl_audio_hasher_create(out->info.sample_rate_hz, out->info.channels, &h);
+    if (block == NULL || status != RPL_OK) {
         free(block);
-        free(bytes);
+        rpl_audio_hasher_destroy(h);
         rpl_source_file_close(src);
         snprintf(why, why_size, "%s", rpl_strerror(RPL_ERR_NO_MEMORY));
         return RPL_ERR_NO_MEMORY;
     }
-    struct sha256_ctx ctx;
-    sha256_init(&ctx);
-    uint8_t header[8];
-    put_le32(header, (uint32_t)out->info.sample_rate_hz);
-    put_le32(header + 4, (uint32_t)out->info.channels);
-    sha256_update(&ctx, sizeof header, header);
-    bool identical = channels > 1;
+    bool complete = false;
     for (;;) {
         size_t got = 0;
         status = rpl_source_file_read(src, block, READ_FRAMES, &got, why, why_size);
-        if (status != RPL_OK || got == 0) {
+        if (status != RPL_OK) {
             break;
         }
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-        /* the floats' bytes in memory are already the little-endian layout hashed */
-        (void)bytes;
-        sha256_update(&ctx, 4 * got * channels, (const uint8_t *)block);
-#else
-        for (size_t i = 0; i < got * channels; i++) {
-            uint32_t v;
-            memcpy(&v, &block[i], sizeof v);
-            put_le32(bytes + 4 * i, v);
+        if (got == 0) {
+            complete = true;
+            break;
         }
-        sha256_update(&ctx, 4 * got * channels, bytes);
-#endif
-        for (size_t f = 0; identical && f < got; f++) {
-            for (size_t c = 1; c < channels; c++) {
-                identical = identical && block[f * channels + c] == block[f * channels];
-            }
+        identical = identical && frames_identical(block, got, channels);
+        if (until_different && !identical) {
+            break; /* the digest of a part is no use: not this block's hash either */
         }
+        rpl_audio_hasher_update(h, block, got);
     }
+    if (status == RPL_OK && complete) {
+        rpl_audio_hasher_hex(h, out->sha256_hex);
+        out->complete = true;
+    }
+    out->channels_identical = status == RPL_OK && identical;
     free(block);
-    free(bytes);
+    rpl_audio_hasher_destroy(h);
     rpl_source_file_close(src);
-    if (status != RPL_OK) {
-        return status;
-    }
-    uint8_t digest[SHA256_DIGEST_SIZE];
-    sha256_digest(&ctx, sizeof digest, digest);
-    for (size_t i = 0; i < sizeof digest; i++) {
-        snprintf(out->sha256_hex + 2 * i, 3, "%02x", digest[i]);
-    }
-    out->channels_identical = identical;
-    return RPL_OK;
+    return status;
+}
+
+rpl_status rpl_audio_digest_file(const char *path, const rpl_raw_format *raw, rpl_audio_digest *out,
+                                 char *why, size_t why_size)
+{
+    return digest_read(path, raw, false, out, why, why_size);
+}
+
+rpl_status rpl_audio_digest_probe(const char *path, const rpl_raw_format *raw,
+                                  rpl_audio_digest *out, char *why, size_t why_size)
+{
+    return digest_read(path, raw, true, out, why, why_size);
 }

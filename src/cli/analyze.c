@@ -1,6 +1,8 @@
 /* rappel analyze: recorded calls through the whole analysis, stored, summarised, one after
  * the other. The work on each file (identity, channel map, pipeline, the one-transaction
- * store, the output) is cli_call.c's, shared with `rappel batch`. */
+ * store, the output) is cli_call.c's, shared with `rappel batch`. The call's id (the digest
+ * of its audio) is needed only to store it, so it is computed on the analysis pass: each
+ * file is decoded once. */
 #include "cli/cli.h"
 
 #include <getopt.h>
@@ -54,10 +56,16 @@ static int analyse_file(const char *path, const cli_call_options *o, bool json, 
         cli_error(COMMAND, path, "%s", call.why);
         goto done;
     }
-    if (call.note[0] != '\0') {
+    rpl_status status = cli_call_analyse(&call, o, NULL);
+    /* A file that cannot be read to its end is refused without its channel notes, as when
+     * its digest was read before the analysis; the notes of a file read come before its
+     * result, as before. */
+    bool unreadable =
+        status == RPL_ERR_BAD_SAMPLES || (status == RPL_ERR_IO && call.spool_errno == 0);
+    if (call.note[0] != '\0' && !unreadable) {
         fprintf(stderr, "rappel: %s: %s: %s\n", COMMAND, path, call.note);
     }
-    if (cli_call_analyse(&call, o, NULL) != RPL_OK) {
+    if (status != RPL_OK) {
         cli_error(COMMAND, path, "%s", call.why);
         goto done;
     }

@@ -49,6 +49,7 @@
 #include "cli/cli_call.h"
 #include "cli/cli_pipeline.h"
 #include "cli/cli_store.h"
+#include "rappel/audio_digest.h"
 
 #define COMMAND "batch"
 
@@ -477,6 +478,33 @@ static void free_item(batch_item *item)
     }
 }
 
+/* cli_call_identify, and the call's digest when that left it unread: a call already stored is
+ * skipped before its analysis. A file that cannot be read to its end fails here, before its
+ * channel map is judged (call->identified false: it is stored under its path). */
+static rpl_status identify(cli_call *call, const cli_call_options *o)
+{
+    rpl_status status = cli_call_identify(call, o);
+    if (call->identified || (status != RPL_OK && status != RPL_ERR_CHANNEL_INDEX)) {
+        return status;
+    }
+    rpl_audio_digest digest;
+    char why[sizeof call->why];
+    rpl_status read = rpl_audio_digest_file(call->path, NULL, &digest, why, sizeof why);
+    if (read != RPL_OK) {
+        /* as when the digest came first: no channel map judged, nothing known of the audio */
+        memset(&call->info, 0, sizeof call->info);
+        memset(&call->cfg, 0, sizeof call->cfg);
+        call->channels_identical = false;
+        call->duration_s = 0.0;
+        call->id[0] = call->channel_map[0] = call->note[0] = '\0';
+        snprintf(call->why, sizeof call->why, "%s", why);
+        return read;
+    }
+    call->identified = true;
+    snprintf(call->id, sizeof call->id, "%s", digest.sha256_hex);
+    return status;
+}
+
 /* One file: NULL when there is nothing for the writer (skipped, duplicate, dropped). */
 static batch_item *work_on(batch *b, size_t index)
 {
@@ -493,7 +521,7 @@ static batch_item *work_on(batch *b, size_t index)
     }
     item->index = index;
     cli_call *call = &item->call;
-    if (cli_call_identify(call, &b->opts) != RPL_OK) {
+    if (identify(call, &b->opts) != RPL_OK) {
         if (!call->identified) {
             cli_call_path_id(call);
         }

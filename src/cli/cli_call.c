@@ -1,9 +1,14 @@
 /* One recorded call from file to store and stdout: see cli_call.h.
  *
- * Each file is read twice: once for its identity (SHA-256 of the audio content) and to see
- * whether its channels are copies, then through the pipeline. The call, its per-party
- * statistics, its timeline and its alerts are stored in one transaction: a call is in the
- * store completely or not at all. */
+ * Each file is decoded once, through the pipeline, and its identity (SHA-256 of the audio
+ * content) is computed on that pass. Before it, the channel map needs to know whether the
+ * channels are copies: a probe reads only until two channels differ, usually one block of a
+ * stereo call and nothing of a mono one; only a file whose channels are copies is read to
+ * its end there (and then the probe has the digest already). A caller that needs the id
+ * before the analysis (batch skips calls already stored) reads the digest itself when
+ * cli_call_identify leaves call->identified false. The call, its per-party statistics, its
+ * timeline and its alerts are stored in one transaction: a call is in the store completely or
+ * not at all. */
 #define _XOPEN_SOURCE 700 /* realpath() */
 #include "cli/cli_call.h"
 #include "cli/cli_pipeline.h"
@@ -18,6 +23,9 @@
 #include "cli/cli.h"
 #include "cli/cli_store.h"
 #include "rappel/audio_digest.h"
+
+/* Frames read per block, as cli_feed_file reads them. */
+enum { READ_FRAMES = 4096 };
 
 /* Frames read per block: 0.5 s at 8 kHz, 85 ms at 48 kHz; small enough that a stop request
  * is seen within milliseconds, large enough that the per-block cost does not show. */
@@ -91,11 +99,11 @@ rpl_status cli_call_identify(cli_call *call, const cli_call_options *o)
     call->note[0] = '\0';
     rpl_audio_digest digest;
     rpl_status status =
-        rpl_audio_digest_file(call->path, NULL, &digest, call->why, sizeof call->why);
+        rpl_audio_digest_probe(call->path, NULL, &digest, call->why, sizeof call->why);
     if (status != RPL_OK) {
         return status;
     }
-    call->identified = true;
+    call->identified = digest.complete;
     call->info = digest.info;
     call->channels_identical = digest.channels_identical;
     call->duration_s = (double)digest.info.frames / digest.info.sample_rate_hz;
@@ -262,19 +270,59 @@ static rpl_status store_timeline(rpl_store *store, cli_call *call)
     return RPL_OK;
 }
 
+/* cli_feed_file, each block also into the digest h. */
+static rpl_status feed_and_digest(rpl_source_file *src, rpl_pipeline *pl,
+                                  const rpl_pipeline_sink *sink, const atomic_bool *stop,
+                                  rpl_audio_hasher *h, char *why, size_t why_size)
+{
+    const rpl_source_info *info = rpl_source_file_info(src);
+    float *block = malloc(sizeof(float) * READ_FRAMES * (size_t)info->channels);
+    if (block == NULL) {
+        snprintf(why, why_size, "%s", rpl_strerror(RPL_ERR_NO_MEMORY));
+        return RPL_ERR_NO_MEMORY;
+    }
+    rpl_status status = RPL_OK;
+    for (;;) {
+        if (stop != NULL && atomic_load(stop)) {
+            status = RPL_ERR_INTERRUPTED;
+            snprintf(why, why_size, "%s", rpl_strerror(status));
+            break;
+        }
+        size_t got = 0;
+        status = rpl_source_file_read(src, block, READ_FRAMES, &got, why, why_size);
+        if (status != RPL_OK || got == 0) {
+            break;
+        }
+        rpl_audio_hasher_update(h, block, got);
+        status = rpl_pipeline_process(pl, block, got, sink);
+        if (status != RPL_OK) {
+            snprintf(why, why_size, "%s", rpl_strerror(status));
+            break;
+        }
+    }
+    free(block);
+    return status;
+}
+
 rpl_status cli_call_analyse(cli_call *call, const cli_call_options *o, const atomic_bool *stop)
 {
-    (void)o;
     rpl_pipeline *pl = NULL;
     rpl_source_file *src = NULL;
+    rpl_audio_hasher *hasher = NULL;
     rpl_pipeline_sink sink = {.on_alert = on_alert, .on_point = on_point, .user = call};
     rpl_status status = rpl_pipeline_create(&call->cfg, &pl);
+    if (status == RPL_OK && !call->identified && o->call_id == NULL) {
+        /* the id is the digest of what this pass reads */
+        status = rpl_audio_hasher_create(call->info.sample_rate_hz, call->info.channels, &hasher);
+    }
     if (status != RPL_OK) {
         snprintf(call->why, sizeof call->why, "%s", rpl_strerror(status));
         goto done;
     }
     status = rpl_source_file_open(call->path, NULL, &src, call->why, sizeof call->why);
-    if (status == RPL_OK) {
+    if (status == RPL_OK && hasher != NULL) {
+        status = feed_and_digest(src, pl, &sink, stop, hasher, call->why, sizeof call->why);
+    } else if (status == RPL_OK) {
         status = cli_feed_file(src, pl, &sink, stop, call->why, sizeof call->why);
     }
     if (status == RPL_OK) {
@@ -294,6 +342,10 @@ rpl_status cli_call_analyse(cli_call *call, const cli_call_options *o, const ato
         goto done;
     }
     call->why[0] = '\0';
+    if (hasher != NULL) {
+        rpl_audio_hasher_hex(hasher, call->id);
+        call->identified = true;
+    }
     snprintf(call->model_version, sizeof call->model_version, "%s",
              rpl_pipeline_model(pl)->version);
     for (int role = RPL_STORE_ROLE_AGENT; role <= RPL_STORE_ROLE_CUSTOMER; role++) {
@@ -305,6 +357,7 @@ rpl_status cli_call_analyse(cli_call *call, const cli_call_options *o, const ato
         rpl_pipeline_cross_stats_get(pl, &call->cross);
     }
 done:
+    rpl_audio_hasher_destroy(hasher);
     rpl_source_file_close(src);
     rpl_pipeline_destroy(pl);
     return status;

@@ -81,8 +81,10 @@ bool cli_call_init(cli_call *call, const char *path);
 /* Free what the call owns and zero it; NULL-safe, idempotent. */
 void cli_call_free(cli_call *call);
 
-/* Step 1. Digest the file and choose the channel map. On failure call->why says why and
- * call->identified tells whether the content could be read (a bad channel choice) or not.
+/* Step 1. Probe the file as far as needed to tell whether its channels are copies, and choose
+ * the channel map. The digest is read here only when the probe read the whole file
+ * (call->identified); otherwise cli_call_analyse computes it on its own pass (batch, which
+ * must know the id before analysing, reads it itself). On failure call->why says why.
  * call->note holds a warning for the caller to show (mono, identical channels) or "". */
 rpl_status cli_call_identify(cli_call *call, const cli_call_options *o);
 
