@@ -26,13 +26,15 @@
 
 enum {
     LOSS_BINS = 120, /* 0.5 dB bins of the loss, 0..60 dB */
+    ECHO_TAIL = 8,   /* frames: an echo path rings on (room, handset) for tens of ms */
 };
+#define ECHO_DECAY_DB 3.0 /* per frame of the tail: 300 dB/s, a 0.2 s reverberation time */
 #define LOSS_BIN_DB 0.5
 
 struct rpl_crosstalk {
     rpl_crosstalk_config cfg;
     int delays; /* delays looked at: 0..delays-1 frames */
-    int ring;   /* source history length: delays + 1 (one frame past the longest delay) */
+    int ring;   /* source history length: the longest delay, its tail and one frame more */
     float *source_db;
     double *source_st;  /* F0 in semitones (log2 x 12), NAN when unvoiced */
     int64_t frame;      /* frames processed */
@@ -73,7 +75,7 @@ rpl_status rpl_crosstalk_create(const rpl_crosstalk_config *cfg, rpl_crosstalk *
     }
     x->cfg = c;
     x->delays = (int)lround(c.max_delay_ms / (double)c.frame_ms) + 1;
-    x->ring = x->delays + 1;
+    x->ring = x->delays + ECHO_TAIL + 1;
     x->source_db = calloc((size_t)x->ring, sizeof *x->source_db);
     x->source_st = calloc((size_t)x->ring, sizeof *x->source_st);
     x->covoiced = calloc((size_t)x->delays, sizeof *x->covoiced);
@@ -181,15 +183,18 @@ bool rpl_crosstalk_process(rpl_crosstalk *x, const rpl_frame *source, const rpl_
 
     bool leak = false;
     if (x->path && target->speech && x->frame >= x->path_delay) {
-        /* The loudest source frame within one frame of the delay: the echo of a syllable's
-         * onset may land a frame either side. */
-        float loudest = -INFINITY;
-        for (int64_t d = x->path_delay - 1; d <= x->path_delay + 1; d++) {
+        /* The loudest source frame from one frame after the delay (the echo of a syllable's
+         * onset may land a frame early) to ECHO_TAIL frames before it: the path rings on, a
+         * little quieter every frame (ECHO_DECAY_DB). */
+        double loudest = -INFINITY;
+        for (int64_t d = x->path_delay - 1; d <= x->path_delay + ECHO_TAIL; d++) {
             if (d >= 0 && d < x->ring && d <= x->frame) {
-                loudest = fmaxf(loudest, x->source_db[slot(x, d)]);
+                double decay =
+                    d > x->path_delay ? ECHO_DECAY_DB * (double)(d - x->path_delay) : 0.0;
+                loudest = fmax(loudest, (double)x->source_db[slot(x, d)] - decay);
             }
         }
-        leak = (double)target->energy_db <= (double)loudest - x->path_loss_db + x->cfg.margin_db;
+        leak = (double)target->energy_db <= loudest - x->path_loss_db + x->cfg.margin_db;
     }
     x->frame++;
     return leak;

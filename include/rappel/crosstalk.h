@@ -13,11 +13,11 @@
  * below its source. Once that is established (a leakage path: min_matches agreeing frames,
  * min_share of the co-voiced frames at that delay, a median loss of at least min_loss_db), a
  * target speech frame is leakage when its level is no more than margin_db above what the path
- * predicts from the source: the source's loudest frame around that delay minus the loss. A
- * party speaking over the other at their own level is far above the prediction and stays
- * speech. Until a path is established (the first 0.2 s or so of voiced echo) nothing is
- * flagged; the decision uses only frames up to the current one, so live, replay and batch
- * agree.
+ * predicts from the source: the source's loudest frame around that delay, or a little before
+ * it less a decay (the path rings on for tens of ms), minus the loss. A party speaking over
+ * the other at their own level is far above the prediction and stays speech. Until a path is
+ * established (the first 0.2 s or so of voiced echo) nothing is flagged; the decision uses only
+ * frames up to the current one, so live, replay and batch agree.
  *
  * One detector per direction (agent into customer, customer into agent). No allocation after
  * create; rpl_crosstalk_process is real-time safe.

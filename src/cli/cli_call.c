@@ -304,6 +304,28 @@ static rpl_status feed_and_digest(rpl_source_file *src, rpl_pipeline *pl,
     return status;
 }
 
+/* Say where one party's voice leaked into the other's channel, and keep it for the JSON. */
+static void add_leak_notes(cli_call *call, const rpl_pipeline *pl)
+{
+    for (int role = RPL_STORE_ROLE_AGENT; role <= RPL_STORE_ROLE_CUSTOMER; role++) {
+        cli_call_leak *l = &call->leak[role];
+        l->found =
+            rpl_pipeline_leak(pl, (rpl_store_role)role, &l->delay_s, &l->loss_db, &l->leaked_s);
+        if (!l->found) {
+            continue;
+        }
+        const char *into = rpl_store_role_name((rpl_store_role)role);
+        const char *from = rpl_store_role_name(
+            role == RPL_STORE_ROLE_AGENT ? RPL_STORE_ROLE_CUSTOMER : RPL_STORE_ROLE_AGENT);
+        char warning[200];
+        snprintf(warning, sizeof warning,
+                 "warning: the %s's voice leaks into the %s channel (an echo %.0f ms later, "
+                 "%.0f dB down): %.1f s of it not counted as the %s's speech",
+                 from, into, 1000.0 * l->delay_s, l->loss_db, l->leaked_s, into);
+        add_note(call, warning);
+    }
+}
+
 rpl_status cli_call_analyse(cli_call *call, const cli_call_options *o, const atomic_bool *stop)
 {
     rpl_pipeline *pl = NULL;
@@ -355,6 +377,7 @@ rpl_status cli_call_analyse(cli_call *call, const cli_call_options *o, const ato
     call->stereo = rpl_pipeline_stereo(pl);
     if (call->stereo) {
         rpl_pipeline_cross_stats_get(pl, &call->cross);
+        add_leak_notes(call, pl);
     }
 done:
     rpl_audio_hasher_destroy(hasher);
@@ -532,7 +555,19 @@ void cli_call_print_json(FILE *out, const cli_call *call, bool stored)
         json_score(out, "frustration", s->frustration, false);
         json_score(out, "hesitation", s->hesitation, false);
         json_score(out, "fatigue", s->fatigue, true);
-        fprintf(out, "}}");
+        fprintf(out, "},\"leak\":");
+        const cli_call_leak *l = &call->leak[role];
+        if (l->found) {
+            fprintf(out, "{\"delay_s\":");
+            cli_json_number(out, l->delay_s);
+            fprintf(out, ",\"loss_db\":");
+            cli_json_number(out, l->loss_db);
+            fprintf(out, ",\"leaked_s\":");
+            cli_json_number(out, l->leaked_s);
+            fprintf(out, "}}");
+        } else {
+            fprintf(out, "null}");
+        }
     }
     fprintf(out, "]");
     if (call->stereo) {

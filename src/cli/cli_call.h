@@ -46,6 +46,12 @@ typedef struct cli_call_alert {
     int64_t id;
 } cli_call_alert;
 
+/* The other party's voice leaking into a channel (rpl_pipeline_leak). */
+typedef struct cli_call_leak {
+    bool found;
+    double delay_s, loss_db, leaked_s;
+} cli_call_leak;
+
 typedef struct cli_call {
     char *path;                      /* owned copy of the file name as given */
     char id[RPL_STORE_NAME_MAX + 1]; /* call id: digest, --call-id, or "file:<sha256>" */
@@ -59,6 +65,7 @@ typedef struct cli_call {
     char model_version[RPL_STORE_NAME_MAX + 1];
     bool has_role[2];                 /* indexed by rpl_store_role agent/customer */
     rpl_store_channel_stats stats[2]; /* valid where has_role */
+    cli_call_leak leak[2];            /* the other party's voice found in this channel */
     bool stereo;                      /* cross-party cues on */
     rpl_pipeline_cross_stats cross;   /* valid when stereo */
     cli_call_alert *alerts;           /* closed alerts, in the order the policy closed them */
