@@ -24,12 +24,6 @@
 #include "cli/cli_store.h"
 #include "rappel/audio_digest.h"
 
-/* Frames read per block, as cli_feed_file reads them. */
-enum { READ_FRAMES = 4096 };
-
-/* Frames read per block: 0.5 s at 8 kHz, 85 ms at 48 kHz; small enough that a stop request
- * is seen within milliseconds, large enough that the per-block cost does not show. */
-
 bool cli_call_parse_channel(const char *text, bool allow_none, long *out)
 {
     if (allow_none && strcmp(text, "none") == 0) {
@@ -270,40 +264,6 @@ static rpl_status store_timeline(rpl_store *store, cli_call *call)
     return RPL_OK;
 }
 
-/* cli_feed_file, each block also into the digest h. */
-static rpl_status feed_and_digest(rpl_source_file *src, rpl_pipeline *pl,
-                                  const rpl_pipeline_sink *sink, const atomic_bool *stop,
-                                  rpl_audio_hasher *h, char *why, size_t why_size)
-{
-    const rpl_source_info *info = rpl_source_file_info(src);
-    float *block = malloc(sizeof(float) * READ_FRAMES * (size_t)info->channels);
-    if (block == NULL) {
-        snprintf(why, why_size, "%s", rpl_strerror(RPL_ERR_NO_MEMORY));
-        return RPL_ERR_NO_MEMORY;
-    }
-    rpl_status status = RPL_OK;
-    for (;;) {
-        if (stop != NULL && atomic_load(stop)) {
-            status = RPL_ERR_INTERRUPTED;
-            snprintf(why, why_size, "%s", rpl_strerror(status));
-            break;
-        }
-        size_t got = 0;
-        status = rpl_source_file_read(src, block, READ_FRAMES, &got, why, why_size);
-        if (status != RPL_OK || got == 0) {
-            break;
-        }
-        rpl_audio_hasher_update(h, block, got);
-        status = rpl_pipeline_process(pl, block, got, sink);
-        if (status != RPL_OK) {
-            snprintf(why, why_size, "%s", rpl_strerror(status));
-            break;
-        }
-    }
-    free(block);
-    return status;
-}
-
 /* Say where one party's voice leaked into the other's channel, and keep it for the JSON. */
 static void add_leak_notes(cli_call *call, const rpl_pipeline *pl)
 {
@@ -342,10 +302,8 @@ rpl_status cli_call_analyse(cli_call *call, const cli_call_options *o, const ato
         goto done;
     }
     status = rpl_source_file_open(call->path, NULL, &src, call->why, sizeof call->why);
-    if (status == RPL_OK && hasher != NULL) {
-        status = feed_and_digest(src, pl, &sink, stop, hasher, call->why, sizeof call->why);
-    } else if (status == RPL_OK) {
-        status = cli_feed_file(src, pl, &sink, stop, call->why, sizeof call->why);
+    if (status == RPL_OK) {
+        status = cli_feed_file(src, pl, &sink, stop, hasher, call->why, sizeof call->why);
     }
     if (status == RPL_OK) {
         status = rpl_pipeline_finish(pl, &sink);

@@ -9,10 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Frames read per block: 0.5 s at 8 kHz, 85 ms at 48 kHz; small enough that a stop request
+ * is seen within milliseconds, large enough that the per-block cost does not show. */
 enum { READ_FRAMES = 4096 };
 
 rpl_status cli_feed_file(rpl_source_file *src, rpl_pipeline *pl, const rpl_pipeline_sink *sink,
-                         const atomic_bool *stop, char *why, size_t why_size)
+                         const atomic_bool *stop, rpl_audio_hasher *hasher, char *why,
+                         size_t why_size)
 {
     const rpl_source_info *info = rpl_source_file_info(src);
     float *block = malloc(sizeof(float) * READ_FRAMES * (size_t)info->channels);
@@ -31,6 +34,9 @@ rpl_status cli_feed_file(rpl_source_file *src, rpl_pipeline *pl, const rpl_pipel
         status = rpl_source_file_read(src, block, READ_FRAMES, &got, why, why_size);
         if (status != RPL_OK || got == 0) {
             break;
+        }
+        if (hasher != NULL) {
+            rpl_audio_hasher_update(hasher, block, got);
         }
         status = rpl_pipeline_process(pl, block, got, sink);
         if (status != RPL_OK) {

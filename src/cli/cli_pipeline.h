@@ -7,14 +7,17 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "rappel/audio_digest.h"
 #include "rappel/pipeline.h"
 #include "rappel/source_file.h"
 
-/* Read src to its end into pl, events to sink. stop (may be NULL) is checked between blocks:
- * once set, RPL_ERR_INTERRUPTED. On failure returns the status and writes the reason (naming
- * the time in the file where it applies) to why. */
+/* Read src to its end into pl, events to sink; every block also into hasher unless it is NULL
+ * (the call's digest on the same pass). stop (may be NULL) is checked between blocks: once
+ * set, RPL_ERR_INTERRUPTED. On failure returns the status and writes the reason (naming the
+ * time in the file where it applies) to why. */
 rpl_status cli_feed_file(rpl_source_file *src, rpl_pipeline *pl, const rpl_pipeline_sink *sink,
-                         const atomic_bool *stop, char *why, size_t why_size);
+                         const atomic_bool *stop, rpl_audio_hasher *hasher, char *why,
+                         size_t why_size);
 
 /* When the file ends before its header says (info->truncated), write a warning naming how
  * much audio it holds into buf and return true; otherwise leave buf alone and return false. */

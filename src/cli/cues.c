@@ -111,7 +111,7 @@ static int run_target(const char *target, char **primes, size_t prime_count, con
             rpl_source_file_close(prime);
             goto done;
         }
-        status = cli_feed_file(prime, pl, &sink, NULL, why, sizeof why);
+        status = cli_feed_file(prime, pl, &sink, NULL, NULL, why, sizeof why);
         rpl_source_file_close(prime);
         if (status == RPL_OK) {
             status = cli_feed_silence(pl, info.channels, info.sample_rate_hz, GAP_S, &sink);
@@ -122,7 +122,7 @@ static int run_target(const char *target, char **primes, size_t prime_count, con
         }
     }
     run.from_s = rpl_pipeline_time_s(pl);
-    status = cli_feed_file(src, pl, &sink, NULL, why, sizeof why);
+    status = cli_feed_file(src, pl, &sink, NULL, NULL, why, sizeof why);
     if (status == RPL_OK) {
         status = rpl_pipeline_finish(pl, &sink);
         snprintf(why, sizeof why, "%s", rpl_strerror(status));
