@@ -560,7 +560,11 @@ static batch_item *work_on(batch *b, size_t index)
     if ((b->verbose || call->info.truncated) && call->note[0] != '\0') {
         say(b, path, "%s", call->note);
     }
+    size_t noted = strlen(call->note); /* the analysis may add notes (a leak between channels) */
     rpl_status status = cli_call_analyse(call, &b->opts, &b->stop);
+    if (status == RPL_OK && b->verbose && call->note[noted] != '\0') {
+        say(b, path, "%s", call->note + noted + (noted > 0 ? 2 : 0)); /* after the "; " */
+    }
     if (status == RPL_ERR_INTERRUPTED) {
         pthread_mutex_lock(&b->lock);
         b->dropped_count++;
