@@ -346,6 +346,15 @@ static void *analysis_main(void *arg)
         status = rpl_pipeline_finish(live->pipeline, &sink);
     }
     if (status == RPL_OK) {
+        pthread_mutex_lock(&live->s_lock);
+        for (int role = RPL_STORE_ROLE_AGENT; role <= RPL_STORE_ROLE_CUSTOMER; role++) {
+            live->snap.leak[role].found = rpl_pipeline_leak(
+                live->pipeline, (rpl_store_role)role, &live->snap.leak[role].delay_s,
+                &live->snap.leak[role].loss_db, &live->snap.leak[role].leaked_s);
+        }
+        pthread_mutex_unlock(&live->s_lock);
+    }
+    if (status == RPL_OK) {
         status = live->analysis_status;
     }
     live->analysis_status = status;

@@ -106,6 +106,12 @@ typedef struct rpl_live_snapshot {
      *   its features out (mostly the wait for the wake: WAKE_MS of input). */
     rpl_live_latency early_score_latency, early_frame_latency;
     double score_latency_max_t_s; /* audio time of the slowest score */
+    /* At the end of the call (rpl_pipeline_leak): the other party's voice found leaking into
+     * each party's channel (indexed by rpl_store_role), its delay, loss and seconds. */
+    struct {
+        bool found;
+        double delay_s, loss_db, leaked_s;
+    } leak[2];
 } rpl_live_snapshot;
 
 void rpl_live_snapshot_get(rpl_live *live, rpl_live_snapshot *out);

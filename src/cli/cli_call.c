@@ -274,14 +274,9 @@ static void add_leak_notes(cli_call *call, const rpl_pipeline *pl)
         if (!l->found) {
             continue;
         }
-        const char *into = rpl_store_role_name((rpl_store_role)role);
-        const char *from = rpl_store_role_name(
-            role == RPL_STORE_ROLE_AGENT ? RPL_STORE_ROLE_CUSTOMER : RPL_STORE_ROLE_AGENT);
         char warning[200];
-        snprintf(warning, sizeof warning,
-                 "warning: the %s's voice leaks into the %s channel (an echo %.0f ms later, "
-                 "%.0f dB down): %.1f s of it not counted as the %s's speech",
-                 from, into, 1000.0 * l->delay_s, l->loss_db, l->leaked_s, into);
+        cli_leak_warning((rpl_store_role)role, l->delay_s, l->loss_db, l->leaked_s, warning,
+                         sizeof warning);
         add_note(call, warning);
     }
 }

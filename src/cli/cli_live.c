@@ -341,6 +341,14 @@ void cli_live_summary(cli_live_ui *ui, rpl_live *live, const char *call_id, doub
             "%s; %s; %s; overruns %llu (%llu frames)\n",
             ui->command, s.t_s, wall_s, cpu_s, wall_s > 0 ? 100.0 * cpu_s / wall_s : 0.0, scores,
             early, alerts, (unsigned long long)s.overruns, (unsigned long long)s.overrun_frames);
+    for (int role = RPL_STORE_ROLE_AGENT; role <= RPL_STORE_ROLE_CUSTOMER; role++) {
+        if (s.leak[role].found) {
+            char warning[200];
+            cli_leak_warning((rpl_store_role)role, s.leak[role].delay_s, s.leak[role].loss_db,
+                             s.leak[role].leaked_s, warning, sizeof warning);
+            fprintf(stderr, "rappel: %s: %s\n", ui->command, warning);
+        }
+    }
     fflush(stderr);
     pthread_mutex_unlock(&ui->lock);
 }

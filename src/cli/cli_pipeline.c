@@ -48,6 +48,18 @@ rpl_status cli_feed_file(rpl_source_file *src, rpl_pipeline *pl, const rpl_pipel
     return status;
 }
 
+void cli_leak_warning(rpl_store_role into, double delay_s, double loss_db, double leaked_s,
+                      char *buf, size_t size)
+{
+    rpl_store_role from =
+        into == RPL_STORE_ROLE_AGENT ? RPL_STORE_ROLE_CUSTOMER : RPL_STORE_ROLE_AGENT;
+    snprintf(buf, size,
+             "warning: the %s's voice leaks into the %s channel (an echo %.0f ms later, %.0f dB "
+             "down): %.1f s of it not counted as the %s's speech",
+             rpl_store_role_name(from), rpl_store_role_name(into), 1000.0 * delay_s, loss_db,
+             leaked_s, rpl_store_role_name(into));
+}
+
 bool cli_truncation_warning(const rpl_source_info *info, char *buf, size_t size)
 {
     if (!info->truncated) {

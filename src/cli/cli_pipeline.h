@@ -23,6 +23,11 @@ rpl_status cli_feed_file(rpl_source_file *src, rpl_pipeline *pl, const rpl_pipel
  * much audio it holds into buf and return true; otherwise leave buf alone and return false. */
 bool cli_truncation_warning(const rpl_source_info *info, char *buf, size_t size);
 
+/* The warning for the other party's voice found leaking into the channel of `into`
+ * (rpl_pipeline_leak), written into buf: "warning: the agent's voice leaks into ...". */
+void cli_leak_warning(rpl_store_role into, double delay_s, double loss_db, double leaked_s,
+                      char *buf, size_t size);
+
 /* Feed seconds of silence (for gaps between files that make one stream). */
 rpl_status cli_feed_silence(rpl_pipeline *pl, int channels, double rate_hz, double seconds,
                             const rpl_pipeline_sink *sink);

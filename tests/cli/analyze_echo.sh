@@ -3,7 +3,8 @@
 # calls with one party's channel mixed, delayed and attenuated, into the other's must give the
 # alerts of the clean call (no overtalk "by" the echo, the same frustration and hesitation), and
 # each party's speech time and talk share within 1 s and 0.03 of the clean call's, and the leak
-# must be said (stderr, `batch --verbose` too, and the channel's "leak" in the JSON).
+# must be said (stderr, `batch --verbose` and `replay` too, and the channel's "leak" in the
+# JSON).
 # The leaks, made with sox from the bundled calls:
 #   calm-a2c      the agent into the customer channel, 40 ms later, 20 dB down (a hybrid echo)
 #   calm-c2a      the customer into the agent channel, 60 ms later, 22 dB down, 400-2500 Hz
@@ -52,6 +53,9 @@ done
 "$RAPPEL" batch --db "$work/batch.db" --verbose "$work/calm-c2a.wav" >/dev/null 2>"$work/batch.err"
 grep -q "calm-c2a.wav: warning: the customer's voice leaks into the agent channel" \
     "$work/batch.err" || { echo "FAIL: batch --verbose does not say the leak"; cat "$work/batch.err"; exit 1; }
+"$RAPPEL" replay --db "$work/replay.db" --speed 1000 "$work/calm-c2a.wav" >/dev/null 2>"$work/replay.err"
+grep -q "replay: warning: the customer's voice leaks into the agent channel" "$work/replay.err" ||
+    { echo "FAIL: replay does not say the leak"; cat "$work/replay.err"; exit 1; }
 
 "$PY" - "$work/clean.jsonl" "$work/leak.jsonl" <<'EOF'
 import json, sys
