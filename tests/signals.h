@@ -4,11 +4,14 @@
 #define RAPPEL_TEST_SIGNALS_H
 
 #include <math.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+
+#include "rappel/bandpass.h"
 
 static const double test_two_pi = 6.283185307179586;
 
@@ -97,6 +100,19 @@ static inline void test_vowel(float *x, size_t start, size_t len, double rate_hz
         }
         x[start + i] += (float)(0.25 * (double)amplitude * gain * s);
     }
+}
+
+/* Band-limit x in place to 300-3400 Hz as rpl_ingest does before the analysis; false when the
+ * filter cannot be made. */
+static inline bool test_band_limit(float *x, size_t n, float rate_hz)
+{
+    rpl_bandpass *bp = NULL;
+    if (rpl_bandpass_create(rate_hz, 300.0f, 3400.0f, &bp) != RPL_OK) {
+        return false;
+    }
+    rpl_bandpass_process(bp, x, n);
+    rpl_bandpass_destroy(bp);
+    return true;
 }
 
 #endif

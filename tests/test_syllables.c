@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include "rappel/analysis.h"
-#include "rappel/bandpass.h"
 #include "rappel/ingest.h"
 #include "rappel/pauses.h"
 #include "rappel/source_file.h"
@@ -70,10 +69,7 @@ static void analyse_signal(const float *input, size_t n, collected *c)
 {
     float *x = malloc(n * sizeof *x);
     memcpy(x, input, n * sizeof *x);
-    rpl_bandpass *bp = NULL;
-    assert_int_equal(rpl_bandpass_create(RATE, 300.0f, 3400.0f, &bp), RPL_OK);
-    rpl_bandpass_process(bp, x, n);
-    rpl_bandpass_destroy(bp);
+    assert_true(test_band_limit(x, n, RATE));
     start_collect(c);
     for (size_t i = 0; i < n; i += 1000) {
         feed_analysis(c, x + i, n - i < 1000 ? n - i : 1000);
@@ -534,10 +530,7 @@ static void pause_statistics_from_speech(void **state)
     double starts[PHRASES * SYLLABLES];
     size_t n = 0;
     float *x = syllable_train(&n, starts, 0, &seed);
-    rpl_bandpass *bp = NULL;
-    assert_int_equal(rpl_bandpass_create(RATE, 300.0f, 3400.0f, &bp), RPL_OK);
-    rpl_bandpass_process(bp, x, n);
-    rpl_bandpass_destroy(bp);
+    assert_true(test_band_limit(x, n, RATE));
     rpl_analysis_config cfg = rpl_analysis_config_default();
     rpl_analysis *a = NULL;
     assert_int_equal(rpl_analysis_create(&cfg, &a), RPL_OK);

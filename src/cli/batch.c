@@ -557,13 +557,10 @@ static batch_item *work_on(batch *b, size_t index)
         free_item(item);
         return NULL;
     }
-    if ((b->verbose || call->info.truncated) && call->note[0] != '\0') {
-        say(b, path, "%s", call->note);
-    }
-    size_t noted = strlen(call->note); /* the analysis may add notes (a leak between channels) */
     rpl_status status = cli_call_analyse(call, &b->opts, &b->stop);
-    if (status == RPL_OK && b->verbose && call->note[noted] != '\0') {
-        say(b, path, "%s", call->note + noted + (noted > 0 ? 2 : 0)); /* after the "; " */
+    /* the notes after the analysis, which adds its own (a leak between channels), as analyze */
+    if (status == RPL_OK && (b->verbose || call->info.truncated) && call->note[0] != '\0') {
+        say(b, path, "%s", call->note);
     }
     if (status == RPL_ERR_INTERRUPTED) {
         pthread_mutex_lock(&b->lock);
