@@ -5,11 +5,9 @@
  * voice activity). When a frame's pitch and voice decisions are in, it is final for the
  * second stage: the modules that need the final F0 and voicing (syllable nuclei, ...) get the
  * frame and, if they ask, its samples from a history ring; frames leave once every module,
- * lagged or not, has filled its fields. The spectral features, the filled-pause envelope and
- * the formants (F1, F2: voiced speech frames only, NAN elsewhere) read the same 32 ms
- * Hann-windowed spectrum of a speech frame: it is transformed once here and given to all
- * three (bit-identical to each transforming its own; the formants cost 2.3 % of `rappel
- * analyze` on call-angry.wav, callgrind).
+ * lagged or not, has filled its fields. The spectral features and the filled-pause envelope
+ * read the same 32 ms Hann-windowed spectrum of a speech frame: it is transformed once here
+ * and given to both (bit-identical to each transforming its own).
  *
  * Speech needs a voice. Between the two stages, energy above the noise floor that is neither
  * within SPEECH_UNVOICED_TAIL frames after a voiced frame nor within SPEECH_UNVOICED_LEAD frames
@@ -68,7 +66,6 @@
 #include "rappel/energy.h"
 #include "rappel/fft.h"
 #include "rappel/filled_pauses.h"
-#include "rappel/formants.h"
 #include "rappel/spectral.h"
 #include "rappel/syllables.h"
 #include "rappel/voice_quality.h"
@@ -120,12 +117,11 @@ struct rpl_analysis {
     rpl_voice_quality *voice_quality;
     rpl_filled_pauses *filled_pauses;
     rpl_spectral *spectral;
-    rpl_formants *formants; /* F1, F2 of voiced speech frames, from the same spectrum */
-    size_t pitch_window;    /* samples */
+    size_t pitch_window; /* samples */
     /* Samples of the stream, for the second stage's windows (which lag the first stage). */
     float *history;
     size_t history_mask; /* capacity - 1, a power of two */
-    size_t vq_window, spectral_window, filled_window, formant_window;
+    size_t vq_window, spectral_window, filled_window;
     float *stage_window; /* the largest second-stage window */
     /* One Hann-windowed transform of each speech frame feeds both the spectral features and
      * the filled-pause envelope (same 256-point window at 8 kHz): shared_fft is NULL when
@@ -232,10 +228,6 @@ rpl_status rpl_analysis_create(const rpl_analysis_config *cfg, rpl_analysis **ou
     if (status == RPL_OK) {
         status = rpl_filled_pauses_create(&filled_cfg, &a->filled_pauses);
     }
-    rpl_formants_config formants_cfg = rpl_formants_config_default();
-    if (status == RPL_OK) {
-        status = rpl_formants_create(&formants_cfg, &a->formants);
-    }
     if (status != RPL_OK) {
         goto fail;
     }
@@ -248,9 +240,7 @@ rpl_status rpl_analysis_create(const rpl_analysis_config *cfg, rpl_analysis **ou
     a->vq_window = rpl_voice_quality_window_samples(a->voice_quality);
     a->spectral_window = rpl_spectral_window_samples(a->spectral);
     a->filled_window = rpl_filled_pauses_window_samples(a->filled_pauses);
-    a->formant_window = rpl_formants_window_samples(a->formants);
-    size_t stage_window = max_size(max_size(a->vq_window, a->spectral_window),
-                                   max_size(a->filled_window, a->formant_window));
+    size_t stage_window = max_size(max_size(a->vq_window, a->spectral_window), a->filled_window);
     /* A frame reaches the second stage first_stage_delay frames after its samples came in. */
     /* ... and the tone check reads spectra up to TONE_MIN_FRAMES before a final frame */
     size_t history = a->span + (first_stage_delay(a) + TONE_MIN_FRAMES + 2) * RPL_HOP_SAMPLES +
@@ -275,9 +265,7 @@ rpl_status rpl_analysis_create(const rpl_analysis_config *cfg, rpl_analysis **ou
     a->energy_window_power = rpl_window_power(a->energy_window, ENERGY_WINDOW);
     if (a->spectral_window == a->filled_window &&
         rpl_filled_pauses_fft_size(a->filled_pauses) == a->filled_window &&
-        rpl_spectral_power_bins(a->spectral) == a->spectral_window / 2 + 1 &&
-        a->formant_window == a->spectral_window &&
-        rpl_formants_power_bins(a->formants) == a->formant_window / 2 + 1) {
+        rpl_spectral_power_bins(a->spectral) == a->spectral_window / 2 + 1) {
         a->shared_window = a->spectral_window;
         status = rpl_fft_create(a->shared_window, &a->shared_fft);
         if (status != RPL_OK) {
@@ -314,7 +302,6 @@ void rpl_analysis_destroy(rpl_analysis *a)
     rpl_voice_quality_destroy(a->voice_quality);
     rpl_spectral_destroy(a->spectral);
     rpl_filled_pauses_destroy(a->filled_pauses);
-    rpl_formants_destroy(a->formants);
     rpl_fft_destroy(a->shared_fft);
     free(a->shared_hann);
     free(a->shared_power);
@@ -590,8 +577,6 @@ static void second_stage(rpl_analysis *a, rpl_frame *frame)
     frame->shimmer_db = vq.shimmer_db;
     frame->hnr_db = vq.hnr_db;
     rpl_spectral_frame sp;
-    /* formants of voiced speech only: the cue compares vowels with the speaker's own */
-    rpl_formant_frame fm = {.f1_hz = NAN, .f2_hz = NAN};
     rpl_filled_pause_frame fp;
     bool fp_ready;
     if (a->shared_fft != NULL) {
@@ -599,9 +584,6 @@ static void second_stage(rpl_analysis *a, rpl_frame *frame)
         if (frame->speech) {                      /* the models read spectral cues of speech only */
             power = frame_power(a, frame->index); /* transformed by find_peaks */
             rpl_spectral_process_power(a->spectral, power, frame, &sp);
-            if (frame->voiced) {
-                rpl_formants_process_power(a->formants, power, &fm);
-            }
         } else {
             rpl_spectral_skip(a->spectral, &sp);
         }
@@ -610,9 +592,6 @@ static void second_stage(rpl_analysis *a, rpl_frame *frame)
         if (frame->speech) {
             rpl_spectral_process(a->spectral, history_window(a, frame, a->spectral_window), frame,
                                  &sp);
-            if (frame->voiced) {
-                rpl_formants_process(a->formants, history_window(a, frame, a->formant_window), &fm);
-            }
         } else {
             rpl_spectral_skip(a->spectral, &sp);
         }
@@ -620,8 +599,6 @@ static void second_stage(rpl_analysis *a, rpl_frame *frame)
                                              history_window(a, frame, a->filled_window), &fp);
     }
     store_spectral(frame, &sp);
-    frame->f1_hz = fm.f1_hz;
-    frame->f2_hz = fm.f2_hz;
     if (fp_ready) {
         store_filled_pause(a, &fp);
     }
@@ -775,7 +752,6 @@ static void analyse_frame(rpl_analysis *a, const rpl_analysis_sink *sink)
     frame->jitter_pct = frame->shimmer_db = frame->hnr_db = NAN;
     frame->slope_db_khz = frame->alpha_db = frame->hammarberg_db = NAN;
     frame->band_800_1500_db = frame->flux = frame->loudness_sone = NAN;
-    frame->f1_hz = frame->f2_hz = NAN;
     frame->index = index;
     frame->time_s = ((double)index + 0.5) * RPL_HOP_SAMPLES / RPL_ANALYSIS_RATE_HZ;
     frame->energy_db = rpl_energy_db_power(a->buffer + (a->span - ENERGY_WINDOW) / 2,

@@ -43,10 +43,6 @@ static const rpl_column columns[] = {
     COLUMN(flux, RPL_COLUMN_FLOAT, "0..1", 4, "spectral flux against the previous frame"),
     COLUMN(loudness_sone, RPL_COLUMN_FLOAT, "sone", 3,
            "Zwicker-like loudness over 300-3400 Hz (uncalibrated: -60 dBFS tone = 1)"),
-    COLUMN(f1_hz, RPL_COLUMN_FLOAT, "Hz", 1,
-           "first formant of voiced speech (LPC envelope peak, 200-3300 Hz), undefined elsewhere"),
-    COLUMN(f2_hz, RPL_COLUMN_FLOAT, "Hz", 1,
-           "second formant of voiced speech (the next LPC envelope peak), undefined elsewhere"),
 };
 
 size_t rpl_frame_column_count(void)

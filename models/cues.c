@@ -14,10 +14,10 @@
  *
  * The baseline keeps histograms of the speaker's F0 (0.25 st bins) and speech level (0.5 dB
  * bins) for robust medians, and weighted means of the window cues whose usual value differs
- * from speaker to speaker (F0 range, spectral balance and flux, HNR, first formant, articulation
- * rate, pause time). Until establish_speech_s of speech has been heard every frame counts equally
- * and the baseline includes the current window, so relative cues start near 0 and the models rest
- * on the gain-invariant absolute cues; afterwards old evidence fades with a memory of
+ * from speaker to speaker (F0 range, spectral balance and flux, HNR, articulation rate, pause
+ * time). Until establish_speech_s of speech has been heard every frame counts equally and the
+ * baseline includes the current window, so relative cues start near 0 and the models rest on the
+ * gain-invariant absolute cues; afterwards old evidence fades with a memory of
  * adapt_speech_s seconds of speech, and only while the caller says the party is not alerting.
  */
 #include "rappel/cues.h"
@@ -63,9 +63,9 @@ enum {
 
 /* Cues whose usual value the baseline tracks as a weighted mean of window values. */
 static const rpl_cue_id tracked_cues[] = {
-    RPL_CUE_F0_RANGE_ST,      RPL_CUE_ALPHA_DB,    RPL_CUE_HAMMARBERG_DB, RPL_CUE_SLOPE_DB_KHZ,
-    RPL_CUE_BAND_800_1500_DB, RPL_CUE_FLUX,        RPL_CUE_HNR_DB,        RPL_CUE_ARTIC_RATE_SPS,
-    RPL_CUE_PAUSE_S,          RPL_CUE_F1_MEDIAN_ST};
+    RPL_CUE_F0_RANGE_ST,  RPL_CUE_ALPHA_DB,         RPL_CUE_HAMMARBERG_DB,
+    RPL_CUE_SLOPE_DB_KHZ, RPL_CUE_BAND_800_1500_DB, RPL_CUE_FLUX,
+    RPL_CUE_HNR_DB,       RPL_CUE_ARTIC_RATE_SPS,   RPL_CUE_PAUSE_S};
 enum { TRACKED = sizeof tracked_cues / sizeof tracked_cues[0] };
 
 /* The window percentiles the stepping path keeps sorted. */
@@ -74,7 +74,6 @@ typedef enum sorted_stat {
     SORTED_HAMMARBERG, /* voiced frames, finite values: Hammarberg index */
     SORTED_ALPHA,      /* voiced frames, finite values: alpha ratio */
     SORTED_SLOPE,      /* voiced frames, finite values: spectral slope */
-    SORTED_F1,         /* voiced frames, finite values: first formant, Hz */
     SORTED_LEVEL,      /* speech frames: energy_db (not filtered: may hold NaN) */
     SORTED_COUNT
 } sorted_stat;
@@ -263,9 +262,9 @@ static double quantile(double *v, size_t n, double p)
     return select_kth(v, n, k);
 }
 
-static double semitones(double hz)
+static double semitones(double f0_hz)
 {
-    return 12.0 * log2(hz / 100.0);
+    return 12.0 * log2(f0_hz / 100.0);
 }
 
 /* ---- sorted window values (the stepping path's percentiles) ------------------------------ */
@@ -400,9 +399,6 @@ static void sorted_change(rpl_cue_window *w, const rpl_frame *f, double st, int 
         }
         if (isfinite(f->slope_db_khz)) {
             set_change(&w->sorted[SORTED_SLOPE], (double)f->slope_db_khz, dir);
-        }
-        if (isfinite(f->f1_hz)) {
-            set_change(&w->sorted[SORTED_F1], (double)f->f1_hz, dir);
         }
     }
     if (f->speech) {
@@ -546,7 +542,6 @@ static void window_absolute(rpl_cue_window *w, rpl_cues *c, bool sorted)
         v[RPL_CUE_HAMMARBERG_P10_DB] = set_quantile(&set[SORTED_HAMMARBERG], 0.10);
         v[RPL_CUE_ALPHA_P25_DB] = set_quantile(&set[SORTED_ALPHA], 0.25);
         v[RPL_CUE_SLOPE_P90_DB_KHZ] = set_quantile(&set[SORTED_SLOPE], 0.90);
-        v[RPL_CUE_F1_MEDIAN_ST] = semitones(set_quantile(&set[SORTED_F1], 0.5));
         double l50 = set_quantile(&set[SORTED_LEVEL], 0.5);
         v[RPL_CUE_LEVEL_DB] = l50;
         v[RPL_CUE_LEVEL_RANGE_DB] =
@@ -577,9 +572,6 @@ static void window_absolute(rpl_cue_window *w, rpl_cues *c, bool sorted)
     v[RPL_CUE_HAMMARBERG_P10_DB] = voiced_quantile(w, offsetof(rpl_frame, hammarberg_db), 0.10);
     v[RPL_CUE_ALPHA_P25_DB] = voiced_quantile(w, offsetof(rpl_frame, alpha_db), 0.25);
     v[RPL_CUE_SLOPE_P90_DB_KHZ] = voiced_quantile(w, offsetof(rpl_frame, slope_db_khz), 0.90);
-    /* The jaw opens wider with vocal effort and the first formant rises (Lienard & Di Benedetto
-     * 1999; Traunmueller & Eriksson 2000); the median is robust to a frame's merged formants. */
-    v[RPL_CUE_F1_MEDIAN_ST] = semitones(voiced_quantile(w, offsetof(rpl_frame, f1_hz), 0.5));
 
     n = 0;
     slot = slot_of(w, 0);
@@ -711,7 +703,6 @@ static void relative_cues(const baseline *b, rpl_cues *c)
     v[RPL_CUE_BAND_800_1500_REL_DB] = v[RPL_CUE_BAND_800_1500_DB] - u[RPL_CUE_BAND_800_1500_DB];
     v[RPL_CUE_FLUX_REL] = v[RPL_CUE_FLUX] - u[RPL_CUE_FLUX];
     v[RPL_CUE_HNR_REL_DB] = v[RPL_CUE_HNR_DB] - u[RPL_CUE_HNR_DB];
-    v[RPL_CUE_F1_REL_ST] = v[RPL_CUE_F1_MEDIAN_ST] - u[RPL_CUE_F1_MEDIAN_ST];
     v[RPL_CUE_RATE_REL] = log2(v[RPL_CUE_ARTIC_RATE_SPS] / u[RPL_CUE_ARTIC_RATE_SPS]);
     v[RPL_CUE_PAUSE_REL_S] = v[RPL_CUE_PAUSE_S] - u[RPL_CUE_PAUSE_S];
     v[RPL_CUE_LATENCY_S] = NAN; /* a cross-party cue: the pipeline fills it in */

@@ -41,7 +41,6 @@
     X(HNR_DB, "hnr_db", "dB", "harmonics-to-noise ratio, voiced mean")                             \
     X(JITTER_PCT, "jitter_pct", "%", "local jitter, voiced mean")                                  \
     X(SHIMMER_DB, "shimmer_db", "dB", "local shimmer, voiced mean")                                \
-    X(F1_MEDIAN_ST, "f1_median_st", "st", "median first formant, semitones re 100 Hz")             \
     X(ARTIC_RATE_SPS, "artic_rate_sps", "1/s", "syllable nuclei per second of speech")             \
     X(PAUSE_COUNT, "pause_count", "1",                                                             \
       "silent pauses inside speech (from 200 ms, in full from 400 ms)")                            \
@@ -56,7 +55,6 @@
     X(BAND_800_1500_REL_DB, "band_800_1500_rel_db", "dB", "800-1500 Hz share over the usual")      \
     X(FLUX_REL, "flux_rel", "1", "spectral flux over the speaker's usual")                         \
     X(HNR_REL_DB, "hnr_rel_db", "dB", "HNR over the speaker's usual one")                          \
-    X(F1_REL_ST, "f1_rel_st", "st", "median first formant over the speaker's usual one")           \
     X(RATE_REL, "rate_rel", "log2", "articulation rate over the speaker's usual rate")             \
     X(PAUSE_REL_S, "pause_rel_s", "s", "pause time over what the speaker usually pauses")          \
     X(LATENCY_S, "latency_s", "s", "the party's latest response latency (stereo calls only)")
@@ -134,8 +132,8 @@ void rpl_cue_window_peek(rpl_cue_window *w, const rpl_frame *recent, const bool 
 /* Seconds of this party's speech heard so far in the stream. Real-time safe. */
 double rpl_cue_window_speech_s(const rpl_cue_window *w);
 
-/* The speaker's baseline as cues (F0 median and range, level, spectral balance, HNR, first
- * formant, articulation rate, pause time per window), NAN where unknown. Real-time safe. */
+/* The speaker's baseline as cues (F0 median and range, level, spectral balance, HNR, articulation
+ * rate, pause time per window), NAN where unknown. Real-time safe. */
 void rpl_cue_window_baseline(const rpl_cue_window *w, rpl_cues *out);
 
 /* Forget everything: a new stream, a new speaker. Real-time safe. */

@@ -38,8 +38,6 @@ typedef struct rpl_frame {
     float band_800_1500_db;  /* share of in-band energy in 800-1500 Hz, dB */
     float flux;              /* spectral flux against the previous frame */
     float loudness_sone;     /* loudness */
-    float f1_hz;             /* first formant of voiced speech, Hz (NAN elsewhere) */
-    float f2_hz;             /* second formant of voiced speech, Hz (NAN elsewhere) */
 } rpl_frame;
 
 typedef enum rpl_column_type {

@@ -61,10 +61,7 @@ Z_LIMIT = 4.0  # as models/model.c
 # mobile pitch relative to the speaker; more level dynamics within the window; vocal effort
 # tilts the spectrum up (lower alpha ratio and Hammarberg index, flatter slope, more energy at
 # 800-1500 Hz), most in the effortful frames (the p10/p25/p90 cues); more spectral change;
-# rougher, less periodic voice (lower HNR, more jitter and shimmer); a wider-open jaw raises the
-# first formant over the speaker's usual one (F1 rises with vocal effort: Lienard & Di Benedetto
-# 1999, Traunmueller & Eriksson 2000; absolute F1 is left out, as it reads the length of the
-# speaker's vocal tract like absolute F0 reads the larynx). A cue whose fitted weight
+# rougher, less periodic voice (lower HNR, more jitter and shimmer). A cue whose fitted weight
 # points the other way is dropped and the model refitted, so that every cue in an alert's
 # evidence means what it says. Left out a priori: absolute F0 (a deep voice is not an angry
 # one), speech amount, pauses and articulation rate (they measure where a window falls in an
@@ -77,7 +74,6 @@ FRUSTRATION_CANDIDATES = {
     "slope_db_khz": 1, "slope_p90_db_khz": 1, "slope_rel_db_khz": 1,
     "band_800_1500_db": 1, "band_800_1500_rel_db": 1, "flux": 1, "flux_rel": 1,
     "hnr_db": -1, "hnr_rel_db": -1, "jitter_pct": 1, "shimmer_db": 1,
-    "f1_rel_st": 1,
 }
 # Gain screen: a candidate whose window value moves, on average, by more than this many of its
 # spreads (standard deviations over the training windows) when the same utterances are played
