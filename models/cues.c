@@ -102,6 +102,7 @@ struct rpl_cue_window {
     size_t capacity; /* frames in the window */
     rpl_frame *ring;
     bool *other_ring; /* the other party speaking, per frame of ring */
+    bool *turn_ring;  /* marked as a turn exchange (rpl_cue_window_mark_turn), per frame */
     size_t count;     /* frames held, <= capacity */
     size_t next;      /* ring slot of the next frame */
     size_t since_step;
@@ -113,6 +114,7 @@ struct rpl_cue_window {
     rpl_cues last;        /* the latest step's cues */
     rpl_frame *peek_ring; /* capacity: the window as rpl_cue_window_peek sees it */
     bool *peek_other;
+    bool *peek_turn;
     double *st_ring; /* per slot of ring: F0 in semitones of a voiced frame, else 0 */
     sorted_set sorted[SORTED_COUNT];
 };
@@ -149,6 +151,8 @@ rpl_status rpl_cue_window_create(const rpl_cues_config *cfg, rpl_cue_window **ou
     w->capacity = (size_t)lround(cfg->window_s / FRAME_S);
     w->ring = calloc(w->capacity, sizeof *w->ring);
     w->other_ring = calloc(w->capacity, sizeof *w->other_ring);
+    w->turn_ring = calloc(w->capacity, sizeof *w->turn_ring);
+    w->peek_turn = calloc(w->capacity, sizeof *w->peek_turn);
     w->scratch = calloc(w->capacity, sizeof *w->scratch);
     w->peek_ring = calloc(w->capacity, sizeof *w->peek_ring);
     w->peek_other = calloc(w->capacity, sizeof *w->peek_other);
@@ -159,8 +163,9 @@ rpl_status rpl_cue_window_create(const rpl_cues_config *cfg, rpl_cue_window **ou
         w->sorted[i].spare = calloc(w->capacity, sizeof *w->sorted[i].spare);
         sorted_ok = sorted_ok && w->sorted[i].keys != NULL && w->sorted[i].spare != NULL;
     }
-    if (w->ring == NULL || w->other_ring == NULL || w->scratch == NULL || w->peek_ring == NULL ||
-        w->peek_other == NULL || w->st_ring == NULL || !sorted_ok) {
+    if (w->ring == NULL || w->other_ring == NULL || w->turn_ring == NULL || w->peek_turn == NULL ||
+        w->scratch == NULL || w->peek_ring == NULL || w->peek_other == NULL || w->st_ring == NULL ||
+        !sorted_ok) {
         rpl_cue_window_destroy(w);
         return RPL_ERR_NO_MEMORY;
     }
@@ -179,6 +184,8 @@ void rpl_cue_window_destroy(rpl_cue_window *w)
     }
     free(w->ring);
     free(w->other_ring);
+    free(w->turn_ring);
+    free(w->peek_turn);
     free(w->scratch);
     free(w->peek_ring);
     free(w->peek_other);
@@ -207,6 +214,17 @@ void rpl_cue_window_reset(rpl_cue_window *w)
         sorted_set *s = &w->sorted[i];
         s->n = s->n_in = s->n_out = 0;
         s->nan = s->neg_zero = s->pos_zero = 0;
+    }
+}
+
+void rpl_cue_window_mark_turn(rpl_cue_window *w, int64_t first_index, int64_t last_index, bool turn)
+{
+    for (size_t i = 0; i < w->count; i++) {
+        size_t slot = (w->next + w->capacity - w->count + i) % w->capacity;
+        int64_t index = w->ring[slot].index;
+        if (index >= first_index && index <= last_index) {
+            w->turn_ring[slot] = turn;
+        }
     }
 }
 
@@ -495,10 +513,11 @@ static void window_absolute(rpl_cue_window *w, rpl_cues *c, bool sorted)
             mean_add(&flux, f->flux);
         }
         /* Silent pauses: runs of non-speech with speech on both sides, inside the window,
-         * during which the other party did not speak (then it was their turn). */
+         * during which the other party did not speak and that were not marked a turn
+         * exchange (then it was the other party's turn). */
         if (!f->speech) {
             run += seen_speech;
-            turn_gap = turn_gap || w->other_ring[slot];
+            turn_gap = turn_gap || w->other_ring[slot] || w->turn_ring[slot];
             continue;
         }
         double len = (double)run * FRAME_S;
@@ -719,6 +738,7 @@ bool rpl_cue_window_process(rpl_cue_window *w, const rpl_frame *frame, bool othe
     w->ring[w->next] = *frame;
     w->st_ring[w->next] = st;
     w->other_ring[w->next] = other_speaking;
+    w->turn_ring[w->next] = false;
     w->next = (w->next + 1) % w->capacity;
     if (w->count < w->capacity) {
         w->count++;
@@ -776,15 +796,18 @@ void rpl_cue_window_peek(rpl_cue_window *w, const rpl_frame *recent, const bool 
     rpl_cue_window view = *w;
     view.ring = w->peek_ring;
     view.other_ring = w->peek_other;
+    view.turn_ring = w->peek_turn;
     size_t keep = w->count + n > w->capacity ? w->capacity - n : w->count;
     size_t slot = slot_of(w, w->count - keep);
     for (size_t i = 0; i < keep; i++, slot = slot + 1 == w->capacity ? 0 : slot + 1) {
         view.ring[i] = w->ring[slot];
         view.other_ring[i] = w->other_ring[slot];
+        view.turn_ring[i] = w->turn_ring[slot];
     }
     for (size_t i = 0; i < n; i++) {
         view.ring[keep + i] = recent[i];
         view.other_ring[keep + i] = other_speaking != NULL && other_speaking[i];
+        view.turn_ring[keep + i] = false;
     }
     view.count = keep + n;
     view.next = view.count % view.capacity;

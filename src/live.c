@@ -352,6 +352,10 @@ static void *analysis_main(void *arg)
                 live->pipeline, (rpl_store_role)role, &live->snap.leak[role].delay_s,
                 &live->snap.leak[role].loss_db, &live->snap.leak[role].leaked_s);
         }
+        size_t turns = 0, silences = 0;
+        bool two = rpl_pipeline_two_voices(live->pipeline, &turns, &silences);
+        live->snap.two_voices_turns = two ? turns : 0;
+        live->snap.two_voices_silences = silences;
         pthread_mutex_unlock(&live->s_lock);
     }
     if (status == RPL_OK) {

@@ -112,6 +112,9 @@ typedef struct rpl_live_snapshot {
         bool found;
         double delay_s, loss_db, leaked_s;
     } leak[2];
+    /* rpl_pipeline_two_voices: turn exchanges among the silences of a mono call (turns 0 when
+     * it is not found to hold two voices) */
+    size_t two_voices_turns, two_voices_silences;
 } rpl_live_snapshot;
 
 void rpl_live_snapshot_get(rpl_live *live, rpl_live_snapshot *out);

@@ -10,6 +10,7 @@
 #include "rappel/cross_party.h"
 #include "rappel/crosstalk.h"
 #include "rappel/ingest.h"
+#include "rappel/voice_change.h"
 
 enum {
     CHUNK_FRAMES = 1024,   /* input frames deinterleaved at a time */
@@ -29,6 +30,13 @@ enum {
 /* Without the agent's channel a silence of the customer may be the agent's turn: only
  * silences up to this long count as the customer's pauses. */
 #define MONO_MAX_PAUSE_S 1.5
+/* A mono call holds two alternating voices when at least this many of its silences, and this
+ * share of them, are turn exchanges (include/rappel/voice_change.h). One voice's F0 leaps (anger,
+ * a question) make a few: 5 of 35 silences (0.14) in a call of held-out RAVDESS actor 19 alone,
+ * 2 in call-mono.wav; the four sample calls mixed to mono give 0.65-0.93, two-voice calls of
+ * held-out actors 0.56-0.82 (bench/mono_mix_bench.sh). */
+#define TWO_VOICES_MIN_TURNS 3
+#define TWO_VOICES_MIN_SHARE 0.25
 /* A party is "alerting" (its baseline must not adapt) while a score is above this. */
 #define ADAPT_BELOW_SCORE 0.5
 
@@ -72,6 +80,9 @@ typedef struct party {
     rpl_cues provisional_cues;
     rpl_crosstalk *leak; /* the other party's voice leaking into this channel (stereo) */
     int64_t leak_frames; /* speech frames found to be only that leak */
+    /* mono: whether a silence is a pause or an exchange between two voices on the one channel
+     * (NULL on stereo); the pause statistics then count a silence once it is decided */
+    rpl_voice_change *voices;
 } party;
 
 struct rpl_pipeline {
@@ -116,6 +127,7 @@ static void party_destroy(party *p)
     free(p->early_view);
     free(p->early_other);
     rpl_crosstalk_destroy(p->leak);
+    rpl_voice_change_destroy(p->voices);
 }
 
 static rpl_status party_create(party *p, const rpl_pipeline_config *cfg, rpl_store_role role,
@@ -211,6 +223,11 @@ rpl_status rpl_pipeline_create(const rpl_pipeline_config *cfg, rpl_pipeline **ou
     cfg = &pl->cfg;
     rpl_status status = party_create(&pl->parties[RPL_STORE_ROLE_CUSTOMER], cfg,
                                      RPL_STORE_ROLE_CUSTOMER, cfg->customer_channel);
+    if (status == RPL_OK && cfg->agent_channel < 0) {
+        rpl_voice_change_config voices_cfg = rpl_voice_change_config_default();
+        voices_cfg.min_gap_s = cfg->cues.min_pause_s;
+        status = rpl_voice_change_create(&voices_cfg, &pl->parties[RPL_STORE_ROLE_CUSTOMER].voices);
+    }
     if (status == RPL_OK && cfg->agent_channel >= 0) {
         status = party_create(&pl->parties[RPL_STORE_ROLE_AGENT], cfg, RPL_STORE_ROLE_AGENT,
                               cfg->agent_channel);
@@ -255,6 +272,20 @@ bool rpl_pipeline_leak(const rpl_pipeline *pl, rpl_store_role role, double *dela
         *leaked_s = (double)p->leak_frames * FRAME_S;
     }
     return true;
+}
+
+bool rpl_pipeline_two_voices(const rpl_pipeline *pl, size_t *turns, size_t *silences)
+{
+    const rpl_voice_change *v = pl->parties[RPL_STORE_ROLE_CUSTOMER].voices;
+    size_t n = v != NULL ? rpl_voice_change_turns(v) : 0;
+    size_t tested = v != NULL ? rpl_voice_change_decided(v) : 0;
+    if (turns != NULL) {
+        *turns = n;
+    }
+    if (silences != NULL) {
+        *silences = tested;
+    }
+    return n >= TWO_VOICES_MIN_TURNS && (double)n >= TWO_VOICES_MIN_SHARE * (double)tested;
 }
 
 bool rpl_pipeline_stereo(const rpl_pipeline *pl)
@@ -375,6 +406,15 @@ static void emit_point(rpl_pipeline *pl, party *p, double t_s)
     }
 }
 
+static void add_pause(rpl_pipeline *pl, party *p, double gap_s)
+{
+    if (gap_s >= pl->cfg.cues.min_pause_s - 1e-9 && gap_s <= pl->cfg.cues.max_pause_s + 1e-9) {
+        p->pause_count++;
+        p->pause_total_s += gap_s;
+        p->pause_max_s = gap_s > p->pause_max_s ? gap_s : p->pause_max_s;
+    }
+}
+
 static void count_pause(rpl_pipeline *pl, party *p, const rpl_frame *frame, bool other_speaking)
 {
     if (!frame->speech) {
@@ -382,12 +422,9 @@ static void count_pause(rpl_pipeline *pl, party *p, const rpl_frame *frame, bool
         p->gap_is_turn = p->gap_is_turn || other_speaking;
         return;
     }
-    double gap_s = (double)p->gap_frames * FRAME_S;
-    if (p->gap_frames > 0 && !p->gap_is_turn && gap_s >= pl->cfg.cues.min_pause_s - 1e-9 &&
-        gap_s <= pl->cfg.cues.max_pause_s + 1e-9) {
-        p->pause_count++;
-        p->pause_total_s += gap_s;
-        p->pause_max_s = gap_s > p->pause_max_s ? gap_s : p->pause_max_s;
+    /* mono: the silences long enough to be pauses are counted by voice_decision */
+    if (p->gap_frames > 0 && !p->gap_is_turn && p->voices == NULL) {
+        add_pause(pl, p, (double)p->gap_frames * FRAME_S);
     }
     p->seen_speech = true;
     p->gap_frames = 0;
@@ -403,9 +440,26 @@ static void add_latency_cue(const party *p, rpl_cues *hesitation)
     }
 }
 
+/* Mono: a silence ends (taken as a turn exchange until decided, so that no step in between
+ * counts a pause that may be the other voice's turn), or is decided a pause of the same voice
+ * (counted) or a turn exchange (left marked). */
+static void voice_decision(rpl_pipeline *pl, party *p, const rpl_voice_event *ev)
+{
+    bool turn = ev->type != RPL_VOICE_SAME;
+    rpl_cue_window_mark_turn(p->window, ev->gap_first, ev->gap_last, turn);
+    rpl_cue_window_mark_turn(p->hesitation_window, ev->gap_first, ev->gap_last, turn);
+    if (ev->type == RPL_VOICE_SAME) {
+        add_pause(pl, p, ev->gap_s);
+    }
+}
+
 static void party_frame(rpl_pipeline *pl, party *p, const rpl_frame *frame, bool other_speaking)
 {
     p->frames++;
+    rpl_voice_event voice_ev;
+    if (p->voices != NULL && rpl_voice_change_process(p->voices, frame, &voice_ev)) {
+        voice_decision(pl, p, &voice_ev);
+    }
     count_pause(pl, p, frame, other_speaking);
     p->speaking = frame->speech;
     bool voiced = frame->speech && frame->voiced && frame->f0_hz > 0.0f;
@@ -523,6 +577,13 @@ bool rpl_pipeline_provisional(rpl_pipeline *pl, rpl_store_role role, rpl_pipelin
     }
     size_t n = early_pending(pl, p);
     const bool *other = pl->cross != NULL ? p->early_other : NULL;
+    if (p->voices != NULL) {
+        /* mono: a silence not decided yet is a turn exchange until it is (voice_decision) */
+        for (size_t i = 0; i < n; i++) {
+            p->early_other[i] = !p->early_view[i].speech;
+        }
+        other = p->early_other;
+    }
     rpl_cues *cues = &p->provisional_cues;
     rpl_cues hesitation;
     rpl_cue_window_peek(p->window, p->early_view, other, n, cues);
@@ -720,6 +781,13 @@ rpl_status rpl_pipeline_finish(rpl_pipeline *pl, const rpl_pipeline_sink *sink)
         rpl_analysis_flush(p->analysis, &analysis_sink);
     }
     drain_frames(pl, true);
+    for (size_t r = 0; r < 2; r++) {
+        party *p = &pl->parties[r];
+        rpl_voice_event voice_ev;
+        if (p->present && p->voices != NULL && rpl_voice_change_flush(p->voices, &voice_ev)) {
+            voice_decision(pl, p, &voice_ev);
+        }
+    }
     for (size_t r = 0; r < 2; r++) {
         party *p = &pl->parties[r];
         if (p->present && p->point_frames > 0) {

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "rappel/features.h"
 #include "rappel/status.h"
@@ -128,6 +129,16 @@ bool rpl_cue_window_process(rpl_cue_window *w, const rpl_frame *frame, bool othe
  * beyond the window's length are ignored, oldest first. Real-time safe. */
 void rpl_cue_window_peek(rpl_cue_window *w, const rpl_frame *recent, const bool *other_speaking,
                          size_t n, rpl_cues *out);
+
+/* Mark (turn true) or unmark (false) the frames held whose index (rpl_frame.index) is in
+ * first_index..last_index as a turn exchange: a silence among them then counts as no pause,
+ * as when the other party speaks (process's other_speaking, which unmarking leaves alone).
+ * For single-channel input holding both parties, where a speaker change is decided only after
+ * the silence's frames went in (include/rappel/voice_change.h): pauses are recomputed from the
+ * held frames at every step, so the decision applies to every later step; frames no longer
+ * held are ignored. Real-time safe (one pass over the window). */
+void rpl_cue_window_mark_turn(rpl_cue_window *w, int64_t first_index, int64_t last_index,
+                              bool turn);
 
 /* Seconds of this party's speech heard so far in the stream. Real-time safe. */
 double rpl_cue_window_speech_s(const rpl_cue_window *w);

@@ -6,7 +6,8 @@
  * to 8 kHz, band-limit), the frame analysis, the cue windows and baseline, the three scores
  * and the alert policy; across parties: dead air, overtalk and response latency.
  *
- * Channel map (DESIGN.md): mono is the customer alone (cross-party cues off); on stereo
+ * Channel map (DESIGN.md): mono is the customer alone (cross-party cues off; a silence
+ * followed by another voice is a turn exchange, not a pause: rpl_pipeline_two_voices); on stereo
  * channel 0 is the agent and channel 1 the customer unless the config says otherwise.
  * Not thread-safe: one pipeline per call, used by one thread. No I/O.
  */
@@ -98,6 +99,14 @@ double rpl_pipeline_time_s(const rpl_pipeline *p);
 
 /* The model scoring this call (the configured one or the compiled-in default). */
 const rpl_model *rpl_pipeline_model(const rpl_pipeline *p);
+
+/* Mono calls: whether the one channel turned out to hold two voices taking turns (a mixed
+ * recording of both parties), from the silences found to be exchanges between two voices
+ * (include/rappel/voice_change.h); *turns and *silences (each may be NULL) get how many such
+ * exchanges and how many silences were tested, 0 on stereo. Those exchanges are not counted as
+ * the customer's pauses (cue windows and statistics), and every voice is still scored as the
+ * customer. Valid after finish for the whole call. */
+bool rpl_pipeline_two_voices(const rpl_pipeline *p, size_t *turns, size_t *silences);
 
 /* Whether the call has an agent channel (cross-party cues on). */
 bool rpl_pipeline_stereo(const rpl_pipeline *p);

@@ -264,8 +264,9 @@ static rpl_status store_timeline(rpl_store *store, cli_call *call)
     return RPL_OK;
 }
 
-/* Say where one party's voice leaked into the other's channel, and keep it for the JSON. */
-static void add_leak_notes(cli_call *call, const rpl_pipeline *pl)
+/* Say where one party's voice leaked into the other's channel (kept for the JSON), and that a
+ * mono call holds two voices taking turns. */
+static void add_channel_notes(cli_call *call, const rpl_pipeline *pl)
 {
     for (int role = RPL_STORE_ROLE_AGENT; role <= RPL_STORE_ROLE_CUSTOMER; role++) {
         cli_call_leak *l = &call->leak[role];
@@ -277,6 +278,12 @@ static void add_leak_notes(cli_call *call, const rpl_pipeline *pl)
         char warning[200];
         cli_leak_warning((rpl_store_role)role, l->delay_s, l->loss_db, l->leaked_s, warning,
                          sizeof warning);
+        add_note(call, warning);
+    }
+    size_t turns = 0, silences = 0;
+    if (rpl_pipeline_two_voices(pl, &turns, &silences)) {
+        char warning[240];
+        cli_two_voices_warning(turns, silences, warning, sizeof warning);
         add_note(call, warning);
     }
 }
@@ -330,8 +337,8 @@ rpl_status cli_call_analyse(cli_call *call, const cli_call_options *o, const ato
     call->stereo = rpl_pipeline_stereo(pl);
     if (call->stereo) {
         rpl_pipeline_cross_stats_get(pl, &call->cross);
-        add_leak_notes(call, pl);
     }
+    add_channel_notes(call, pl);
 done:
     rpl_audio_hasher_destroy(hasher);
     rpl_source_file_close(src);

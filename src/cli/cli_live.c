@@ -349,6 +349,11 @@ void cli_live_summary(cli_live_ui *ui, rpl_live *live, const char *call_id, doub
             fprintf(stderr, "rappel: %s: %s\n", ui->command, warning);
         }
     }
+    if (s.two_voices_turns > 0) {
+        char warning[240];
+        cli_two_voices_warning(s.two_voices_turns, s.two_voices_silences, warning, sizeof warning);
+        fprintf(stderr, "rappel: %s: %s\n", ui->command, warning);
+    }
     fflush(stderr);
     pthread_mutex_unlock(&ui->lock);
 }

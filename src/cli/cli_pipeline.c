@@ -108,3 +108,12 @@ bool cli_load_model(const char *command, const char *path, rpl_model *out)
     }
     return true;
 }
+
+void cli_two_voices_warning(size_t turns, size_t silences, char *buf, size_t size)
+{
+    snprintf(buf, size,
+             "warning: two voices take turns on this one channel (a mixed recording?): %zu of its "
+             "%zu silences are taken as turn exchanges between them, not pauses; both voices are "
+             "scored as the customer",
+             turns, silences);
+}

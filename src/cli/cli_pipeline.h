@@ -28,6 +28,10 @@ bool cli_truncation_warning(const rpl_source_info *info, char *buf, size_t size)
 void cli_leak_warning(rpl_store_role into, double delay_s, double loss_db, double leaked_s,
                       char *buf, size_t size);
 
+/* The warning for a mono call found to hold two voices taking turns, with the number of turn
+ * exchanges (rpl_pipeline_two_voices), written into buf. */
+void cli_two_voices_warning(size_t turns, size_t silences, char *buf, size_t size);
+
 /* Feed seconds of silence (for gaps between files that make one stream). */
 rpl_status cli_feed_silence(rpl_pipeline *pl, int channels, double rate_hz, double seconds,
                             const rpl_pipeline_sink *sink);
