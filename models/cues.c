@@ -1,8 +1,8 @@
 /* One party's cue window and speaker baseline: see include/rappel/cues.h.
  *
  * Window statistics are medians and percentiles (robust to a stray octave error or a cough),
- * found with Wirth's selection algorithm (N. Wirth, Algorithms + Data Structures = Programs,
- * 1976) so that nothing allocates or sorts a whole array per step. In the stepping path
+ * found with Wirth's selection (include/rappel/select.h; N. Wirth, Algorithms + Data Structures =
+ * Programs, 1976) so that nothing allocates or sorts a whole array per step. In the stepping path
  * (rpl_cue_window_process) the percentiles come instead from sorted copies of the window's
  * values, updated at each step by one merge of the 50 frames that came in and the 50 that left
  * (O(window) per step, no selection): the k-th smallest of a set is the same value whichever
@@ -27,6 +27,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "rappel/select.h"
 
 static const rpl_cue_info cue_table[RPL_CUE_COUNT] = {
 #define RPL_CUE_INFO(id, name, unit, meaning) {name, unit, meaning},
@@ -233,43 +235,6 @@ double rpl_cue_window_speech_s(const rpl_cue_window *w)
     return w->speech_total_s;
 }
 
-/* The k-th smallest of v[0..n) (v is reordered). Wirth's selection, O(n) on average. */
-static double select_kth(double *v, size_t n, size_t k)
-{
-    size_t lo = 0;
-    size_t hi = n - 1;
-    while (lo < hi) {
-        double pivot = v[k];
-        size_t i = lo;
-        size_t j = hi;
-        do {
-            while (v[i] < pivot) {
-                i++;
-            }
-            while (pivot < v[j]) {
-                j--;
-            }
-            if (i <= j) {
-                double t = v[i];
-                v[i] = v[j];
-                v[j] = t;
-                i++;
-                if (j == 0) {
-                    break;
-                }
-                j--;
-            }
-        } while (i <= j);
-        if (j < k) {
-            lo = i;
-        }
-        if (k < i) {
-            hi = j;
-        }
-    }
-    return v[k];
-}
-
 /* The p-quantile (0..1) of v[0..n), nearest rank; NAN when n == 0. */
 static double quantile(double *v, size_t n, double p)
 {
@@ -277,7 +242,7 @@ static double quantile(double *v, size_t n, double p)
         return NAN;
     }
     size_t k = (size_t)lround(p * (double)(n - 1));
-    return select_kth(v, n, k);
+    return rpl_select_kth(v, n, k);
 }
 
 static double semitones(double f0_hz)
@@ -375,7 +340,7 @@ static void set_step(sorted_set *s)
     s->n_out = 0;
 }
 
-/* Whether the set's k-th key is the k-th smallest by `<` (what select_kth finds). */
+/* Whether the set's k-th key is the k-th smallest by `<` (what rpl_select_kth finds). */
 static bool set_agrees(const sorted_set *s)
 {
     return s->nan == 0 && (s->neg_zero == 0 || s->pos_zero == 0);

@@ -36,6 +36,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rappel/select.h"
+
 typedef struct history {
     float *st; /* capacity values, a ring */
     size_t n, next;
@@ -143,43 +145,10 @@ static void history_add(history *h, size_t capacity, float st)
     h->n += h->n < capacity;
 }
 
-/* The median (lower middle for an even count) of x[0..n), which is reordered. Wirth's
- * selection (N. Wirth, Algorithms + Data Structures = Programs, 1976). */
+/* The median (lower middle for an even count) of x[0..n), which is reordered. */
 static double median(double *x, size_t n)
 {
-    size_t k = (n - 1) / 2;
-    size_t lo = 0;
-    size_t hi = n - 1;
-    while (lo < hi) {
-        double pivot = x[k];
-        size_t i = lo;
-        size_t j = hi;
-        do {
-            while (x[i] < pivot) {
-                i++;
-            }
-            while (pivot < x[j]) {
-                j--;
-            }
-            if (i <= j) {
-                double t = x[i];
-                x[i] = x[j];
-                x[j] = t;
-                i++;
-                if (j == 0) {
-                    break;
-                }
-                j--;
-            }
-        } while (i <= j);
-        if (j < k) {
-            lo = i;
-        }
-        if (k < i) {
-            hi = j;
-        }
-    }
-    return x[k];
+    return rpl_select_kth(x, n, (n - 1) / 2);
 }
 
 static double median_of(rpl_voice_change *v, const float *st, size_t n)
