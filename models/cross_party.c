@@ -59,6 +59,7 @@ struct rpl_cross_party {
 
     /* Confirmed totals, frames. */
     int64_t silence_frames;
+    int64_t hold_frames;
     int64_t overlap_frames;
     size_t dead_air_count;
     int64_t dead_air_frames, dead_air_max;
@@ -145,6 +146,7 @@ void rpl_cross_party_reset(rpl_cross_party *cp)
     cp->overlap_by = RPL_PARTY_BOTH;
     cp->overlap_to = RPL_PARTY_BOTH;
     cp->silence_frames = 0;
+    cp->hold_frames = 0;
     cp->overlap_frames = 0;
     cp->dead_air_count = 0;
     cp->dead_air_frames = 0;
@@ -208,7 +210,7 @@ static void close_overlap(rpl_cross_party *cp, emitter *e, int64_t end)
 }
 
 size_t rpl_cross_party_process(rpl_cross_party *cp, bool agent_speech, bool customer_speech,
-                               rpl_cross_party_sink sink, void *user)
+                               bool line_sound, rpl_cross_party_sink sink, void *user)
 {
     if (cp == NULL) {
         return 0;
@@ -220,8 +222,9 @@ size_t rpl_cross_party_process(rpl_cross_party *cp, bool agent_speech, bool cust
     const bool any = now[0] || now[1];
     const bool both = now[0] && now[1];
 
-    /* 1. A silence ends: dead air confirmed when long enough (it began after speech). */
-    if (any && cp->silence_start >= 0) {
+    /* 1. A silence ends, with speech or a line sound (hold): dead air confirmed when long
+     * enough (it began after speech). */
+    if ((any || line_sound) && cp->silence_start >= 0) {
         int64_t len = f - cp->silence_start;
         cp->silence_frames += len;
         if (len >= cp->min_silence_frames) {
@@ -317,8 +320,11 @@ size_t rpl_cross_party_process(rpl_cross_party *cp, bool agent_speech, bool cust
         }
     }
 
-    /* 6. Silence after the first speech: possible dead air. */
-    if (!any && cp->heard_speech) {
+    /* 6. Silence after the first speech: possible dead air; or hold. */
+    if (!any && line_sound && cp->heard_speech) {
+        cp->hold_frames++;
+    }
+    if (!any && !line_sound && cp->heard_speech) {
         if (cp->silence_start < 0) {
             cp->silence_start = f;
         }
@@ -397,6 +403,7 @@ rpl_cross_party_stats rpl_cross_party_get_stats(const rpl_cross_party *cp)
     s.duration_s = (double)cp->frame * fs;
     s.talk_span_s = cp->heard_speech ? (double)(cp->last_speech_end - cp->first_speech) * fs : 0.0;
     s.silence_s = (double)cp->silence_frames * fs;
+    s.hold_s = (double)cp->hold_frames * fs;
     s.dead_air_count = cp->dead_air_count;
     s.dead_air_total_s = (double)cp->dead_air_frames * fs;
     s.dead_air_max_s = (double)cp->dead_air_max * fs;

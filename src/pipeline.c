@@ -36,6 +36,10 @@ enum {
  * 2 in call-mono.wav; the four sample calls mixed to mono give 0.65-0.93, two-voice calls of
  * held-out actors 0.56-0.82 (bench/mono_mix_bench.sh). */
 #define TWO_VOICES_MIN_TURNS 3
+/* A line sound holds the line while its channel stays this far above the floor it had before
+ * (line_held): music's quietest notes sit well above a line's noise, and a channel back at its
+ * floor is silent again. */
+#define HOLD_ABOVE_FLOOR_DB 10.0f
 #define TWO_VOICES_MIN_SHARE 0.25
 /* A party is "alerting" (its baseline must not adapt) while a score is above this. */
 #define ADAPT_BELOW_SCORE 0.5
@@ -80,6 +84,8 @@ typedef struct party {
     rpl_cues provisional_cues;
     rpl_crosstalk *leak; /* the other party's voice leaking into this channel (stereo) */
     int64_t leak_frames; /* speech frames found to be only that leak */
+    bool holding;        /* the channel carries a line sound (line_held) */
+    float hold_floor_db; /* its noise floor when the line sound began */
     /* mono: whether a silence is a pause or an exchange between two voices on the one channel
      * (NULL on stereo); the pause statistics then count a silence once it is decided */
     rpl_voice_change *voices;
@@ -440,6 +446,25 @@ static void add_latency_cue(const party *p, rpl_cues *hesitation)
     }
 }
 
+/* Whether the party's channel carries a line sound at this frame (hold music, a tone): not
+ * only the frames analysis marks (line_sound), but also those after them while the channel
+ * stays HOLD_ABOVE_FLOOR_DB above the noise floor it had when the sound began and nobody
+ * speaks. The voice-activity detector's floor learns a steady music level within seconds, and
+ * the music's later frames are then neither speech nor marked, yet the line is not silent. */
+static bool line_held(party *p, const rpl_frame *frame)
+{
+    if (frame->line_sound) {
+        if (!p->holding) {
+            p->holding = true;
+            p->hold_floor_db = frame->noise_db;
+        }
+        return true;
+    }
+    p->holding =
+        p->holding && !frame->speech && frame->energy_db > p->hold_floor_db + HOLD_ABOVE_FLOOR_DB;
+    return p->holding;
+}
+
 /* Mono: a silence ends (taken as a turn exchange until decided, so that no step in between
  * counts a pause that may be the other voice's turn), or is decided a pause of the same voice
  * (counted) or a turn exchange (left marked). */
@@ -714,7 +739,9 @@ static void drain_frames(rpl_pipeline *pl, bool finishing)
             party_frame(pl, customer, &c, have_a && a.speech);
         }
         if (pl->cross != NULL) {
-            rpl_cross_party_process(pl->cross, have_a && a.speech, have_c && c.speech,
+            bool line_sound =
+                (have_a && line_held(agent, &a)) | (have_c && line_held(customer, &c));
+            rpl_cross_party_process(pl->cross, have_a && a.speech, have_c && c.speech, line_sound,
                                     on_cross_event, pl);
         }
     }
@@ -869,6 +896,7 @@ void rpl_pipeline_cross_stats_get(const rpl_pipeline *pl, rpl_pipeline_cross_sta
     }
     rpl_cross_party_stats s = rpl_cross_party_get_stats(pl->cross);
     out->dead_air_s = s.dead_air_total_s;
+    out->hold_s = s.hold_s;
     out->dead_air_count = s.dead_air_count;
     out->overtalk_s = s.overtalk_total_s;
     out->overtalk_count = s.overtalk_count;

@@ -73,7 +73,7 @@ static rpl_cross_party *run(int n, const span *agent, size_t na, const span *cus
     for (int f = 0; f < n; f++) {
         rec->now = f;
         size_t before = rec->count;
-        size_t k = rpl_cross_party_process(cp, a[f], c[f], record, rec);
+        size_t k = rpl_cross_party_process(cp, a[f], c[f], false, record, rec);
         assert_int_equal(k, rec->count - before);
         assert_true(k <= RPL_CROSS_PARTY_MAX_EVENTS);
     }
@@ -363,7 +363,7 @@ static void configured_minimums(void **state)
         bool a = f < 100 || f >= 175;
         bool c = f >= 150;
         rec.now = f;
-        rpl_cross_party_process(cp, a, c, record, &rec);
+        rpl_cross_party_process(cp, a, c, false, record, &rec);
     }
     assert_int_equal(count_of(&rec, RPL_CROSS_DEAD_AIR_END), 1);
     const rpl_cross_party_event *e = nth(&rec, RPL_CROSS_DEAD_AIR_END, 0, NULL);
@@ -376,10 +376,50 @@ static void configured_minimums(void **state)
     /* Without a sink, only the statistics. */
     rpl_cross_party_reset(cp);
     for (int f = 0; f < 200; f++) {
-        assert_true(rpl_cross_party_process(cp, f < 100, f >= 150, NULL, NULL) <=
+        assert_true(rpl_cross_party_process(cp, f < 100, f >= 150, false, NULL, NULL) <=
                     RPL_CROSS_PARTY_MAX_EVENTS);
     }
     assert_int_equal(rpl_cross_party_get_stats(cp).dead_air_count, 1);
+    rpl_cross_party_destroy(cp);
+}
+
+static void hold_music_is_not_dead_air(void **state)
+{
+    (void)state;
+    /* Agent 0-2 s; 2.5 s silence; hold music 4.5-20.5 s; 2.5 s silence; customer 23-25 s:
+     * no dead air (each silence is under 3 s and none runs through the music). Then agent
+     * 25-27 s, 3.5 s silence, music 30.5-32 s: that silence was dead air, ended by the music. */
+    rpl_cross_party_config cfg = rpl_cross_party_config_default();
+    rpl_cross_party *cp = NULL;
+    assert_int_equal(rpl_cross_party_create(&cfg, &cp), RPL_OK);
+    recorder rec;
+    memset(&rec, 0, sizeof rec);
+    for (int f = 0; f < 3300; f++) {
+        bool a = f < 200 || (f >= 2500 && f < 2700);
+        bool c = f >= 2300 && f < 2500;
+        bool music = (f >= 450 && f < 2050) || (f >= 3050 && f < 3200);
+        rec.now = f;
+        rpl_cross_party_process(cp, a, c, music, record, &rec);
+    }
+    rec.now = -1;
+    rpl_cross_party_flush(cp, record, &rec);
+    assert_int_equal(count_of(&rec, RPL_CROSS_DEAD_AIR_END), 1);
+    const rpl_cross_party_event *e = nth(&rec, RPL_CROSS_DEAD_AIR_END, 0, NULL);
+    assert_near(e->t_start_s, 27.0, TOL);
+    assert_near(e->t_end_s, 30.5, TOL);
+    rpl_cross_party_stats st = rpl_cross_party_get_stats(cp);
+    assert_int_equal(st.dead_air_count, 1);
+    assert_near(st.silence_s, 2.5 + 2.5 + 3.5, TOL);
+    assert_near(st.hold_s, 16.0 + 1.5, TOL);
+    /* The same call without the music flag: the hold is one long dead air. */
+    rpl_cross_party_reset(cp);
+    memset(&rec, 0, sizeof rec);
+    for (int f = 0; f < 2500; f++) {
+        rec.now = f;
+        rpl_cross_party_process(cp, f < 200, f >= 2300, false, record, &rec);
+    }
+    assert_int_equal(count_of(&rec, RPL_CROSS_DEAD_AIR_END), 1);
+    assert_near(nth(&rec, RPL_CROSS_DEAD_AIR_END, 0, NULL)->t_end_s, 23.0, TOL);
     rpl_cross_party_destroy(cp);
 }
 
@@ -407,7 +447,7 @@ static void invalid_config(void **state)
         assert_null(cp);
     }
     rpl_cross_party_destroy(NULL);
-    assert_int_equal(rpl_cross_party_process(NULL, true, true, NULL, NULL), 0);
+    assert_int_equal(rpl_cross_party_process(NULL, true, true, false, NULL, NULL), 0);
     assert_int_equal(rpl_cross_party_flush(NULL, NULL, NULL), 0);
 }
 
@@ -422,6 +462,7 @@ int main(void)
         cmocka_unit_test(failed_interruption_is_not_a_turn),
         cmocka_unit_test(talk_share_per_party),
         cmocka_unit_test(configured_minimums),
+        cmocka_unit_test(hold_music_is_not_dead_air),
         cmocka_unit_test(invalid_config),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,6 +11,9 @@
  *   speaks again. If the stream ends first, rpl_cross_party_flush() sends DEAD_AIR_DROPPED:
  *   the call ended in that silence, so it was trailing silence, not dead air, and it is not
  *   counted. Alerts should be made from DEAD_AIR_END (same alerts live, replay and batch).
+ *   A frame where the line carries a sound that is nobody's speech (hold music, a call-progress
+ *   tone: rpl_frame.line_sound) is not silence: the customer is on hold, not in dead air. It
+ *   ends a silence (dead air if that had lasted min_silence_s) and none runs through it.
  * - Overtalk: both parties speaking for >= min_overlap_s. The party already speaking is
  *   interrupted by the one who started second (interrupter); when both start in the same
  *   frame, interrupter is RPL_PARTY_BOTH (nobody interrupted). Shorter overlaps (backchannels
@@ -94,6 +97,7 @@ typedef struct rpl_cross_party_stats {
     double duration_s;       /* frames given, s */
     double talk_span_s;      /* from the first speech to the end of the last, s */
     double silence_s;        /* both silent inside the talk span, s (non-talk time) */
+    double hold_s;           /* a line sound and nobody speaking, after the first speech, s */
     size_t dead_air_count;   /* confirmed dead-air spans */
     double dead_air_total_s; /* and their total length, s */
     double dead_air_max_s;   /* the longest, s */
@@ -116,11 +120,12 @@ rpl_status rpl_cross_party_create(const rpl_cross_party_config *cfg, rpl_cross_p
 /* Free; NULL allowed. */
 void rpl_cross_party_destroy(rpl_cross_party *cp);
 
-/* Give the next frame's two speech flags. Events caused by this frame go to sink (NULL: only
+/* Give the next frame's two speech flags, and whether either channel carries a line sound
+ * that is not speech (see dead air above). Events caused by this frame go to sink (NULL: only
  * the statistics are kept). Returns the number of events (0..RPL_CROSS_PARTY_MAX_EVENTS).
  * Real-time safe. */
 size_t rpl_cross_party_process(rpl_cross_party *cp, bool agent_speech, bool customer_speech,
-                               rpl_cross_party_sink sink, void *user);
+                               bool line_sound, rpl_cross_party_sink sink, void *user);
 
 /* End of stream: closes an overtalk span under way (OVERTALK_END), drops an unconfirmed
  * dead-air span (DEAD_AIR_DROPPED, after a DEAD_AIR_START was sent) and a pending overlapped

@@ -116,10 +116,11 @@ bool rpl_pipeline_stereo(const rpl_pipeline *p);
 bool rpl_pipeline_channel_stats(const rpl_pipeline *p, rpl_store_role role,
                                 rpl_store_channel_stats *out);
 
-/* Cross-party totals: dead-air and overtalk time and counts, mean response latency of the
- * customer (NAN when none). Zero on mono. */
+/* Cross-party totals: dead-air and overtalk time and counts, time on hold (a line sound such as
+ * hold music and nobody speaking), mean response latency of the customer (NAN when none). Zero
+ * on mono. */
 typedef struct rpl_pipeline_cross_stats {
-    double dead_air_s, overtalk_s;
+    double dead_air_s, overtalk_s, hold_s;
     size_t dead_air_count, overtalk_count;
     double customer_latency_mean_s;
     double talk_share_customer; /* customer speech / (agent + customer speech), NAN if none */

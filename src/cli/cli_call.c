@@ -537,7 +537,9 @@ void cli_call_print_json(FILE *out, const cli_call *call, bool stored)
         cli_json_number(out, c->dead_air_s);
         fprintf(out, "},\"overtalk\":{\"count\":%zu,\"total_s\":", c->overtalk_count);
         cli_json_number(out, c->overtalk_s);
-        fprintf(out, "},\"customer_latency_mean_s\":");
+        fprintf(out, "},\"hold_s\":");
+        cli_json_number(out, c->hold_s);
+        fprintf(out, ",\"customer_latency_mean_s\":");
         cli_json_number(out, c->customer_latency_mean_s);
         fprintf(out, ",\"talk_share_customer\":");
         cli_json_number(out, c->talk_share_customer);
@@ -589,10 +591,12 @@ void cli_call_print_summary(FILE *out, const cli_call *call, bool stored)
     }
     if (call->stereo) {
         const rpl_pipeline_cross_stats *c = &call->cross;
-        fprintf(out,
-                "  between   dead air %zu (%.1f s), overtalk %zu (%.1f s), customer answers "
-                "after %.1f s on average, customer talk share %.0f %%\n",
-                c->dead_air_count, c->dead_air_s, c->overtalk_count, c->overtalk_s,
+        fprintf(out, "  between   dead air %zu (%.1f s), overtalk %zu (%.1f s), ",
+                c->dead_air_count, c->dead_air_s, c->overtalk_count, c->overtalk_s);
+        if (c->hold_s > 0.0) {
+            fprintf(out, "on hold %.1f s (music or tones, nobody speaking), ", c->hold_s);
+        }
+        fprintf(out, "customer answers after %.1f s on average, customer talk share %.0f %%\n",
                 c->customer_latency_mean_s, 100.0 * c->talk_share_customer);
     }
     if (call->alert_count == 0) {
