@@ -219,17 +219,6 @@ void rpl_cue_window_reset(rpl_cue_window *w)
     }
 }
 
-void rpl_cue_window_mark_turn(rpl_cue_window *w, int64_t first_index, int64_t last_index, bool turn)
-{
-    for (size_t i = 0; i < w->count; i++) {
-        size_t slot = (w->next + w->capacity - w->count + i) % w->capacity;
-        int64_t index = w->ring[slot].index;
-        if (index >= first_index && index <= last_index) {
-            w->turn_ring[slot] = turn;
-        }
-    }
-}
-
 double rpl_cue_window_speech_s(const rpl_cue_window *w)
 {
     return w->speech_total_s;
@@ -361,6 +350,17 @@ static size_t slot_of(const rpl_cue_window *w, size_t i)
 {
     size_t start = (w->next + w->capacity - w->count) % w->capacity;
     return (start + i) % w->capacity;
+}
+
+void rpl_cue_window_mark_turn(rpl_cue_window *w, int64_t first_index, int64_t last_index, bool turn)
+{
+    for (size_t i = 0; i < w->count; i++) {
+        size_t slot = slot_of(w, i);
+        int64_t index = w->ring[slot].index;
+        if (index >= first_index && index <= last_index) {
+            w->turn_ring[slot] = turn;
+        }
+    }
 }
 
 static bool is_voiced(const rpl_frame *f)

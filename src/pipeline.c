@@ -36,11 +36,11 @@ enum {
  * 2 in call-mono.wav; the four sample calls mixed to mono give 0.65-0.93, two-voice calls of
  * held-out actors 0.56-0.82 (bench/mono_mix_bench.sh). */
 #define TWO_VOICES_MIN_TURNS 3
+#define TWO_VOICES_MIN_SHARE 0.25
 /* A line sound holds the line while its channel stays this far above the floor it had before
  * (line_held): music's quietest notes sit well above a line's noise, and a channel back at its
  * floor is silent again. */
 #define HOLD_ABOVE_FLOOR_DB 10.0f
-#define TWO_VOICES_MIN_SHARE 0.25
 /* A party is "alerting" (its baseline must not adapt) while a score is above this. */
 #define ADAPT_BELOW_SCORE 0.5
 
