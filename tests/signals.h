@@ -115,4 +115,40 @@ static inline bool test_band_limit(float *x, size_t n, float rate_hz)
     return true;
 }
 
+/* A vowel with jitter and shimmer, added into x[start, start + len): harmonics of an F0 that is
+ * redrawn every period (+-1 %, as a voice's local jitter of about 1 %) with an amplitude redrawn
+ * likewise (+-5 %, about 0.4 dB of shimmer), formants near 700 and 1200 Hz, 10 ms ramps; peak
+ * about `amplitude`. */
+static inline void test_jittered_vowel(float *x, size_t start, size_t len, double rate_hz,
+                                       double f0_hz, float amplitude, uint64_t *seed)
+{
+    const double pi = 3.141592653589793;
+    double phase = 0.0;
+    double f0 = f0_hz;
+    double gain_cycle = 1.0;
+    size_t ramp = (size_t)(rate_hz / 100.0);
+    for (size_t i = 0; i < len; i++) {
+        double s = 0.0;
+        for (int h = 1; h < 40 && h * f0 < 3500.0; h++) {
+            double f = h * f0;
+            double env = 1.0 / (1.0 + pow((f - 700.0) / 300.0, 2)) +
+                         0.6 / (1.0 + pow((f - 1200.0) / 300.0, 2)) + 0.05;
+            s += env * sin((double)h * phase);
+        }
+        phase += test_two_pi * f0 / rate_hz;
+        if (phase >= test_two_pi) { /* a new period */
+            phase -= test_two_pi;
+            f0 = f0_hz * (1.0 + 0.01 * (double)test_uniform(seed));
+            gain_cycle = 1.0 + 0.05 * (double)test_uniform(seed);
+        }
+        double gain = gain_cycle;
+        if (i < ramp) {
+            gain *= 0.5 - 0.5 * cos(pi * (double)i / (double)ramp);
+        } else if (i >= len - ramp) {
+            gain *= 0.5 - 0.5 * cos(pi * (double)(len - 1 - i) / (double)ramp);
+        }
+        x[start + i] += (float)(0.25 * (double)amplitude * gain * s);
+    }
+}
+
 #endif

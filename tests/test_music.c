@@ -134,39 +134,6 @@ static void add_music(float *x, size_t start, size_t len, enum music_kind kind, 
     free(m);
 }
 
-/* A vowel with jitter and shimmer (as tests/test_tones.c): F0 and amplitude redrawn every
- * period (+-1 %, +-5 %), formants near 700 and 1200 Hz, 10 ms ramps; peak about `amplitude`. */
-static void jittered_vowel(float *x, size_t start, size_t len, double f0_hz, float amplitude,
-                           uint64_t *seed)
-{
-    double phase = 0.0;
-    double f0 = f0_hz;
-    double gain_cycle = 1.0;
-    size_t ramp = RATE / 100;
-    for (size_t i = 0; i < len; i++) {
-        double s = 0.0;
-        for (int h = 1; h < 40 && h * f0 < 3500.0; h++) {
-            double f = h * f0;
-            double env = 1.0 / (1.0 + pow((f - 700.0) / 300.0, 2)) +
-                         0.6 / (1.0 + pow((f - 1200.0) / 300.0, 2)) + 0.05;
-            s += env * sin((double)h * phase);
-        }
-        phase += test_two_pi * f0 / RATE;
-        if (phase >= test_two_pi) {
-            phase -= test_two_pi;
-            f0 = f0_hz * (1.0 + 0.01 * (double)test_uniform(seed));
-            gain_cycle = 1.0 + 0.05 * (double)test_uniform(seed);
-        }
-        double gain = gain_cycle;
-        if (i < ramp) {
-            gain *= 0.5 - 0.5 * cos(pi * (double)i / (double)ramp);
-        } else if (i >= len - ramp) {
-            gain *= 0.5 - 0.5 * cos(pi * (double)(len - 1 - i) / (double)ramp);
-        }
-        x[start + i] += (float)(0.25 * (double)amplitude * gain * s);
-    }
-}
-
 /* A "sentence": syllables of 120-260 ms whose F0 glides (a rise or fall of up to 4 semitones
  * around f0_hz, with declination), each with its own formants, 40-120 ms apart, per-period
  * jitter; marks the syllables' samples in voiced_mask. Returns the samples used. */
@@ -253,13 +220,15 @@ static score check_case(enum music_kind kind, float level_db, uint64_t seed)
     uint64_t state = seed;
     test_white(base, n, noise_rms * 0.7f, &state);
     test_pink(base, n, noise_rms * 0.7f, &state);
-    jittered_vowel(base, (size_t)(0.5 * RATE), (size_t)(0.8 * RATE), 140.0, 0.3f, &state);
+    test_jittered_vowel(base, (size_t)(0.5 * RATE), (size_t)(0.8 * RATE), RATE, 140.0, 0.3f,
+                        &state);
     for (size_t i = (size_t)(0.5 * RATE); i < (size_t)(1.3 * RATE); i++) {
         voiced[i] = true;
     }
     sentence(base, (size_t)(1.8 * RATE), (size_t)(0.5 * RATE), 200.0, 0.3f, &state, voiced);
     double after = music_at_s + music_s + 0.5;
-    jittered_vowel(base, (size_t)(after * RATE), (size_t)(0.8 * RATE), 210.0, 0.3f, &state);
+    test_jittered_vowel(base, (size_t)(after * RATE), (size_t)(0.8 * RATE), RATE, 210.0, 0.3f,
+                        &state);
     for (size_t i = (size_t)(after * RATE); i < (size_t)((after + 0.8) * RATE); i++) {
         voiced[i] = true;
     }

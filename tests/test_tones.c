@@ -53,40 +53,6 @@ static void analyse(const float *input, size_t n, collected *c)
     free(x);
 }
 
-/* A vowel with jitter and shimmer: harmonics of an F0 that is redrawn every period (+-1 %,
- * as a voice's local jitter of about 1 %) with an amplitude redrawn likewise (+-5 %, about
- * 0.4 dB of shimmer), formants near 700 and 1200 Hz, 10 ms ramps; peak about `amplitude`. */
-static void jittered_vowel(float *x, size_t start, size_t len, double f0_hz, float amplitude,
-                           uint64_t *seed)
-{
-    double phase = 0.0;
-    double f0 = f0_hz;
-    double gain_cycle = 1.0;
-    size_t ramp = RATE / 100;
-    for (size_t i = 0; i < len; i++) {
-        double s = 0.0;
-        for (int h = 1; h < 40 && h * f0 < 3500.0; h++) {
-            double f = h * f0;
-            double env = 1.0 / (1.0 + pow((f - 700.0) / 300.0, 2)) +
-                         0.6 / (1.0 + pow((f - 1200.0) / 300.0, 2)) + 0.05;
-            s += env * sin((double)h * phase);
-        }
-        phase += test_two_pi * f0 / RATE;
-        if (phase >= test_two_pi) { /* a new period */
-            phase -= test_two_pi;
-            f0 = f0_hz * (1.0 + 0.01 * (double)test_uniform(seed));
-            gain_cycle = 1.0 + 0.05 * (double)test_uniform(seed);
-        }
-        double gain = gain_cycle;
-        if (i < ramp) {
-            gain *= 0.5 - 0.5 * cos(3.141592653589793 * (double)i / (double)ramp);
-        } else if (i >= len - ramp) {
-            gain *= 0.5 - 0.5 * cos(3.141592653589793 * (double)(len - 1 - i) / (double)ramp);
-        }
-        x[start + i] += (float)(0.25 * (double)amplitude * gain * s);
-    }
-}
-
 /* One tone segment: up to two frequencies (0: none), from t_start_s for len_s. */
 typedef struct {
     double f1_hz, f2_hz;
@@ -179,9 +145,10 @@ static void check_case(const tone_case *tc, float level_db, uint64_t seed)
     uint64_t state = seed;
     test_white(base, n, noise_rms * 0.7f, &state);
     test_pink(base, n, noise_rms * 0.7f, &state);
-    jittered_vowel(base, (size_t)(0.5 * RATE), (size_t)(vowel_s * RATE), 150.0, 0.3f, &state);
-    jittered_vowel(base, (size_t)(second_vowel_at * RATE), (size_t)(vowel_s * RATE), 210.0, 0.3f,
-                   &state);
+    test_jittered_vowel(base, (size_t)(0.5 * RATE), (size_t)(vowel_s * RATE), RATE, 150.0, 0.3f,
+                        &state);
+    test_jittered_vowel(base, (size_t)(second_vowel_at * RATE), (size_t)(vowel_s * RATE), RATE,
+                        210.0, 0.3f, &state);
     add_tone(tone, n - (size_t)(tone_at * RATE), tc, level_db);
     for (size_t i = 0; i < n; i++) {
         with[i] = base[i];
