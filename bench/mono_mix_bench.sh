@@ -72,13 +72,13 @@ import json, re, sys
 d = json.loads(sys.stdin.readline())
 h = [a["t_start_s"] for a in d["alerts"] if a["kind"] == "hesitation"]
 p = d["channels"][0]["pauses"]
-m = re.search(r"the (\d+) silences between them", open(sys.argv[1]).read())
-print("%d %-14s %5.1f s  %-5s" % (len(h), ",".join("%.0f" % t for t in h) or "-",
-      p["total_s"], ("yes " + m.group(1)) if m else "no"))' "$work/err"
+m = re.search(r"two voices take turns.*?(\d+) of its (\d+) silences", open(sys.argv[1]).read())
+print("%d %-14s %5.1f s  %-8s" % (len(h), ",".join("%.0f" % t for t in h) or "-",
+      p["total_s"], ("yes %s/%s" % m.groups()) if m else "no"))' "$work/err"
 }
 
 echo "# mono_mix_bench: $(date -u '+%Y-%m-%d %H:%M UTC'); old=$old new=$new"
-echo "# per mix: hesitation alerts (start s), pause time counted, two voices said (turns)"
+echo "# per mix: hesitation alerts (start s), pause time counted, two voices said (turn exchanges/silences)"
 printf '%-22s | %-33s | %-33s\n' mix old new
 for f in "$work"/sample-*.wav "$work"/mix-*.wav "$work"/same-*.wav "$work"/one-*.wav; do
     printf '%-22s | %-33s | %-33s\n' "$(basename "$f" .wav)" "$(measure "$old" "$f")" \
