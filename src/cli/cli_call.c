@@ -282,6 +282,8 @@ static void add_channel_notes(cli_call *call, const rpl_pipeline *pl)
     }
     size_t turns = 0, silences = 0;
     if (rpl_pipeline_two_voices(pl, &turns, &silences)) {
+        call->two_voices_turns = turns;
+        call->two_voices_silences = silences;
         char warning[240];
         cli_two_voices_warning(turns, silences, warning, sizeof warning);
         add_note(call, warning);
@@ -524,7 +526,14 @@ void cli_call_print_json(FILE *out, const cli_call *call, bool stored)
             cli_json_number(out, l->loss_db);
             fprintf(out, ",\"leaked_s\":");
             cli_json_number(out, l->leaked_s);
-            fprintf(out, "}}");
+            fprintf(out, "}");
+        } else {
+            fprintf(out, "null");
+        }
+        fprintf(out, ",\"two_voices\":");
+        if (role == RPL_STORE_ROLE_CUSTOMER && call->two_voices_turns > 0) {
+            fprintf(out, "{\"turn_exchanges\":%zu,\"silences\":%zu}}", call->two_voices_turns,
+                    call->two_voices_silences);
         } else {
             fprintf(out, "null}");
         }

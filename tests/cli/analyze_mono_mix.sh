@@ -58,6 +58,14 @@ if not fr or abs(fr[0]["t_start_s"] - 30.2) > 2.0:
 p = calls["call-mulaw-8k.wav"]["channels"][0]["pauses"]
 if p["count"] != 4 or abs(p["total_s"] - 2.08) > 0.2 or abs(p["max_s"] - 1.14) > 0.05:
     bad.append(f"call-mulaw-8k.wav: pauses {p}, want 4, 2.08 s, max 1.14 s")
+# the two voices in the JSON too, on the mixes only
+for f in calls:
+    v = calls[f]["channels"][0]["two_voices"]
+    if f.startswith("mix-") and not (v and v["turn_exchanges"] >= 3
+                                     and 4 * v["turn_exchanges"] >= v["silences"]):
+        bad.append(f"{f}: two_voices {v}, want >= 3 turn exchanges, a quarter of the silences")
+    if not f.startswith("mix-") and v is not None:
+        bad.append(f"{f}: two_voices {v}, want null (one voice)")
 for f in sorted(calls):
     c = calls[f]["channels"][0]
     print(f"{f}: pauses {c['pauses']}, alerts "
