@@ -50,57 +50,14 @@
  * start or end) between the tone and a quiet frame, up to TONE_GAP between two tones (a gap
  * between DTMF digits that the voice-activity detector bridges). A tone frame is not speech,
  * so it neither counts as the call's first speech nor reaches the filled-pause detector, and
- * it is no voice for the voice check of its neighbours. The check looks TONE_LOOK_AHEAD
- * frames ahead of a final frame, which the voice-activity detector's look-ahead and
+ * it is no voice for the voice check of its neighbours; it carries line_sound (a silence while
+ * the line carries one is no dead air: include/rappel/cross_party.h). The check looks
+ * TONE_LOOK_AHEAD frames ahead of a final frame, which the voice-activity detector's look-ahead and
  * SPEECH_UNVOICED_LEAD already give with the default configuration (the analysis's delay
  * does not grow). Measured: not one frame of `rappel features` nor one row of `rappel cues`
  * changed on the sample calls, 60 telephone-band RAVDESS and EmoDB files and 487 more (132904
  * frames); the cost is 1.5 % of `rappel analyze` (callgrind, call-angry.wav). The check
- * needs the shared spectrum (the default configuration); without it, there is none.
- *
- * Hold music is not speech. Music on hold reaches the agent's channel (and a mono mix), and the
- * voice-activity detector and pitch tracker take much of it for a voice: a slow, flat, low
- * voice that raised a false fatigue alert. Music holds pitches steady on its notes (its F0 is
- * a generator's, within a few cents) and steps between them, where a voice glides; and it
- * goes on for seconds without the consonants, glides and pauses that break a voice every few
- * hundred ms (the continuity and low-energy-frame cues of Scheirer & Slaney 1997,
- * "Construction and evaluation of a robust multifeature speech/music discriminator", ICASSP).
- * Each frame that is speech when its decisions are in (its spectrum is transformed then, as
- * above: no new transform) holds a note when
- * - its F0 moved by less than music_f0_step (2 cents) from the previous frame's: a note's
- *   pitch is a generator's, while the voice's jitter and intonation move F0 by more; or
- * - neither frame is voiced with F0 moving by more than music_f0_glide (3 cents: a glide or
- *   a vibrato is a voice, whatever its spectrum; with 10 cents a train of synthetic vowels
- *   with a 2 % vibrato, tests/test_syllables.c, became music) and its normalised spectrum
- *   (P / band power, 300-3400 Hz) differs by less than music_shape_change (0.12, half the L1
- *   distance) from that of the speech frame MUSIC_LAG (30 ms) before: level-free, so that a
- *   decaying pluck or a tremolo still holds, and it catches chords the pitch tracker calls
- *   unvoiced.
- * A run of held-note frames with at most MUSIC_GAP (8) frames between them (a note change:
- * a 32 ms window straddling it and the 30 ms lag) that reaches MUSIC_MIN_FRAMES (1 s) is
- * music, from its first held note on as far as its frames are not final yet, then up to its
- * last held note. Telephone speech holds notes too (a flat vowel, a filled pause), but not
- * for long: the longest such run (measured on the same frames with a debug build) in the
- * sample calls (both channels), 880 telephone-band RAVDESS files, 535 EmoDB files and 25
- * espeak-ng sentences (496335 frames) was 59 frames (with a gap of 10 it was 78, and a test
- * vowel followed by a syllable 100 ms later bridged it; a change threshold of 0.15 lost
- * speech over soft plucked music in tests/test_music.c). A frame more than
- * music_louder_db (6 dB) above the run's loudest held note ends the run, and the MUSIC_RISE
- * frames before it are not music: a voice over soft music (15 dB above it) otherwise let the
- * music's notes between its syllables carry the run through the voice. That is a known limit:
- * over music 15 dB under a voice some of the voice's frames can still go with the music
- * (tests/test_music.c, 151 seeds: 2-14 % of the cases keep under 95 % of the voice's frames,
- * the worst 73 %, over plucked chords, whose attacks are louder than their held notes). Music
- * frames (including the quiet frames inside the run) are not speech and are no voice for the
- * voice check; they and the line-tone frames carry line_sound, and a silence with a line sound
- * is hold, not dead air (include/rappel/cross_party.h). The decision is made on the decided frames,
- * SPEECH_UNVOICED_LEAD (15) frames ahead of the final ones: the first ~0.85 s of music stay speech
- * (a run restarts after each rest longer than the gap, so music with long decays or rests keeps
- * more; see tests/test_music.c and bench/music_set.sh). Measured: not one frame of `rappel
- * features` changed on the speech set above (294398 speech frames); on 90 synthetic hold-music
- * files (bench/music_set.sh) 18.7 % of the music's frames remain speech (35.5 % without the check;
- * a slow arpeggio of faded sine notes keeps 78 %), recognised a median 0.86 s after the music
- * starts; the cost is 0.17 % of `rappel analyze` (callgrind, call-angry.wav). */
+ * needs the shared spectrum (the default configuration); without it, there is none. */
 #include "rappel/analysis.h"
 
 #include <math.h>
@@ -134,10 +91,6 @@ enum {
     /* frames of look-ahead the tone check needs: a whole run seen from an edge frame, plus
      * the 128 samples of a window after its frame */
     TONE_LOOK_AHEAD = TONE_MIN_FRAMES + TONE_EDGE + 3,
-    MUSIC_LAG = 3,          /* frames: the spectrum a note's spectrum is compared with (30 ms) */
-    MUSIC_GAP = 8,          /* frames: unsteady frames a run of notes bridges (a note change) */
-    MUSIC_RISE = 10,        /* frames: 100 ms, a syllable's rise before it is 6 dB above music */
-    MUSIC_MIN_FRAMES = 100, /* frames: 1 s, 1.7 times speech's longest run (59) */
 };
 
 static const float tone_share = 0.97f;     /* band power in the two lobes: a tone 20 dB above the
@@ -145,14 +98,6 @@ static const float tone_share = 0.97f;     /* band power in the two lobes: a ton
 static const float tone_dual_share = 0.1f; /* each lobe of a dual tone: twist within 9.5 dB */
 static const float tone_steady_change = 0.05f; /* spectral change between frames, 0..1: a
                                                 * buzz over line noise changes by 2-4 % */
-static const float music_f0_step = 0.0011559f; /* relative F0 change between frames of a held
-                                                * note: 2 cents (2^(2/1200) - 1) */
-static const float music_f0_glide = 0.0017f;   /* relative F0 change between frames of a
-                                                * glide or vibrato, not a note: 3 cents */
-static const float music_louder_db = 6.0f;     /* a frame this much above the run's peak
-                                                * (music_peak_db) is a voice over the music */
-static const float music_shape_change = 0.12f; /* change of the normalised spectrum over
-                                                * MUSIC_LAG frames, 0..1, of a held note */
 
 /* One frame's spectral peaks, for the tone check (bin -1: no spectrum or not tonal). */
 typedef struct tone_peaks {
@@ -207,11 +152,6 @@ struct rpl_analysis {
     int64_t last_voiced; /* latest voiced frame given to the second stage (-1: none yet) */
     int64_t last_tone;   /* latest final frame taken out as a tone (-1: none yet) */
     int64_t last_quiet;  /* latest final frame without speech and not a tone (-1: none yet) */
-    int64_t music_first; /* the current run of held-note frames among the decided ones: first */
-    int64_t music_last;  /* and last held-note frame (-1: none yet) */
-    float music_peak_db; /* the loudest held note of the current run */
-    int64_t long_first;  /* the latest run that reached MUSIC_MIN_FRAMES: its first and last */
-    int64_t long_last;   /* held-note frames (-1: none yet) */
     int64_t syllables_done;
     int64_t filled_done;
     int64_t frames_out; /* frames given to the sink */
@@ -511,86 +451,14 @@ static void find_peaks(rpl_analysis *a, int64_t index)
     }
 }
 
-/* Decided frame index (speech, transformed) holds a note: its F0 moved by less than
- * music_f0_step from the previous frame's, or its normalised spectrum by less than
- * music_shape_change from that of the speech frame MUSIC_LAG before it (half the sum of
- * |p_t - p_t-lag| with p = P / band power, 300-3400 Hz: level-free, so a decaying pluck or a
- * tremolo still holds). Only frames that were speech when decided count, so that the result
- * does not depend on which other frames the tone check happened to transform. */
-static bool held_note(rpl_analysis *a, int64_t index)
-{
-    const rpl_frame *frame = pending_frame(a, index);
-    if (index > a->frames_out) {
-        const rpl_frame *prev = pending_frame(a, index - 1);
-        if (frame->voiced && prev->voiced && prev->f0_hz > 0.0f) {
-            float step = fabsf(frame->f0_hz - prev->f0_hz);
-            if (step < music_f0_step * prev->f0_hz) {
-                return true;
-            }
-            if (step > music_f0_glide * prev->f0_hz) {
-                return false; /* the voice glides: whatever its spectrum, no held note */
-            }
-        }
-    }
-    int64_t lag = index - MUSIC_LAG;
-    if (lag < a->frames_out || !pending_frame(a, lag)->speech) {
-        return false;
-    }
-    const tone_peaks *t = &a->tones[(size_t)(index % (int64_t)a->ring_size)];
-    const tone_peaks *u = &a->tones[(size_t)(lag % (int64_t)a->ring_size)];
-    if (u->frame != lag || !(t->band > 0.0f) || !(u->band > 0.0f)) {
-        return false;
-    }
-    const float *p = frame_power(a, index);
-    const float *q = frame_power(a, lag);
-    float inv_p = 1.0f / t->band;
-    float inv_q = 1.0f / u->band;
-    float change = 0.0f;
-    for (size_t k = TONE_BIN_LO; k <= TONE_BIN_HI; k++) {
-        change += fabsf(p[k] * inv_p - q[k] * inv_q);
-    }
-    return 0.5f * change < music_shape_change;
-}
-
 /* A newly decided frame: speech frames are transformed now (the spectral features and the
- * filled-pause envelope read the same spectrum later), the others only if the tone check asks.
- * A speech frame that holds a note extends the current run of notes (or starts one after more
- * than MUSIC_GAP frames without a note); a run that reaches MUSIC_MIN_FRAMES is music. */
+ * filled-pause envelope read the same spectrum later), the others only if the tone check asks. */
 static void decided_frame(rpl_analysis *a, int64_t index)
 {
-    if (!pending_frame(a, index)->speech) {
-        return;
-    }
-    if (a->tones[(size_t)(index % (int64_t)a->ring_size)].frame != index) {
+    if (pending_frame(a, index)->speech &&
+        a->tones[(size_t)(index % (int64_t)a->ring_size)].frame != index) {
         find_peaks(a, index);
     }
-    float level_db = pending_frame(a, index)->energy_db;
-    if (a->music_last >= 0 && level_db > a->music_peak_db + music_louder_db) {
-        a->music_last = -1; /* a voice over the music ends the run, and its rise is the voice's */
-        if (a->long_last > index - MUSIC_RISE) {
-            a->long_last = index - MUSIC_RISE;
-        }
-    }
-    if (!held_note(a, index)) {
-        return;
-    }
-    if (a->music_last < 0 || index - a->music_last - 1 > MUSIC_GAP) {
-        a->music_first = index;
-        a->music_peak_db = level_db;
-    }
-    a->music_last = index;
-    a->music_peak_db = level_db > a->music_peak_db ? level_db : a->music_peak_db;
-    if (a->music_last - a->music_first + 1 >= MUSIC_MIN_FRAMES) {
-        a->long_first = a->music_first;
-        a->long_last = a->music_last;
-    }
-}
-
-/* Frame index lies in a run of notes long enough to be music, as far as the decided frames
- * tell (see the top of the file). */
-static bool in_music(const rpl_analysis *a, int64_t index)
-{
-    return a->long_first >= 0 && index >= a->long_first && index <= a->long_last;
 }
 
 static const tone_peaks *frame_peaks(rpl_analysis *a, int64_t index)
@@ -746,7 +614,7 @@ static bool voiced_ahead(rpl_analysis *a, int64_t index, int64_t decided)
 {
     for (int64_t j = index + 1; j <= index + SPEECH_UNVOICED_LEAD && j < decided; j++) {
         const rpl_frame *ahead = pending_frame(a, j);
-        if (ahead->voiced && !in_music(a, j) && !(ahead->speech && in_tone(a, j))) {
+        if (ahead->voiced && !(ahead->speech && in_tone(a, j))) {
             return true;
         }
     }
@@ -788,12 +656,6 @@ static void check_voice(rpl_analysis *a, rpl_frame *frame, int64_t decided)
         a->last_tone = frame->index;
         frame->line_sound = true;
         frame->speech = false; /* a line tone: neither speech nor a voice */
-        return;
-    }
-    if (in_music(a, frame->index)) {
-        frame->line_sound = true;
-        frame->speech = false; /* music: neither speech nor a voice */
-        a->last_quiet = frame->index;
         return;
     }
     if (frame->voiced) {
@@ -992,10 +854,6 @@ void rpl_analysis_flush(rpl_analysis *a, const rpl_analysis_sink *sink)
     a->last_voiced = -1;
     a->last_tone = -1;
     a->last_quiet = -1;
-    a->music_first = -1;
-    a->music_last = -1;
-    a->long_first = -1;
-    a->long_last = -1;
     a->syllables_done = 0;
     a->filled_done = 0;
     a->frames_out = 0;

@@ -38,8 +38,7 @@ enum {
 #define TWO_VOICES_MIN_TURNS 3
 #define TWO_VOICES_MIN_SHARE 0.25
 /* A line sound holds the line while its channel stays this far above the floor it had before
- * (line_held): music's quietest notes sit well above a line's noise, and a channel back at its
- * floor is silent again. */
+ * (line_held): a channel back at its floor is silent again. */
 #define HOLD_ABOVE_FLOOR_DB 10.0f
 /* A party is "alerting" (its baseline must not adapt) while a score is above this. */
 #define ADAPT_BELOW_SCORE 0.5
@@ -446,11 +445,11 @@ static void add_latency_cue(const party *p, rpl_cues *hesitation)
     }
 }
 
-/* Whether the party's channel carries a line sound at this frame (hold music, a tone): not
- * only the frames analysis marks (line_sound), but also those after them while the channel
- * stays HOLD_ABOVE_FLOOR_DB above the noise floor it had when the sound began and nobody
- * speaks. The voice-activity detector's floor learns a steady music level within seconds, and
- * the music's later frames are then neither speech nor marked, yet the line is not silent. */
+/* Whether the party's channel carries a line sound at this frame (a line tone): not only the
+ * frames analysis marks (line_sound), but also those after them while the channel stays
+ * HOLD_ABOVE_FLOOR_DB above the noise floor it had when the sound began and nobody speaks. The
+ * voice-activity detector's floor learns a steady sound's level within seconds, and its later
+ * frames may then be left unmarked, yet the line is not silent. */
 static bool line_held(party *p, const rpl_frame *frame)
 {
     if (frame->line_sound) {

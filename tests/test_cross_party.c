@@ -383,12 +383,13 @@ static void configured_minimums(void **state)
     rpl_cross_party_destroy(cp);
 }
 
-static void hold_music_is_not_dead_air(void **state)
+static void hold_is_not_dead_air(void **state)
 {
     (void)state;
-    /* Agent 0-2 s; 2.5 s silence; hold music 4.5-20.5 s; 2.5 s silence; customer 23-25 s:
-     * no dead air (each silence is under 3 s and none runs through the music). Then agent
-     * 25-27 s, 3.5 s silence, music 30.5-32 s: that silence was dead air, ended by the music. */
+    /* Agent 0-2 s; 2.5 s silence; a line sound (a hold tone) 4.5-20.5 s; 2.5 s silence;
+     * customer 23-25 s: no dead air (each silence is under 3 s and none runs through it). Then
+     * agent 25-27 s, 3.5 s silence, a tone 30.5-32 s: that silence was dead air, ended by the tone.
+     */
     rpl_cross_party_config cfg = rpl_cross_party_config_default();
     rpl_cross_party *cp = NULL;
     assert_int_equal(rpl_cross_party_create(&cfg, &cp), RPL_OK);
@@ -397,9 +398,9 @@ static void hold_music_is_not_dead_air(void **state)
     for (int f = 0; f < 3300; f++) {
         bool a = f < 200 || (f >= 2500 && f < 2700);
         bool c = f >= 2300 && f < 2500;
-        bool music = (f >= 450 && f < 2050) || (f >= 3050 && f < 3200);
+        bool tone = (f >= 450 && f < 2050) || (f >= 3050 && f < 3200);
         rec.now = f;
-        rpl_cross_party_process(cp, a, c, music, record, &rec);
+        rpl_cross_party_process(cp, a, c, tone, record, &rec);
     }
     rec.now = -1;
     rpl_cross_party_flush(cp, record, &rec);
@@ -411,7 +412,7 @@ static void hold_music_is_not_dead_air(void **state)
     assert_int_equal(st.dead_air_count, 1);
     assert_near(st.silence_s, 2.5 + 2.5 + 3.5, TOL);
     assert_near(st.hold_s, 16.0 + 1.5, TOL);
-    /* The same call without the music flag: the hold is one long dead air. */
+    /* The same call without the line-sound flag: the hold is one long dead air. */
     rpl_cross_party_reset(cp);
     memset(&rec, 0, sizeof rec);
     for (int f = 0; f < 2500; f++) {
@@ -462,7 +463,7 @@ int main(void)
         cmocka_unit_test(failed_interruption_is_not_a_turn),
         cmocka_unit_test(talk_share_per_party),
         cmocka_unit_test(configured_minimums),
-        cmocka_unit_test(hold_music_is_not_dead_air),
+        cmocka_unit_test(hold_is_not_dead_air),
         cmocka_unit_test(invalid_config),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,10 +6,7 @@
  * The same samples always give the same frames, however they are split into blocks.
  * rpl_frame.speech is voice activity with a voice: energy without a voice nearby is not
  * speech, nor are line tones (call-progress tones, DTMF digits, beeps, fax answer tones, a
- * steady synthetic buzz), whatever their level, nor hold music once it has played for about
- * 1 s (runs of steady notes; a voice over soft music stays speech, within limits stated in
- * dsp/analysis.c); rpl_frame.line_sound marks the tone and music frames. See dsp/analysis.c
- * for the rules.
+ * steady synthetic buzz), whatever their level; see dsp/analysis.c for the rules.
  */
 #ifndef RAPPEL_ANALYSIS_H
 #define RAPPEL_ANALYSIS_H

@@ -11,7 +11,7 @@
  *   speaks again. If the stream ends first, rpl_cross_party_flush() sends DEAD_AIR_DROPPED:
  *   the call ended in that silence, so it was trailing silence, not dead air, and it is not
  *   counted. Alerts should be made from DEAD_AIR_END (same alerts live, replay and batch).
- *   A frame where the line carries a sound that is nobody's speech (hold music, a call-progress
+ *   A frame where the line carries a sound that is nobody's speech (a call-progress or hold
  *   tone: rpl_frame.line_sound) is not silence: the customer is on hold, not in dead air. It
  *   ends a silence (dead air if that had lasted min_silence_s) and none runs through it.
  * - Overtalk: both parties speaking for >= min_overlap_s. The party already speaking is

@@ -38,9 +38,9 @@ typedef struct rpl_frame {
     float band_800_1500_db;  /* share of in-band energy in 800-1500 Hz, dB */
     float flux;              /* spectral flux against the previous frame */
     float loudness_sone;     /* loudness */
-    bool line_sound;         /* the line carries a sound that is not speech (a line tone or hold
-                              * music, dsp/analysis.c): speech is false, and the frame is not
-                              * silence either */
+    bool line_sound;         /* the line carries a sound that is not speech (a line tone,
+                              * dsp/analysis.c): speech is false, and the frame is not silence
+                              * either */
 } rpl_frame;
 
 typedef enum rpl_column_type {

@@ -116,8 +116,8 @@ bool rpl_pipeline_stereo(const rpl_pipeline *p);
 bool rpl_pipeline_channel_stats(const rpl_pipeline *p, rpl_store_role role,
                                 rpl_store_channel_stats *out);
 
-/* Cross-party totals: dead-air and overtalk time and counts, time on hold (a line sound such as
- * hold music and nobody speaking), mean response latency of the customer (NAN when none). Zero
+/* Cross-party totals: dead-air and overtalk time and counts, time on hold (a line tone and
+ * nobody speaking), mean response latency of the customer (NAN when none). Zero
  * on mono. */
 typedef struct rpl_pipeline_cross_stats {
     double dead_air_s, overtalk_s, hold_s;
