@@ -73,7 +73,7 @@ grep -q "^rappel: live: loopback: warning: the device refuses 16000 Hz (Invalid 
 grep -q "capturing from loopback (JACK Audio Connection Kit), 2 channels at 8000 Hz" \
     "$work/refused.err" || fail "refused: not captured at 8000 Hz: $(noise "$work/refused.err")"
 python3 - "$db" <<'PY' || fail "refused: stored call wrong"
-import sqlite3, sys
+import math, sqlite3, sys
 c = sqlite3.connect(sys.argv[1])
 state, dur, cmap = c.execute("SELECT state, duration_s, channel_map FROM calls WHERE id='refused'").fetchone()
 st = {r[0]: r[1:] for r in c.execute(
@@ -83,9 +83,16 @@ ref = {r[0]: r[1:] for r in c.execute(
 print("refused:", state, dur, cmap, st, "\nref:", ref)
 ok = state == "done" and abs(dur - 8.0) < 0.5 and cmap == "agent=0,customer=1"
 # the whole 6.3 s clip is captured within the 8 s: the customer's speech time and F0 median
-# are analyze's (some speech there, the same voice)
+# are analyze's (some speech there, the same voice, read at the rate it was captured at).
+# Not to the hertz: aplay through the ALSA jack plugin drops or garbles a few frames when the
+# machine is busy (CI runs the live tests side by side), and this clip's customer has only
+# 110 voiced frames with a 5 Hz gap just under the median, so a handful of changed frames
+# moved it from 110.6 to 103.2 Hz in one CI run. What the test is after is the rate: audio
+# read at the refused 16000 Hz instead of 8000 halves the speech time and doubles F0, so
+# within 15 % (a fifth of that octave) tells the two apart with room on both sides.
 l, r = st.get("customer"), ref["customer"]
-ok = ok and l is not None and r[0] > 0.5 and abs(l[1] - r[1]) < 0.02 * r[1] and abs(l[0] - r[0]) < 0.5
+ok = (ok and l is not None and r[0] > 0.5 and l[1] > 0
+      and abs(math.log2(l[1] / r[1])) < 0.2 and abs(l[0] - r[0]) < 0.5)
 sys.exit(0 if ok else 1)
 PY
 
