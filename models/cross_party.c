@@ -37,6 +37,7 @@ struct rpl_cross_party {
     int64_t min_silence_frames;
     int64_t min_overlap_frames;
     int64_t bridge_frames; /* a breath inside an overlap: shorter gaps do not end it */
+    int64_t max_tone_gap_frames;
 
     int64_t frame;           /* frames given so far */
     bool heard_speech;       /* somebody has spoken */
@@ -49,8 +50,10 @@ struct rpl_cross_party {
     int answerer;         /* who started speaking over the holder */
     int64_t answer_start; /* frame */
 
-    int64_t silence_start; /* both silent since this frame (after first speech), or -1 */
-    bool dead_air_sent;    /* DEAD_AIR_START sent for this silence */
+    int64_t silence_start;   /* both silent since this frame (after first speech), or -1 */
+    bool silence_after_tone; /* that silence began where a line sound ended */
+    int64_t line_sound_end;  /* frame after the last line-sound frame, or -1 */
+    bool dead_air_sent;      /* DEAD_AIR_START sent for this silence */
 
     int64_t overlap_start; /* both speaking since this frame, or -1 */
     int64_t overlap_gap;   /* an open overlap has a gap (one party silent) since, or -1 */
@@ -69,7 +72,8 @@ struct rpl_cross_party {
 
 rpl_cross_party_config rpl_cross_party_config_default(void)
 {
-    rpl_cross_party_config cfg = {.frame_ms = 10.0f, .min_silence_s = 3.0, .min_overlap_s = 1.0};
+    rpl_cross_party_config cfg = {
+        .frame_ms = 10.0f, .min_silence_s = 3.0, .min_overlap_s = 1.0, .max_tone_gap_s = 5.0};
     return cfg;
 }
 
@@ -89,7 +93,9 @@ rpl_status rpl_cross_party_create(const rpl_cross_party_config *cfg, rpl_cross_p
         return RPL_ERR_INVALID_ARG;
     }
     double frame_s = (double)cfg->frame_ms / 1000.0;
-    if (!span_ok(cfg->min_silence_s, frame_s) || !span_ok(cfg->min_overlap_s, frame_s)) {
+    if (!span_ok(cfg->min_silence_s, frame_s) || !span_ok(cfg->min_overlap_s, frame_s) ||
+        !(isfinite(cfg->max_tone_gap_s) && cfg->max_tone_gap_s >= 0.0 &&
+          cfg->max_tone_gap_s <= RPL_CROSS_MAX_SPAN_S)) {
         return RPL_ERR_INVALID_ARG;
     }
     rpl_cross_party *cp = calloc(1, sizeof *cp);
@@ -101,6 +107,7 @@ rpl_status rpl_cross_party_create(const rpl_cross_party_config *cfg, rpl_cross_p
     /* Round to whole frames: 3 s at 10 ms is exactly 300 frames. */
     cp->min_silence_frames = (int64_t)llround(cfg->min_silence_s / frame_s);
     cp->min_overlap_frames = (int64_t)llround(cfg->min_overlap_s / frame_s);
+    cp->max_tone_gap_frames = (int64_t)llround(cfg->max_tone_gap_s / frame_s);
     /* 300 ms: a talker who breathes or stops on a consonant while being talked over is still
      * being talked over (the VAD itself only bridges 120 ms). */
     cp->bridge_frames = (int64_t)llround(0.3 / frame_s);
@@ -139,6 +146,8 @@ void rpl_cross_party_reset(rpl_cross_party *cp)
     cp->answerer = NO_PARTY;
     cp->answer_start = 0;
     cp->silence_start = -1;
+    cp->silence_after_tone = false;
+    cp->line_sound_end = -1;
     cp->dead_air_sent = false;
     cp->overlap_start = -1;
     cp->overlap_gap = -1;
@@ -209,6 +218,16 @@ static void close_overlap(rpl_cross_party *cp, emitter *e, int64_t end)
     cp->overtalk_sent = false;
 }
 
+/* The current silence is dead air once it has lasted this long: min_silence_s, and past the
+ * longest cadence gap when it follows a line sound. */
+static int64_t dead_air_frames_needed(const rpl_cross_party *cp)
+{
+    if (cp->silence_after_tone && cp->max_tone_gap_frames >= cp->min_silence_frames) {
+        return cp->max_tone_gap_frames + 1;
+    }
+    return cp->min_silence_frames;
+}
+
 size_t rpl_cross_party_process(rpl_cross_party *cp, bool agent_speech, bool customer_speech,
                                bool line_sound, rpl_cross_party_sink sink, void *user)
 {
@@ -222,12 +241,16 @@ size_t rpl_cross_party_process(rpl_cross_party *cp, bool agent_speech, bool cust
     const bool any = now[0] || now[1];
     const bool both = now[0] && now[1];
 
-    /* 1. A silence ends, with speech or a line sound (hold): dead air confirmed when long
-     * enough (it began after speech). */
+    /* 1. A silence ends, with speech or a line sound: the gap of a tone cadence is hold;
+     * otherwise non-talk time, and dead air when long enough (it began after speech). */
     if ((any || line_sound) && cp->silence_start >= 0) {
         int64_t len = f - cp->silence_start;
-        cp->silence_frames += len;
-        if (len >= cp->min_silence_frames) {
+        if (cp->silence_after_tone && len <= cp->max_tone_gap_frames) {
+            cp->hold_frames += len;
+        } else {
+            cp->silence_frames += len;
+        }
+        if (len >= dead_air_frames_needed(cp)) {
             cp->dead_air_count++;
             cp->dead_air_frames += len;
             if (len > cp->dead_air_max) {
@@ -327,8 +350,9 @@ size_t rpl_cross_party_process(rpl_cross_party *cp, bool agent_speech, bool cust
     if (!any && !line_sound && cp->heard_speech) {
         if (cp->silence_start < 0) {
             cp->silence_start = f;
+            cp->silence_after_tone = cp->line_sound_end == f;
         }
-        if (!cp->dead_air_sent && f + 1 - cp->silence_start >= cp->min_silence_frames) {
+        if (!cp->dead_air_sent && f + 1 - cp->silence_start >= dead_air_frames_needed(cp)) {
             cp->dead_air_sent = true;
             emit(&e, RPL_CROSS_DEAD_AIR_START, cp->silence_start, f + 1, RPL_PARTY_BOTH,
                  RPL_PARTY_BOTH);
@@ -348,6 +372,9 @@ size_t rpl_cross_party_process(rpl_cross_party *cp, bool agent_speech, bool cust
             cp->first_speech = f;
         }
         cp->last_speech_end = f + 1;
+    }
+    if (line_sound) {
+        cp->line_sound_end = f + 1;
     }
     cp->frame = f + 1;
     return e.count;

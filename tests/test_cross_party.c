@@ -387,9 +387,9 @@ static void hold_is_not_dead_air(void **state)
 {
     (void)state;
     /* Agent 0-2 s; 2.5 s silence; a line sound (a hold tone) 4.5-20.5 s; 2.5 s silence;
-     * customer 23-25 s: no dead air (each silence is under 3 s and none runs through it). Then
-     * agent 25-27 s, 3.5 s silence, a tone 30.5-32 s: that silence was dead air, ended by the tone.
-     */
+     * customer 23-25 s: no dead air (no silence runs through the tone, and the one after it is
+     * hold). Then agent 25-27 s, 3.5 s silence, a tone 30.5-32 s: that silence was dead air,
+     * ended by the tone. */
     rpl_cross_party_config cfg = rpl_cross_party_config_default();
     rpl_cross_party *cp = NULL;
     assert_int_equal(rpl_cross_party_create(&cfg, &cp), RPL_OK);
@@ -410,8 +410,8 @@ static void hold_is_not_dead_air(void **state)
     assert_near(e->t_end_s, 30.5, TOL);
     rpl_cross_party_stats st = rpl_cross_party_get_stats(cp);
     assert_int_equal(st.dead_air_count, 1);
-    assert_near(st.silence_s, 2.5 + 2.5 + 3.5, TOL);
-    assert_near(st.hold_s, 16.0 + 1.5, TOL);
+    assert_near(st.silence_s, 2.5 + 3.5, TOL);
+    assert_near(st.hold_s, 16.0 + 2.5 + 1.5, TOL);
     /* The same call without the line-sound flag: the hold is one long dead air. */
     rpl_cross_party_reset(cp);
     memset(&rec, 0, sizeof rec);
@@ -424,6 +424,76 @@ static void hold_is_not_dead_air(void **state)
     rpl_cross_party_destroy(cp);
 }
 
+/* Gives cp agent speech 0-2 s, the line-sound spans, then customer speech from answer_frame
+ * for 2 s, and flushes; events go to rec. */
+static void ring_then_answer(rpl_cross_party *cp, recorder *rec, const span *tones, size_t n,
+                             int answer_frame)
+{
+    static bool tone[MAX_FRAMES];
+    assert_true(answer_frame + 200 <= MAX_FRAMES);
+    fill(tone, MAX_FRAMES, tones, n);
+    int end = answer_frame + 200;
+    for (int f = 0; f < end; f++) {
+        rec->now = f;
+        rpl_cross_party_process(cp, f < 200, f >= answer_frame, tone[f], record, rec);
+    }
+    rec->now = -1;
+    rpl_cross_party_flush(cp, record, rec);
+}
+
+static void ring_back_cadence_is_hold(void **state)
+{
+    (void)state;
+    rpl_cross_party_config cfg = rpl_cross_party_config_default();
+    rpl_cross_party *cp = NULL;
+    assert_int_equal(rpl_cross_party_create(&cfg, &cp), RPL_OK);
+    recorder rec;
+
+    /* Agent 0-2 s, 1 s silence, then ring-back (2 s on, 4 s off) from 3 s: tones 3-5, 9-11,
+     * 15-17 s; the customer answers at 21 s, 4 s into a gap. No dead air: every gap is hold. */
+    const span ring[] = {{300, 500}, {900, 1100}, {1500, 1700}};
+    memset(&rec, 0, sizeof rec);
+    ring_then_answer(cp, &rec, ring, 3, 2100);
+    assert_int_equal(count_of(&rec, RPL_CROSS_DEAD_AIR_START), 0);
+    assert_int_equal(count_of(&rec, RPL_CROSS_DEAD_AIR_END), 0);
+    rpl_cross_party_stats st = rpl_cross_party_get_stats(cp);
+    assert_near(st.hold_s, 18.0, TOL);
+    assert_near(st.silence_s, 1.0, TOL);
+
+    /* One tone, then nobody for 7 s: the ringing stopped, that silence is dead air from the
+     * tone's end (5 s), announced once the longest cadence gap (5 s) has passed. */
+    const span one[] = {{300, 500}};
+    rpl_cross_party_reset(cp);
+    memset(&rec, 0, sizeof rec);
+    ring_then_answer(cp, &rec, one, 1, 1200);
+    assert_int_equal(count_of(&rec, RPL_CROSS_DEAD_AIR_START), 1);
+    int64_t at = -1;
+    const rpl_cross_party_event *e = nth(&rec, RPL_CROSS_DEAD_AIR_START, 0, &at);
+    assert_near(e->t_start_s, 5.0, TOL);
+    assert_int_equal(at, 500 + 500); /* the frame 5 s after the tone */
+    e = nth(&rec, RPL_CROSS_DEAD_AIR_END, 0, NULL);
+    assert_non_null(e);
+    assert_near(e->t_start_s, 5.0, TOL);
+    assert_near(e->t_end_s, 12.0, TOL);
+    st = rpl_cross_party_get_stats(cp);
+    assert_near(st.hold_s, 2.0, TOL);
+    assert_near(st.silence_s, 1.0 + 7.0, TOL);
+
+    /* Gaps longer than the configured cadence are not hold: max_tone_gap_s 3 makes the 4 s
+     * gaps dead air; 0 makes every silence after a tone an ordinary silence. */
+    for (int k = 0; k < 2; k++) {
+        rpl_cross_party_destroy(cp);
+        cfg.max_tone_gap_s = k == 0 ? 3.0 : 0.0;
+        assert_int_equal(rpl_cross_party_create(&cfg, &cp), RPL_OK);
+        memset(&rec, 0, sizeof rec);
+        ring_then_answer(cp, &rec, ring, 3, 2100);
+        assert_int_equal(count_of(&rec, RPL_CROSS_DEAD_AIR_END), 3);
+        assert_near(nth(&rec, RPL_CROSS_DEAD_AIR_END, 0, NULL)->t_start_s, 5.0, TOL);
+        assert_near(nth(&rec, RPL_CROSS_DEAD_AIR_END, 2, NULL)->t_end_s, 21.0, TOL);
+    }
+    rpl_cross_party_destroy(cp);
+}
+
 static void invalid_config(void **state)
 {
     (void)state;
@@ -432,8 +502,8 @@ static void invalid_config(void **state)
     assert_null(cp);
     rpl_cross_party_config ok = rpl_cross_party_config_default();
     assert_int_equal(rpl_cross_party_create(&ok, NULL), RPL_ERR_INVALID_ARG);
-    rpl_cross_party_config bad[6];
-    for (int i = 0; i < 6; i++) {
+    rpl_cross_party_config bad[8];
+    for (int i = 0; i < 8; i++) {
         bad[i] = ok;
     }
     bad[0].frame_ms = 0.0f;
@@ -442,7 +512,9 @@ static void invalid_config(void **state)
     bad[3].min_overlap_s = -1.0;
     bad[4].min_silence_s = INFINITY;
     bad[5].min_overlap_s = 0.001; /* under one frame */
-    for (int i = 0; i < 6; i++) {
+    bad[6].max_tone_gap_s = -1.0;
+    bad[7].max_tone_gap_s = NAN;
+    for (int i = 0; i < 8; i++) {
         cp = (rpl_cross_party *)&cp;
         assert_int_equal(rpl_cross_party_create(&bad[i], &cp), RPL_ERR_INVALID_ARG);
         assert_null(cp);
@@ -464,6 +536,7 @@ int main(void)
         cmocka_unit_test(talk_share_per_party),
         cmocka_unit_test(configured_minimums),
         cmocka_unit_test(hold_is_not_dead_air),
+        cmocka_unit_test(ring_back_cadence_is_hold),
         cmocka_unit_test(invalid_config),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,6 +14,10 @@
  *   A frame where the line carries a sound that is nobody's speech (a call-progress or hold
  *   tone: rpl_frame.line_sound) is not silence: the customer is on hold, not in dead air. It
  *   ends a silence (dead air if that had lasted min_silence_s) and none runs through it.
+ *   A silence that follows a line sound is the gap of a cadence (ring-back while a call is
+ *   transferred: 2 s of tone, 4 s of silence) for up to max_tone_gap_s: when it ends within
+ *   that, with speech or another line sound, it is hold too; longer, it is dead air from the
+ *   end of the tone, and DEAD_AIR_START waits until max_tone_gap_s has passed.
  * - Overtalk: both parties speaking for >= min_overlap_s. The party already speaking is
  *   interrupted by the one who started second (interrupter); when both start in the same
  *   frame, interrupter is RPL_PARTY_BOTH (nobody interrupted). Shorter overlaps (backchannels
@@ -55,6 +59,9 @@ typedef struct rpl_cross_party_config {
     float frame_ms;       /* frame step, ms (default 10) */
     double min_silence_s; /* dead air: both silent at least this long, s (default 3) */
     double min_overlap_s; /* overtalk: both speaking at least this long, s (default 1) */
+    /* Silence after a line sound stays hold at most this long, s (default 5: ring-back
+     * cadences pause for up to 4 s in most countries, ITU-T E.180 Suppl. 2; 0 turns it off) */
+    double max_tone_gap_s;
 } rpl_cross_party_config;
 
 typedef enum rpl_cross_party_event_type {
@@ -97,7 +104,7 @@ typedef struct rpl_cross_party_stats {
     double duration_s;       /* frames given, s */
     double talk_span_s;      /* from the first speech to the end of the last, s */
     double silence_s;        /* both silent inside the talk span, s (non-talk time) */
-    double hold_s;           /* a line sound and nobody speaking, after the first speech, s */
+    double hold_s;           /* a line sound, or a cadence gap after one, nobody speaking, s */
     size_t dead_air_count;   /* confirmed dead-air spans */
     double dead_air_total_s; /* and their total length, s */
     double dead_air_max_s;   /* the longest, s */
@@ -113,8 +120,8 @@ rpl_cross_party_config rpl_cross_party_config_default(void);
 typedef struct rpl_cross_party rpl_cross_party;
 
 /* Validate (0 < frame_ms <= 1000; min_silence_s and min_overlap_s finite, at least one frame
- * and at most 86400 s) and allocate. *out is owned by the caller. RPL_ERR_INVALID_ARG or
- * RPL_ERR_NO_MEMORY; *out is NULL on failure. Not real-time safe. */
+ * and at most 86400 s; max_tone_gap_s finite, 0 to 86400 s) and allocate. *out is owned by the
+ * caller. RPL_ERR_INVALID_ARG or RPL_ERR_NO_MEMORY; *out is NULL on failure. Not real-time safe. */
 rpl_status rpl_cross_party_create(const rpl_cross_party_config *cfg, rpl_cross_party **out);
 
 /* Free; NULL allowed. */

@@ -603,7 +603,9 @@ void cli_call_print_summary(FILE *out, const cli_call *call, bool stored)
         fprintf(out, "  between   dead air %zu (%.1f s), overtalk %zu (%.1f s), ",
                 c->dead_air_count, c->dead_air_s, c->overtalk_count, c->overtalk_s);
         if (c->hold_s > 0.0) {
-            fprintf(out, "on hold %.1f s (a line tone, nobody speaking), ", c->hold_s);
+            fprintf(out,
+                    "on hold %.1f s (line tones and the gaps of their cadence, nobody speaking), ",
+                    c->hold_s);
         }
         fprintf(out, "customer answers after %.1f s on average, customer talk share %.0f %%\n",
                 c->customer_latency_mean_s, 100.0 * c->talk_share_customer);

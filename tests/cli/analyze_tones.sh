@@ -11,7 +11,14 @@
 # Asserted for each: no overtalk, dead-air or hesitation alert at all (call-calm has none),
 # and each party's speech_s within 0.1 s of the same call behind the same length of digital
 # silence (the control: what is left is the calm call's own speech). The control itself must
-# raise no alert. Set KEEP=DIR to keep the files and JSON.
+# raise no alert.
+#   transfer  the same 18 s of ringback in the middle of the call, on the agent's channel only
+#          (the agent transfers the call; the ringing stops when the other end answers),
+#          spliced into a pause between turns at 19.4 s. Its 4 s gaps between tones opened
+#          dead air before silences after a tone counted as the cadence's gaps (hold). Asserted:
+#          no dead-air alert, about 18 s on hold; and the control, 18 s of digital silence
+#          spliced in at the same place, does raise one dead-air alert over it.
+# Set KEEP=DIR to keep the files and JSON.
 set -euo pipefail
 : "${RAPPEL:?path to the rappel binary}" "${RPL_SOURCE_DIR:?source tree}"
 command -v sox >/dev/null || { echo "SKIP: no sox"; exit 77; }
@@ -39,10 +46,32 @@ for v in ring beep buzz; do
     done
 done
 
+sox "$calm" head.wav trim 0 19.4
+sox "$calm" tail.wav trim 19.4
+sox -n -r 8000 -c 1 quiet.wav trim 0 18
+sox -M ring1.wav quiet.wav mid-transfer.wav
+sox -n -r 8000 -c 2 mid-control.wav trim 0 18
+for f in transfer control; do
+    sox head.wav "mid-$f.wav" tail.wav "call-$f-mid.wav"
+    "$RAPPEL" analyze --json --db "$work/$f-mid.db" "call-$f-mid.wav" >"$f-mid.json"
+done
+
 "$PY" - "$work" <<'EOF'
 import json, sys
 work = sys.argv[1]
 bad = []
+call = json.load(open(f"{work}/transfer-mid.json"))
+ctrl = json.load(open(f"{work}/control-mid.json"))
+dead = [(a["t_start_s"], a["t_end_s"]) for a in call["alerts"] if a["kind"] == "dead_air"]
+hold = call["cross_party"]["hold_s"]
+dead_ctrl = [(a["t_start_s"], a["t_end_s"]) for a in ctrl["alerts"] if a["kind"] == "dead_air"]
+print(f"transfer: dead air {dead}, on hold {hold:.1f} s; control: dead air {dead_ctrl}")
+if dead:
+    bad.append(f"transfer: dead air during the ringback {dead}")
+if not 17.5 <= hold <= 19.5:
+    bad.append(f"transfer: on hold {hold:.1f} s, not the 18 s of ringback")
+if len(dead_ctrl) != 1 or not (dead_ctrl[0][0] < 20.0 and dead_ctrl[0][1] > 37.0):
+    bad.append(f"control: the 18 s of silence is not one dead air: {dead_ctrl}")
 for v in ("ring", "beep", "buzz"):
     call = json.load(open(f"{work}/call-{v}.json"))
     ctrl = json.load(open(f"{work}/control-{v}.json"))
