@@ -37,12 +37,26 @@ typedef struct {
     size_t rows;
 } alert_writer;
 
+enum { CALL_WIDTH = 20 };
+
+/* What the table names a call by: its recording's file name (what an archive's calls are
+ * known by when no customer was given), else its id (a live call's --call-id). */
+static const char *call_label(const rpl_store_alert *a)
+{
+    if (a->source_file != NULL && a->source_file[0] != 0) {
+        const char *slash = strrchr(a->source_file, '/');
+        return slash != NULL && slash[1] != 0 ? slash + 1 : a->source_file;
+    }
+    return a->call_id;
+}
+
 static void write_header(alert_writer *w)
 {
     switch (w->format) {
     case CLI_FORMAT_TABLE:
         fprintf(w->out, "%6s  ", "ID");
         cli_table_cell(w->out, "WHEN", 16, false);
+        cli_table_cell(w->out, "CALL", CALL_WIDTH, false);
         cli_table_cell(w->out, "CUSTOMER", 18, false);
         cli_table_cell(w->out, "AGENT", 12, false);
         cli_table_cell(w->out, "KIND", 11, false);
@@ -111,6 +125,7 @@ static int write_alert(const rpl_store_alert *a, void *user)
         cli_format_offset(a->t_start_s, at, sizeof at);
         fprintf(w->out, "%6lld  ", (long long)a->id);
         cli_table_cell(w->out, when, 16, false);
+        cli_table_cell(w->out, call_label(a), CALL_WIDTH, false);
         cli_table_cell(w->out, a->customer, 18, false);
         cli_table_cell(w->out, a->agent, 12, false);
         cli_table_cell(w->out, rpl_store_kind_name(a->kind), 11, false);

@@ -41,8 +41,14 @@ sum_before=$(sha256sum "$db" | cut -d' ' -f1)
 
 # Default: open alerts only, priority then score then recency; a readable table.
 expect 0 "$RAPPEL" alerts --db "$db"
-head -1 "$work/out" | grep -q '^ *ID  WHEN  *CUSTOMER  *AGENT  *KIND  *SCORE  *AT  *STATUS  *CUES' ||
+head -1 "$work/out" | grep -q '^ *ID  WHEN  *CALL  *CUSTOMER  *AGENT  *KIND  *SCORE  *AT  *STATUS  *CUES' ||
     fail "table header: $(head -1 "$work/out")"
+# the CALL column names a call by its recording's file name (no folder), else by its id
+grep 'frustration  0.97' "$work/out" | grep -q '  a,b "c".wav  ' ||
+    fail "a recorded call is named by its file: $(grep 'frustration  0.97' "$work/out")"
+grep -q '  monday-0900.wav  ' "$work/out" && ! grep -q 'calls/monday' "$work/out" ||
+    fail "the file name without its folder: $(cat "$work/out")"
+sed -n 2p "$work/out" | grep -q '  live-0042  ' || fail "a live call by its id: $(sed -n 2p "$work/out")"
 [ "$(grep -c . "$work/out")" -eq 8 ] || fail "7 open alerts + header expected: $(cat "$work/out")"
 sed -n 2p "$work/out" | grep -q 'dead_air' || fail "priority 10 alert should come first"
 sed -n 3p "$work/out" | grep -q 'frustration  0.97   00:10' || fail "then score 0.97: $(sed -n 3p "$work/out")"
