@@ -257,7 +257,10 @@ static void recall_and_false_alarms(void **state)
         add_silence(&tr, rand_in(&seed, 0.3, 0.6));
         if (p % 4 == 1) { /* decoys after some phrases */
             add_phrase(&tr, 4, &seed);
-            add_held(&tr, 0.15, 105.0, 105.0, false); /* too short */
+            /* too short; after a silence, or the phrase's last syllable, when flat and low,
+             * makes it a long enough one with it (1 seed in 500) */
+            add_silence(&tr, 0.3);
+            add_held(&tr, 0.15, 105.0, 105.0, false);
             add_silence(&tr, 0.4);
             add_held(&tr, 0.45, 110.0, 160.0, false); /* rising 6.9 semitones */
             add_silence(&tr, 0.4);
@@ -307,9 +310,10 @@ static void recall_and_false_alarms(void **state)
            found, tr.fp.n, 100.0 * recall, false_frames, other, 100.0 * fa_rate, false_events,
            decoys_hit, tr.decoy.n, tr.t);
     assert_true(recall >= 0.9);
-    assert_true(fa_rate <= 0.015); /* 24 seeds: 0 in 16, at most 26 frames (0.7 %) */
-    /* 300 seeds: 0 events in 230, 1 in 62, 2 in 8; seed 1020 gives 3 (each a few frames) */
-    assert_true(false_events <= 3);
+    /* 1000 seeds: false-alarm frames 0.13 % on average, 1.25 % at the 99th percentile, 2.05 %
+     * at most; events 0 in 737, 1 in 222, 2 in 34, 3 in 7; recall 12/12 and no decoy in all */
+    assert_true(fa_rate <= 0.03);
+    assert_true(false_events <= 4);
     assert_int_equal(decoys_hit, 0);
     free(d.out);
     free(tr.x);

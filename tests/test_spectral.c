@@ -126,11 +126,13 @@ static void test_noise_slopes(void **state)
     double hamm = inner_mean(f, count, offsetof(rpl_spectral_frame, hammarberg_db));
     printf("white: slope %.3f dB/kHz alpha %.2f dB share %.2f dB hammarberg %.2f dB\n", slope,
            alpha, share, hamm);
-    assert_true(fabs(slope) < 0.2);
-    /* means of per-frame dB values of band powers with few degrees of freedom (22 overlapping
-     * Hann bins): a log bias and noise of a few tenths of a dB */
-    assert_true(fabs(alpha - 10.0 * log10(22.0 / 77.0)) < 0.5); /* bins 10..31 vs 32..108 */
-    assert_true(fabs(share - 10.0 * log10(22.0 / 99.0)) < 0.5); /* bins 26..47 of 10..108 */
+    /* 1000 seeds: slope 0.00 +- 0.05 dB/kHz (one seed in 500 reached -0.22); alpha 0.13 dB
+     * and share 0.15 dB under the bin-count ratios (means of per-frame dB values of band powers
+     * with few degrees of freedom, 22 overlapping Hann bins, have a log bias), +- 0.10 and
+     * 0.07: every bar is about six spreads */
+    assert_true(fabs(slope) < 0.3);
+    assert_true(fabs(alpha - 10.0 * log10(22.0 / 77.0)) < 0.7); /* bins 10..31 vs 32..108 */
+    assert_true(fabs(share - 10.0 * log10(22.0 / 99.0)) < 0.6); /* bins 26..47 of 10..108 */
     /* the max of 54 vs 45 exponential bins: about 10 log10(H54 / H45) = +0.6 dB */
     assert_true(fabs(hamm) < 1.5);
 
@@ -140,9 +142,9 @@ static void test_noise_slopes(void **state)
     slope = inner_mean(f, count, offsetof(rpl_spectral_frame, slope_db_khz));
     double want = band_regression(pink_level);
     printf("pink: slope %.3f dB/kHz (-3 dB/octave gives %.3f)\n", slope, want);
-    /* The generator's pink is a little steeper in the band: over 300 seeds the slope is
-     * -3.12 +- 0.05 (min -3.27), so 0.5 is the bias and five spreads. */
-    assert_true(fabs(slope - want) < 0.5);
+    /* The generator's pink is a little steeper in the band: over 1000 seeds the slope is
+     * -3.12 +- 0.05 (min -3.28), so 0.55 is the bias and six spreads. */
+    assert_true(fabs(slope - want) < 0.55);
     assert_true(slope < -0.8); /* clearly distinct from white */
     free(x);
     free(f);
@@ -192,8 +194,9 @@ static void test_known_tilt(void **state)
         run(sp, x, n, f, &count);
         double slope = inner_mean(f, count, offsetof(rpl_spectral_frame, slope_db_khz));
         printf("tilt %.1f dB/kHz: estimated %.3f\n", tilts[t], slope);
-        /* 300 seeds: within 0.00 +- 0.05 of every tilt (at worst 0.15): five spreads */
-        assert_true(fabs(slope - tilts[t]) < 0.25);
+        /* 1000 seeds: 0.00 +- 0.05 off every tilt (at worst 0.17; one seed in 500 0.20):
+         * six spreads */
+        assert_true(fabs(slope - tilts[t]) < 0.3);
     }
     free(noise);
     free(x);
