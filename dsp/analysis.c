@@ -609,12 +609,12 @@ static void second_stage(rpl_analysis *a, rpl_frame *frame)
     }
 }
 
-/* A voiced frame (not a tone) among the decided frames up to SPEECH_UNVOICED_LEAD after index. */
+/* A voice (not a tone) among the decided frames up to SPEECH_UNVOICED_LEAD after index. */
 static bool voiced_ahead(rpl_analysis *a, int64_t index, int64_t decided)
 {
     for (int64_t j = index + 1; j <= index + SPEECH_UNVOICED_LEAD && j < decided; j++) {
         const rpl_frame *ahead = pending_frame(a, j);
-        if (ahead->voiced && !(ahead->speech && in_tone(a, j))) {
+        if (rpl_frame_has_voice(ahead) && !(ahead->speech && in_tone(a, j))) {
             return true;
         }
     }
@@ -658,7 +658,7 @@ static void check_voice(rpl_analysis *a, rpl_frame *frame, int64_t decided)
         frame->speech = false; /* a line tone: neither speech nor a voice */
         return;
     }
-    if (frame->voiced) {
+    if (rpl_frame_has_voice(frame)) {
         a->last_voiced = frame->index;
     }
     if (frame->speech &&
@@ -715,6 +715,7 @@ static void store_pitch(rpl_analysis *a, const rpl_pitch_frame *p)
     rpl_frame *frame = pending_frame(a, a->pitch_done++);
     frame->f0_hz = p->voiced ? p->f0_hz : 0.0f;
     frame->voiced = p->voiced;
+    frame->steady_pitch = p->steady;
     frame->voicing = p->voicing;
 }
 
@@ -733,6 +734,7 @@ static void emit_early(rpl_analysis *a, const rpl_frame *frame, const rpl_analys
     if (rpl_pitch_latest(a->pitch, &p)) {
         early.f0_hz = p.voiced ? p.f0_hz : 0.0f;
         early.voiced = p.voiced;
+        early.steady_pitch = p.steady;
         early.voicing = p.voicing;
     }
     rpl_vad_frame v;

@@ -154,11 +154,11 @@ bool rpl_crosstalk_process(rpl_crosstalk *x, const rpl_frame *source, const rpl_
     int now = slot(x, 0);
     x->source_db[now] = source->energy_db;
     x->source_st[now] =
-        source->voiced && source->f0_hz > 0.0f ? 12.0 * log2((double)source->f0_hz) : (double)NAN;
+        rpl_frame_has_voice(source) ? 12.0 * log2((double)source->f0_hz) : (double)NAN;
 
     /* Count agreements of the target's F0 with the source's at every delay seen so far. */
     bool matched = false;
-    if (target->voiced && target->f0_hz > 0.0f) {
+    if (rpl_frame_has_voice(target)) {
         double st = 12.0 * log2((double)target->f0_hz);
         int64_t reach = x->frame < x->delays - 1 ? x->frame + 1 : x->delays;
         for (int d = 0; d < reach; d++) {

@@ -11,12 +11,13 @@
 static const rpl_column columns[] = {
     COLUMN(time_s, RPL_COLUMN_DOUBLE, "s", 3, "frame centre from the start of the file"),
     COLUMN(f0_hz, RPL_COLUMN_FLOAT, "Hz", 2, "fundamental frequency, 0 when unvoiced"),
-    COLUMN(voiced, RPL_COLUMN_BOOL, "0/1", 0, "voicing decision"),
+    COLUMN(voiced, RPL_COLUMN_BOOL, "0/1", 0,
+           "voicing decision: periodic (a steady tone or buzz too; mains hum is not)"),
     COLUMN(energy_db, RPL_COLUMN_FLOAT, "dBFS", 2,
            "RMS level over a 20 ms Hann window (full-scale sine = -3.01)"),
     COLUMN(speech, RPL_COLUMN_BOOL, "0/1", 0,
-           "voice activity after smoothing, kept within 300 ms after or 150 ms before a voiced "
-           "frame; pauses are runs of 0 inside a turn"),
+           "voice activity after smoothing, kept within 300 ms after or 150 ms before a voice (a "
+           "voiced frame whose F0 is not steady); pauses are runs of 0 inside a turn"),
     COLUMN(voicing, RPL_COLUMN_FLOAT, "0..1", 3, "voicing confidence"),
     COLUMN(noise_db, RPL_COLUMN_FLOAT, "dBFS", 2, "tracked noise floor of the line"),
     COLUMN(nucleus, RPL_COLUMN_BOOL, "0/1", 0,

@@ -402,7 +402,7 @@ static bool push(rpl_filled_pauses *fp, const rpl_frame *frame, const float *pow
     slot *s = slot_at(fp, n);
     memset(s, 0, sizeof *s);
     s->speech = power != NULL && frame->speech;
-    s->voiced_speech = s->speech && frame->voiced && frame->f0_hz > 0.0f && isfinite(frame->f0_hz);
+    s->voiced_speech = s->speech && rpl_frame_has_voice(frame) && isfinite(frame->f0_hz);
     if (s->speech) {
         envelope(fp, power, s->cep);
         const slot *before = n >= LAG_CHANGE ? slot_at(fp, n - LAG_CHANGE) : NULL;

@@ -36,8 +36,11 @@
  *      to the running median F0 of the tracker's own recent voiced decisions (see
  *      PRIOR_WEIGHT);
  *   4. Viterbi over candidates with a fixed-lag traceback of DELAY_FRAMES frames;
- *   5. steady-tone rejection: mains hum and line tones are periodic but never waver (see
- *      STEADY_REL); voiced runs steady to 1 cent for 250 ms come out unvoiced;
+ *   5. steady sounds: a run steady to 1 cent for 250 ms (see STEADY_REL) is no voice, so it
+ *      does not teach the speaker prior; at mains-hum F0 (below STEADY_HUM_MAX_HZ) it comes
+ *      out unvoiced. Above, a steady periodic sound (a line tone, a buzz, a synthetic
+ *      harmonic complex) is given out voiced at its F0: it is periodic, and whether it is
+ *      speech is the analysis's tone check's to say (dsp/analysis.c);
  *   6. the F0 given out for a clean frame's best candidate is refined on the half-whitened
  *      spectrum (see refine_lag and REFINE_MIN_NCCF): moving formants pull the NCCF peak off
  *      the true period by up to 20-30 cents. The DP, voicing and steps 3-5 keep the
@@ -72,8 +75,8 @@ enum {
      * corrects are settled within about 5 frames in our benchmarks; 10 keeps a margin while
      * the total lag (window half-length 32 ms + 100 ms) stays under 150 ms for live use. */
     DELAY_FRAMES = 10,
-    /* Steady-tone rejection: a voiced run whose F0 moves less than STEADY_REL between every
-     * two frames for this many frames (250 ms) is a line tone or mains hum, not a voice. */
+    /* Steady sounds: a voiced run whose F0 moves less than STEADY_REL between every two
+     * frames for this many frames (250 ms) is a line tone, a buzz or mains hum, not a voice. */
     STEADY_FRAMES = 25,
     /* Speaker prior: median of the last 128 voiced decisions (1.3 s of voicing, a few words:
      * long enough that one octave-error run cannot move it, short enough to follow a new
@@ -133,10 +136,15 @@ static const float OCTAVE_JUMP_COST = 0.35f;
  * test tone heard through its sub-harmonics) repeat exactly: our estimates of them agree to
  * 0.1 cent from frame to frame. A voice never does: jitter (0.2-1 % per period) and drift move
  * even a held vowel by several cents per 10 ms, so 25 frames in a row under 1 cent do not
- * happen in speech (see the hum and held-vowel tests). Such a tone is periodic for any
- * periodicity measure; only its stability gives it away, so it comes out unvoiced after at
- * most 250 ms - DELAY_FRAMES = 150 ms of it. */
+ * happen in speech (see the hum and held-vowel tests). Such a sound is periodic for any
+ * periodicity measure; only its stability tells it is no voice. */
 static const float STEADY_REL = 5.78e-4f;
+/* Steady runs below this F0 come out unvoiced, after at most 250 ms - DELAY_FRAMES = 150 ms:
+ * mains hum (50 or 60 Hz with its harmonics; at 50 Hz it is below the default range anyway).
+ * Voices reach this low only in creak, which is never steady. Steady sounds above it are
+ * given out voiced: a plain harmonic complex, the first signal anyone checks a pitch tracker
+ * with, has an F0, and Praat and aubio give it. */
+static const float STEADY_HUM_MAX_HZ = 66.0f;
 /* Fine refinement of the F0 given out (see refine_lag), only in frames whose best candidate has
  * an NCCF of at least 0.93: clean and strongly periodic (1 - NCCF is roughly the share of the
  * frame's energy that is not periodic: 7 %, an SNR of 11 dB or more). The flattened spectrum
@@ -1104,6 +1112,7 @@ static rpl_pitch_frame make_frame(const pitch_step *step, size_t state)
     rpl_pitch_frame f;
     const pitch_cand *c = &step->cand[state];
     f.voiced = c->f0_hz > 0.0f;
+    f.steady = false;
     f.f0_hz = c->fine_hz;
     /* Confidence from the frame's own evidence: the best NCCF peak against the threshold. */
     f.voicing = 1.0f / (1.0f + expf(-(step->best_nccf - VOICING_THRESHOLD) / VOICING_SLOPE));
@@ -1142,12 +1151,12 @@ static void prior_update(rpl_pitch *p, float f0_hz)
 }
 
 /* The decision for the next frame out: the path's state there, with ahead[] the path's F0
- * over the following frames known so far, for steady-tone rejection. */
+ * over the following frames known so far, to tell a steady sound. */
 static rpl_pitch_frame emit(rpl_pitch *p, const pitch_step *step, size_t state, const float *ahead,
                             size_t ahead_count)
 {
     rpl_pitch_frame f = make_frame(step, state);
-    /* Steady-tone rejection and the prior follow the DP's own F0, as the path does. */
+    /* The steady-sound check and the prior follow the DP's own F0, as the path does. */
     const float f0 = step->cand[state].f0_hz;
     p->steady_run = steady_link(p->last_f0_hz, f0) ? p->steady_run + 1 : 0;
     p->last_f0_hz = f0;
@@ -1156,12 +1165,14 @@ static rpl_pitch_frame emit(rpl_pitch *p, const pitch_step *step, size_t state, 
     while (forward < ahead_count && steady_link(prev, ahead[forward])) {
         prev = ahead[forward++];
     }
-    if (f0 > 0.0f && p->steady_run + 1 + forward >= STEADY_FRAMES) {
+    const bool steady = f0 > 0.0f && p->steady_run + 1 + forward >= STEADY_FRAMES;
+    if (steady && f0 < STEADY_HUM_MAX_HZ) {
         f.voiced = false;
         f.f0_hz = 0.0f;
         f.voicing = 0.0f;
     }
-    if (f.voiced) {
+    f.steady = f.voiced && steady;
+    if (f.voiced && !steady) {
         prior_update(p, f0);
     }
     p->emitted++;

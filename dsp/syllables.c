@@ -331,7 +331,7 @@ bool rpl_syllables_process(rpl_syllables *s, const rpl_frame *frame, rpl_syllabl
     if (s->fresh) {
         reset(s);
     }
-    return push(s, frame->energy_db, frame->voiced, frame->speech, out);
+    return push(s, frame->energy_db, rpl_frame_has_voice(frame), frame->speech, out);
 }
 
 bool rpl_syllables_flush(rpl_syllables *s, rpl_syllables_frame *out)

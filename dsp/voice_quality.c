@@ -653,7 +653,7 @@ void rpl_voice_quality_process(rpl_voice_quality *vq, const float *window, const
     out->shimmer_db = NAN;
     out->hnr_db = NAN;
     const float f0 = frame->f0_hz;
-    if (!frame->voiced || !(f0 >= vq->cfg.f0_min_hz && f0 <= vq->cfg.f0_max_hz)) {
+    if (!rpl_frame_has_voice(frame) || !(f0 >= vq->cfg.f0_min_hz && f0 <= vq->cfg.f0_max_hz)) {
         vq->have_mark = false;
         vq->ring_count = 0;
         return;

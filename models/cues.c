@@ -365,7 +365,7 @@ void rpl_cue_window_mark_turn(rpl_cue_window *w, int64_t first_index, int64_t la
 
 static bool is_voiced(const rpl_frame *f)
 {
-    return f->speech && f->voiced && f->f0_hz > 0.0f;
+    return f->speech && rpl_frame_has_voice(f);
 }
 
 /* The frame's values into (dir = +1) or out of (dir = -1) the sorted sets, with the same

@@ -215,7 +215,7 @@ bool rpl_voice_change_process(rpl_voice_change *v, const rpl_frame *frame, rpl_v
     }
     v->seen_speech = true;
     v->gap_frames = 0;
-    if (!(frame->voiced && frame->f0_hz > 0.0f)) {
+    if (!rpl_frame_has_voice(frame)) {
         return event;
     }
     float st = (float)(12.0 * log2((double)frame->f0_hz / 100.0));

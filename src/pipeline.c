@@ -486,7 +486,7 @@ static void party_frame(rpl_pipeline *pl, party *p, const rpl_frame *frame, bool
     }
     count_pause(pl, p, frame, other_speaking);
     p->speaking = frame->speech;
-    bool voiced = frame->speech && frame->voiced && frame->f0_hz > 0.0f;
+    bool voiced = frame->speech && rpl_frame_has_voice(frame);
     double f0_st = voiced ? 12.0 * log2((double)frame->f0_hz / 100.0) : 0.0;
     if (frame->speech) {
         p->speech_frames++;

@@ -176,5 +176,26 @@ jl = [json.loads(l) for l in open(sys.argv[2]).read().splitlines()]
 assert [(j["start_s"], j["length_s"]) for j in jl] == csv, (jl, csv)
 PY
 
+# Steady synthetic sounds (sox, 16 kHz): a sawtooth and a square wave at 150 Hz (the fundamental
+# goes with the 300 Hz high-pass) and a 233 Hz sawtooth. Periodic, so voiced at their F0 on
+# every frame but the first and last 30 ms (before session 7 the tracker gave them unvoiced
+# after 150 ms: steady, so no voice).
+for wave in "sawtooth 150" "square 150" "sawtooth 233"; do
+    set -- $wave
+    sox -n -r 16000 -b 16 "steady-$1-$2.wav" synth 1.5 "$1" "$2" gain -12
+    got=0
+    "$RAPPEL" features "steady-$1-$2.wav" >"steady-$1-$2.csv" 2>/dev/null || got=$?
+    [ "$got" -eq 0 ] || fail "steady $1 $2: exit $got"
+    "$PY" - "steady-$1-$2.csv" "$2" <<'PY' || fail "steady $wave: not voiced at its F0"
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+f0 = float(sys.argv[2])
+inner = [r for r in rows if 0.03 < float(r["time_s"]) < 1.47]
+right = sum(r["voiced"] == "1" and abs(float(r["f0_hz"]) / f0 - 1) < 0.005 for r in inner)
+print(f"{sys.argv[1]}: {right} of {len(inner)} frames voiced within 0.5 % of {f0:g} Hz")
+assert right == len(inner)
+PY
+done
+
 [ "$failures" -eq 0 ] || { echo "$failures failure(s)" >&2; exit 1; }
 echo "features_formats: ok"
