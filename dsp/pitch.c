@@ -39,8 +39,8 @@
  *   5. steady sounds: a run steady to 1 cent for 250 ms (see STEADY_REL) is no voice, so it
  *      does not teach the speaker prior; at mains-hum F0 (below STEADY_HUM_MAX_HZ) it comes
  *      out unvoiced. Above, a steady periodic sound (a line tone, a buzz, a synthetic
- *      harmonic complex) is given out voiced at its F0: it is periodic, and whether it is
- *      speech is the analysis's tone check's to say (dsp/analysis.c);
+ *      harmonic complex) is given out voiced at its F0, as it is periodic, and marked
+ *      steady: nothing downstream takes it for a voice (rpl_frame_has_voice);
  *   6. the F0 given out for a clean frame's best candidate is refined on the half-whitened
  *      spectrum (see refine_lag and REFINE_MIN_NCCF): moving formants pull the NCCF peak off
  *      the true period by up to 20-30 cents. The DP, voicing and steps 3-5 keep the

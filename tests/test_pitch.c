@@ -932,8 +932,7 @@ static void test_hum(void **state)
 /* Steady periodic sounds above mains frequency: a plain harmonic complex with and without its
  * fundamental, a buzz, a 425 Hz line tone. They are periodic, so voiced at their F0 (as Praat
  * and aubio give it) from start to end; only the steady flag says they are no voice, from
- * 250 ms at the latest, and a voice never gets it (every other test's voices: see
- * test_voices_are_not_steady). */
+ * 250 ms at the latest, and a voice never gets it (test_voices_are_not_steady). */
 static void test_steady_sounds(void **state)
 {
     (void)state;
@@ -974,7 +973,7 @@ static void test_steady_sounds(void **state)
     free(x);
 }
 
-/* A voice is never steady: jittered and drifting vowels, glides, vibrato. */
+/* A voice is never steady: held vowels with the F0 drift of a voice (VOICE_DRIFT), low to high. */
 static void test_voices_are_not_steady(void **state)
 {
     (void)state;
