@@ -123,18 +123,23 @@ int main(int argc, char **argv)
 
     printf("store_bench: %ld calls x %ld alerts = %ld alerts, %d agents, 90 days, into %s\n",
            n_calls, per_call, n_calls * per_call, n_agents, path);
+    char call_42_prefix[13] = "0"; /* the first 12 characters of call 42's id, for --call */
     double t0 = now_s();
     for (long c = 0; c < n_calls; c++) {
         if (c % 100 == 0 && (st = rpl_store_begin(s)) != RPL_OK) {
             die(s, "begin", st);
         }
-        char id[72], agent[32], customer[32];
+        char id[72], agent[32], customer[32], file[64];
         snprintf(id, sizeof id, "%016llx%016llx%016llx%016llx", (unsigned long long)rng(),
                  (unsigned long long)rng(), (unsigned long long)rng(), (unsigned long long)c);
         snprintf(agent, sizeof agent, "agent-%03d", (int)(rng() % (uint64_t)n_agents));
         snprintf(customer, sizeof customer, "customer %06ld", (long)(rng() % 50000));
+        snprintf(file, sizeof file, "/calls/2024/05/01/rec-%07ld.wav", c);
+        if (c == 42) {
+            memcpy(call_42_prefix, id, sizeof call_42_prefix - 1);
+        }
         rpl_store_call_info info = {.id = id,
-                                    .source_file = "/calls/2024/05/01/recording.wav",
+                                    .source_file = file,
                                     .agent = agent,
                                     .customer = customer,
                                     .started_unix_s = now - (int64_t)(rng() % (90 * 86400)),
@@ -258,6 +263,12 @@ int main(int argc, char **argv)
     q.status = RPL_STORE_ACKNOWLEDGED;
     q.filter.limit = 100;
     time_alert_query(s, "--status acknowledged (top 100)", &q);
+    q = rpl_store_alert_query_default();
+    q.any_status = true;
+    q.filter.call_id = call_42_prefix;
+    time_alert_query(s, "--status all --call <first 12 characters of an id>", &q);
+    q.filter.call_id = "rec-0000042.wav";
+    time_alert_query(s, "--status all --call rec-0000042.wav (its file name)", &q);
 
     rpl_store_call_query cq = rpl_store_call_query_default();
     cq.filter.limit = 100;

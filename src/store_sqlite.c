@@ -1563,19 +1563,51 @@ static rpl_status check_filter(rpl_store *store, const rpl_store_filter *f, cons
     return status;
 }
 
+/* Whether some call id lies in [lo, hi): one key lookup. */
+static rpl_status any_call_in_range(rpl_store *store, const char *lo, const char *hi, bool *any)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(store->db, "SELECT 1 FROM calls WHERE id >= ?1 AND id < ?2 LIMIT 1",
+                                -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, lo, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, hi, -1, SQLITE_STATIC);
+        rc = sqlite3_step(st);
+        *any = rc == SQLITE_ROW;
+        rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_OK ? RPL_OK : fail_db(store, rc);
+}
+
 /* The agent and call-id conditions (on calls c); *call_end receives the upper bound of the
- * call-id prefix range, owned by the caller. */
-static rpl_status add_call_conditions(char *sql, size_t size, const rpl_store_filter *f,
-                                      char **call_end)
+ * call-id prefix range, owned by the caller. The call filter is an id prefix, or, when no id
+ * starts with it, a recording's path as stored or its file name alone (see
+ * rpl_store_filter). */
+static rpl_status add_call_conditions(rpl_store *store, char *sql, size_t size,
+                                      const rpl_store_filter *f, char **call_end)
 {
     if (f->agent != NULL) {
         sql_add(sql, size, " AND c.agent = :agent");
     }
     if (f->call_id != NULL) {
-        sql_add(sql, size, " AND c.id >= :call_lo AND c.id < :call_hi");
         *call_end = prefix_end(f->call_id);
         if (*call_end == NULL) {
             return RPL_ERR_NO_MEMORY;
+        }
+        bool by_id = false;
+        rpl_status status = any_call_in_range(store, f->call_id, *call_end, &by_id);
+        if (status != RPL_OK) {
+            return status;
+        }
+        /* A recording's name has no index: one scan of the calls (not of the alerts), done
+         * only when no id matches, so that an id prefix stays a key range. */
+        if (by_id) {
+            sql_add(sql, size, " AND c.id >= :call_lo AND c.id < :call_hi");
+        } else {
+            sql_add(sql, size,
+                    " AND c.id IN (SELECT id FROM calls WHERE source_file = :call_lo"
+                    " OR substr(source_file, -length(:call_lo) - 1) = '/' || :call_lo)");
         }
     }
     return RPL_OK;
@@ -1677,7 +1709,7 @@ rpl_status rpl_store_query_alerts(rpl_store *store, const rpl_store_alert_query 
         sql_add(sql, sizeof sql,
                 calls_first ? " AND +a.raised_unix_s < :until" : " AND a.raised_unix_s < :until");
     }
-    status = add_call_conditions(sql, sizeof sql, f, &call_end);
+    status = add_call_conditions(store, sql, sizeof sql, f, &call_end);
     if (status != RPL_OK) {
         return status;
     }
@@ -1810,7 +1842,7 @@ rpl_status rpl_store_query_calls(rpl_store *store, const rpl_store_call_query *q
     if (q->filter.until_unix_s != INT64_MAX) {
         sql_add(sql, sizeof sql, " AND c.started_unix_s < :until");
     }
-    status = add_call_conditions(sql, sizeof sql, &q->filter, &call_end);
+    status = add_call_conditions(store, sql, sizeof sql, &q->filter, &call_end);
     if (status != RPL_OK) {
         return status;
     }

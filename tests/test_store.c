@@ -920,6 +920,16 @@ static void test_query_order_and_filters(void **state)
     memset(&k, 0, sizeof k);
     assert_int_equal(rpl_store_query_alerts(s, &q, collect_alert, &k), RPL_OK);
     assert_int_equal(k.n, 0);
+    /* or the recording both calls came from ("calls/x.wav"): its path as stored or its file
+     * name, whole; not a part of a name, nor a name cut at no folder boundary */
+    const char *names[] = {"calls/x.wav", "x.wav", "x.wa", "s/x.wav", "alls/x.wav", "X.WAV"};
+    const size_t expect[] = {6, 6, 0, 0, 0, 0};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        q.filter.call_id = names[i];
+        memset(&k, 0, sizeof k);
+        assert_int_equal(rpl_store_query_alerts(s, &q, collect_alert, &k), RPL_OK);
+        assert_int_equal(k.n, expect[i]);
+    }
     q.filter.call_id = "";
     assert_int_equal(rpl_store_query_alerts(s, &q, collect_alert, &k), RPL_ERR_INVALID_ARG);
     q.filter.call_id = NULL;
@@ -946,6 +956,22 @@ static void test_query_order_and_filters(void **state)
     assert_int_equal(rpl_store_query_calls(s, &cq, collect_call, &k), RPL_OK);
     assert_int_equal(k.n, 1);
     assert_string_equal(k.call_id, "call-a");
+
+    /* An id that starts with the filter wins over a recording of that name: "x.wav" is now a
+     * prefix of the id "x.wav-live" (no alerts), so it no longer names the calls of x.wav. */
+    begin_call(s, "x.wav-live", "carol", 1600000000);
+    q = rpl_store_alert_query_default();
+    q.any_status = true;
+    q.filter.call_id = "x.wav";
+    memset(&k, 0, sizeof k);
+    assert_int_equal(rpl_store_query_alerts(s, &q, collect_alert, &k), RPL_OK);
+    assert_int_equal(k.n, 0);
+    cq = rpl_store_call_query_default();
+    cq.filter.call_id = "x.wav";
+    memset(&k, 0, sizeof k);
+    assert_int_equal(rpl_store_query_calls(s, &cq, collect_call, &k), RPL_OK);
+    assert_int_equal(k.n, 1);
+    assert_string_equal(k.call_id, "x.wav-live");
     rpl_store_close(s);
 }
 

@@ -21,8 +21,9 @@ static void print_help(FILE *out)
             "The follow-up list: open alerts first, then the most urgent (priority, score, most\n"
             "recent). K is frustration, hesitation, fatigue, dead_air or overtalk. T is 24h, 7d,\n"
             "30m, 2w... ago, or ISO 8601 (2024-05-01, 2024-05-01T09:30, ...Z, ...+02:00).\n"
-            "--call takes a call id or its first characters. The table shows %d rows unless\n"
-            "--limit says otherwise (0 for all); CSV and JSON have every row, times in UTC.\n"
+            "--call takes a call id or its first characters, or its recording's file name\n"
+            "(the CALL column). The table shows %d rows unless --limit says otherwise (0 for\n"
+            "all); CSV and JSON have every row, times in UTC.\n"
             "Workflow: open -> acknowledged -> done|dismissed, or open -> done|dismissed.\n"
             "--by defaults to your login name. Several IDs change together or not at all.\n"
             "The database is --db, else $RAPPEL_DB, else ./rappel.db.\n",

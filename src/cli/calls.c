@@ -17,8 +17,9 @@ static void print_help(FILE *out)
             "\n"
             "Calls in the store, most recent first, with their state (analysing, done, failed,\n"
             "or unfinished: still 'analysing' but its writer is gone) and alert counts.\n"
-            "T is 24h, 7d... ago or ISO 8601; --since/--until compare the call's start. The\n"
-            "table shows %d rows unless --limit says otherwise (0 for all).\n"
+            "T is 24h, 7d... ago or ISO 8601; --since/--until compare the call's start.\n"
+            "--call takes a call id or its first characters, or its recording's path or file\n"
+            "name. The table shows %d rows unless --limit says otherwise (0 for all).\n"
             "The database is --db, else $RAPPEL_DB, else ./rappel.db.\n",
             CLI_TABLE_DEFAULT_LIMIT);
 }

@@ -28,7 +28,8 @@ static void print_help(FILE *out)
             "spans with kind and score. The format follows --out's extension: .png, .svg, or\n"
             ".html (one self-contained page: the picture inline, the call's facts and its alert\n"
             "table with evidence and status). Default: report-<first 12 characters of the call\n"
-            "id>.html in the current folder. CALL_ID may be any prefix that names one call.\n"
+            "id>.html in the current folder. CALL_ID may be any prefix that names one call,\n"
+            "or the call's recording by its path or file name.\n"
             "--rules FILE draws that file's thresholds (default: the compiled-in rules).\n"
             "--verbose prints the picture's geometry on stderr. The file is created 0600 (it\n"
             "holds customer data) and appears complete or not at all.\n"
@@ -316,8 +317,8 @@ int cli_report(int argc, char **argv)
     }
     if (found.matches > 1 && !found.exact) {
         cli_error(command, wanted,
-                  "ambiguous call id: %zu calls start with it (%s, %s%s); give more"
-                  " characters",
+                  "ambiguous call id: %zu calls match it (%s, %s%s); give more characters"
+                  " of the id",
                   found.matches, found.others[0], found.others[1],
                   found.matches > 2 ? ", ..." : "");
         goto done;

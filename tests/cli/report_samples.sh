@@ -235,6 +235,18 @@ expect 1 "$RAPPEL" report ffff0000 --db "$db" --out "$work/err-out/a.png"
 grep -q '^rappel: report: ffff0000: no such call' "$work/err" || fail "unknown id: $(cat "$work/err")"
 expect 1 "$RAPPEL" report dup- --db "$db" --out "$work/err-out/a.png"
 grep -q '^rappel: report: dup-: ambiguous call id: 3 calls' "$work/err" || fail "ambiguous: $(cat "$work/err")"
+# A call by its recording's file name; the copies share the source call's, so its name now
+# names four calls; another sample's names one.
+src_name=$($PY -c 'import os,sqlite3,sys; c = sqlite3.connect(sys.argv[1]); print(os.path.basename(
+    c.execute("SELECT source_file FROM calls WHERE id = ?", ("dup-one",)).fetchone()[0]))' "$db")
+expect 1 "$RAPPEL" report "$src_name" --db "$db" --out "$work/err-out/a.png"
+grep -q "^rappel: report: $src_name: ambiguous call id: 4 calls match it" "$work/err" ||
+    fail "ambiguous file name: $(cat "$work/err")"
+for name in call-angry.wav call-overtalk.wav call-calm.wav; do
+    [ "$name" = "$src_name" ] && continue
+    expect 0 "$RAPPEL" report "$name" --db "$db" --out "$work/by-name.svg"
+    grep -q '<svg' "$work/by-name.svg" || fail "report by file name $name"
+done
 # "dup-one" is also the start of "dup-one-b": the exact id wins (and has no timeline).
 expect 1 "$RAPPEL" report dup-one --db "$db" --out "$work/err-out/a.png"
 grep -q '^rappel: report: dup-one: no timeline stored' "$work/err" || fail "no timeline: $(cat "$work/err")"

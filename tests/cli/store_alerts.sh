@@ -114,6 +114,15 @@ expect 0 "$RAPPEL" alerts --db "$db" --since 2024-05-01T10:00+02:00 --until 2024
 [ "$(count)" -eq 2 ] || fail "ISO with offset: $(count)"
 expect 0 "$RAPPEL" alerts --db "$db" --call 9f86d0 --status all --format json
 [ "$(count)" -eq 2 ] || fail "--call prefix: $(count)"
+# or by its recording, as the CALL column names it, or by the path as stored; not by a part
+for name in monday-0900.wav calls/monday-0900.wav; do
+    expect 0 "$RAPPEL" alerts --db "$db" --call "$name" --status all --format json
+    [ "$(count)" -eq 2 ] || fail "--call $name: $(count)"
+done
+expect 0 "$RAPPEL" alerts --db "$db" --call 'a,b "c".wav' --status all --format json
+[ "$(count)" -eq 5 ] || fail "--call by a file name with quotes: $(count)"
+expect 0 "$RAPPEL" alerts --db "$db" --call onday-0900.wav --status all --format json
+[ "$(count)" -eq 0 ] || fail "--call by a part of a file name: $(count)"
 expect 0 "$RAPPEL" alerts --db "$db" --status all --limit 3 --format json
 [ "$(count)" -eq 3 ] || fail "--limit: $(count)"
 expect 0 "$RAPPEL" alerts --db "$db" --limit 2
