@@ -13,6 +13,7 @@
 #include "rappel/cues.h"
 #include "rappel/model.h"
 #include "rappel/model_file.h"
+#include "frames.h"
 
 #ifndef RPL_TEST_DATA_DIR
 #error "RPL_TEST_DATA_DIR must be defined"
@@ -25,24 +26,6 @@ static void check_near(double a, double b, double eps, const char *what, int lin
     if (!(fabs(a - b) <= eps)) {
         fail_msg("line %d: %s = %.9g, want %.9g +- %.3g", line, what, a, b, eps);
     }
-}
-
-/* One frame of a made-up speaker. */
-static rpl_frame frame(int64_t index, bool speech, double f0_hz, double level_db)
-{
-    rpl_frame f;
-    memset(&f, 0, sizeof f);
-    f.index = index;
-    f.time_s = ((double)index + 0.5) * 0.01;
-    f.speech = speech;
-    f.voiced = speech && f0_hz > 0.0;
-    f.f0_hz = f.voiced ? (float)f0_hz : 0.0f;
-    f.energy_db = (float)(speech ? level_db : -70.0);
-    f.artic_rate_sps = NAN;
-    f.jitter_pct = f.shimmer_db = f.hnr_db = NAN;
-    f.slope_db_khz = f.alpha_db = f.hammarberg_db = f.band_800_1500_db = NAN;
-    f.flux = f.loudness_sone = NAN;
-    return f;
 }
 
 static rpl_cue_window *window_with(double window_s)
@@ -69,7 +52,7 @@ static void test_window_f0_statistics(void **state)
     /* 60 % of the frames at 200 Hz and 40 % at 100 Hz, in runs of 10 */
     for (int64_t i = 0; i < 300; i++) {
         double f0 = (i / 10) % 5 < 3 ? 200.0 : 100.0;
-        rpl_frame f = frame(i, true, f0, -20.0);
+        rpl_frame f = test_frame(i, true, f0, -20.0);
         if (rpl_cue_window_process(w, &f, false, true, &c)) {
             steps++;
         }
@@ -113,17 +96,17 @@ static void test_window_effort_quantiles(void **state)
     for (int64_t i = 0; i < 300; i++) {
         rpl_frame f;
         if (i % 3 == 2 && i < 150) { /* 50 unvoiced speech frames with extreme values */
-            f = frame(i, true, 0.0, -20.0);
+            f = test_frame(i, true, 0.0, -20.0);
             f.hammarberg_db = f.alpha_db = -100.0f;
             f.slope_db_khz = 100.0f;
         } else if (next < 200) {
-            f = frame(i, true, 150.0, -20.0);
+            f = test_frame(i, true, 150.0, -20.0);
             f.hammarberg_db = (float)perm[next];
             f.alpha_db = (float)perm[next] - 50.0f;
             f.slope_db_khz = (float)perm[next] / 10.0f;
             next++;
         } else { /* 50 voiced frames without a spectrum */
-            f = frame(i, true, 150.0, -20.0);
+            f = test_frame(i, true, 150.0, -20.0);
         }
         got = rpl_cue_window_process(w, &f, false, true, &c);
     }
@@ -135,7 +118,7 @@ static void test_window_effort_quantiles(void **state)
     /* the means are those of all 200 values: the quantiles are not the means */
     near(c.value[RPL_CUE_HAMMARBERG_DB], 99.5, 1e-6);
     for (int64_t i = 300; i < 600; i++) {
-        rpl_frame f = frame(i, true, 150.0, -20.0);
+        rpl_frame f = test_frame(i, true, 150.0, -20.0);
         f.hammarberg_db = 7.0f;
         f.alpha_db = -3.0f;
         f.slope_db_khz = 2.5f;
@@ -145,7 +128,7 @@ static void test_window_effort_quantiles(void **state)
     near(c.value[RPL_CUE_ALPHA_P25_DB], -3.0, 1e-9);
     near(c.value[RPL_CUE_SLOPE_P90_DB_KHZ], 2.5, 1e-9);
     for (int64_t i = 600; i < 900; i++) {
-        rpl_frame f = frame(i, true, 0.0, -20.0); /* unvoiced only */
+        rpl_frame f = test_frame(i, true, 0.0, -20.0); /* unvoiced only */
         f.hammarberg_db = 7.0f;
         rpl_cue_window_process(w, &f, false, true, &c);
     }
@@ -176,7 +159,7 @@ static void test_window_pauses(void **state)
     bool got = false;
     for (size_t p = 0; p < sizeof plan / sizeof plan[0]; p++) {
         for (int k = 0; k < plan[p].frames; k++, i++) {
-            rpl_frame f = frame(i, plan[p].speech, 150.0, -25.0);
+            rpl_frame f = test_frame(i, plan[p].speech, 150.0, -25.0);
             got = rpl_cue_window_process(w, &f, plan[p].other, true, &c);
         }
     }
@@ -198,7 +181,7 @@ static void test_baseline_relative_cues(void **state)
     int64_t i = 0;
     /* 10 s of a calm speaker at 120 Hz and -30 dBFS */
     for (; i < 1000; i++) {
-        rpl_frame f = frame(i, true, 120.0, -30.0);
+        rpl_frame f = test_frame(i, true, 120.0, -30.0);
         rpl_cue_window_process(w, &f, false, true, &c);
     }
     assert_true(c.baseline_ok);
@@ -207,7 +190,7 @@ static void test_baseline_relative_cues(void **state)
     /* then 20 s raised by 5 semitones and 8 dB, marked as alerting: no adaptation */
     double raised_hz = 120.0 * pow(2.0, 5.0 / 12.0);
     for (; i < 3000; i++) {
-        rpl_frame f = frame(i, true, raised_hz, -22.0);
+        rpl_frame f = test_frame(i, true, raised_hz, -22.0);
         rpl_cue_window_process(w, &f, false, false, &c);
     }
     near(c.value[RPL_CUE_F0_REL_ST], 5.0, 0.15);
@@ -217,7 +200,7 @@ static void test_baseline_relative_cues(void **state)
     near(base.value[RPL_CUE_F0_MEDIAN_ST], st(120.0), 0.15);
     /* adapting for long: the baseline follows the new normal, slowly */
     for (; i < 9000; i++) {
-        rpl_frame f = frame(i, true, raised_hz, -22.0);
+        rpl_frame f = test_frame(i, true, raised_hz, -22.0);
         rpl_cue_window_process(w, &f, false, true, &c);
         if (i == 3499) {
             assert_true(c.value[RPL_CUE_F0_REL_ST] > 3.0); /* 5 s later: still mostly old */

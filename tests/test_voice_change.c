@@ -16,25 +16,8 @@
 #include "rappel/cues.h"
 #include "rappel/pipeline.h"
 #include "rappel/voice_change.h"
+#include "frames.h"
 #include "signals.h"
-
-/* One frame: speech with F0 f0_hz (0: unvoiced speech) or silence. */
-static rpl_frame frame(int64_t index, bool speech, double f0_hz)
-{
-    rpl_frame f;
-    memset(&f, 0, sizeof f);
-    f.index = index;
-    f.time_s = ((double)index + 0.5) * 0.01;
-    f.speech = speech;
-    f.voiced = speech && f0_hz > 0.0;
-    f.f0_hz = f.voiced ? (float)f0_hz : 0.0f;
-    f.energy_db = (float)(speech ? -25.0 : -70.0);
-    f.artic_rate_sps = NAN;
-    f.jitter_pct = f.shimmer_db = f.hnr_db = NAN;
-    f.slope_db_khz = f.alpha_db = f.hammarberg_db = f.band_800_1500_db = NAN;
-    f.flux = f.loudness_sone = NAN;
-    return f;
-}
 
 /* A stretch of a stream: n frames of speech at f0_hz (with a 4th unvoiced frame and +-1.5 st
  * intonation when speaking), or of silence (f0_hz < 0). */
@@ -78,7 +61,7 @@ static void run(rpl_voice_change *v, const stretch *plan, size_t n_plan, decisio
             double f0 = speech && index % 4 != 3
                             ? plan[p].f0_hz * pow(2.0, 1.5 / 12.0 * sin((double)index * 0.05))
                             : 0.0;
-            rpl_frame f = frame(index, speech, f0);
+            rpl_frame f = test_frame(index, speech, f0, -25.0);
             rpl_voice_event ev;
             int closed_before = d->closed;
             if (rpl_voice_change_process(v, &f, &ev)) {
@@ -209,7 +192,7 @@ static void test_window_mark_turn(void **state)
     int steps = 0;
     for (int64_t i = 0; i < 250; i++) {
         bool speech = !((i >= 80 && i < 130) || (i >= 180 && i < 210));
-        rpl_frame f = frame(i, speech, speech ? 120.0 : 0.0);
+        rpl_frame f = test_frame(i, speech, speech ? 120.0 : 0.0, -25.0);
         steps += rpl_cue_window_process(w, &f, i >= 180 && i < 210, true, &c);
     }
     assert_int_equal(steps, 5);
@@ -222,7 +205,7 @@ static void test_window_mark_turn(void **state)
     rpl_cue_window_peek(w, NULL, NULL, 0, &peeked);
     assert_true(fabs(peeked.value[RPL_CUE_PAUSE_COUNT]) < 1e-9);
     for (int64_t i = 250; i < 300; i++) {
-        rpl_frame f = frame(i, true, 120.0);
+        rpl_frame f = test_frame(i, true, 120.0, -25.0);
         steps += rpl_cue_window_process(w, &f, false, true, &c);
     }
     assert_int_equal(steps, 6);
@@ -232,7 +215,7 @@ static void test_window_mark_turn(void **state)
     /* unmark it all, and the other party's silence too: only the marks go */
     rpl_cue_window_mark_turn(w, 0, 299, false);
     for (int64_t i = 300; i < 350; i++) {
-        rpl_frame f = frame(i, true, 120.0);
+        rpl_frame f = test_frame(i, true, 120.0, -25.0);
         steps += rpl_cue_window_process(w, &f, false, true, &c);
     }
     assert_true(fabs(c.value[RPL_CUE_PAUSE_COUNT] - 1.0) < 1e-9);
