@@ -1,5 +1,6 @@
 /* Recorded calls through libsndfile: open with checks, read in blocks. */
 #include "rappel/source_file.h"
+#include "rappel/datetime.h"
 
 #include <errno.h>
 #include <math.h>
@@ -120,6 +121,29 @@ static bool cut_short(SNDFILE *sf)
     return false;
 }
 
+/* When the file says it was recorded: its Broadcast WAVE origination date and time, else a
+ * date tag (WAV INFO ICRD, FLAC/Ogg DATE) that holds a time of day. A date alone places the
+ * call on no hour, and the caller has better sources for that (the file name). */
+static void recording_time(SNDFILE *sf, rpl_source_info *info)
+{
+    SF_BROADCAST_INFO bext;
+    rpl_datetime dt;
+    int64_t t = 0;
+    if (sf_command(sf, SFC_GET_BROADCAST_INFO, &bext, sizeof bext) == SF_TRUE &&
+        rpl_datetime_from_bext(bext.origination_date, bext.origination_time, &dt) &&
+        rpl_datetime_to_unix(&dt, &t) && t > 0) {
+        info->recorded_unix_s = t;
+        info->recorded_from = "bext";
+        return;
+    }
+    const char *tag = sf_get_string(sf, SF_STR_DATE);
+    if (tag != NULL && rpl_datetime_parse_iso(tag, &dt) && dt.has_time &&
+        rpl_datetime_to_unix(&dt, &t) && t > 0) {
+        info->recorded_unix_s = t;
+        info->recorded_from = "date tag";
+    }
+}
+
 /* The checks on what libsndfile opened; src (holding sf) is freed on failure. */
 static rpl_status check_opened(rpl_source_file *src, const SF_INFO *sfinfo, rpl_source_file **out,
                                char *why, size_t why_size)
@@ -144,6 +168,7 @@ static rpl_status check_opened(rpl_source_file *src, const SF_INFO *sfinfo, rpl_
     src->info.frames = sfinfo->frames;
     describe_format(sfinfo->format, src->info.format_name, sizeof src->info.format_name);
     src->info.truncated = cut_short(src->sf);
+    recording_time(src->sf, &src->info);
     *out = src;
     return RPL_OK;
 fail:

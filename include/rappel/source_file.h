@@ -35,10 +35,16 @@ typedef struct rpl_raw_format {
 typedef struct rpl_source_info {
     int sample_rate_hz;
     int channels;
-    int64_t frames;       /* sample frames (one sample per channel) in the file */
-    char format_name[96]; /* e.g. "WAV (Microsoft) / U-Law" */
-    bool truncated;       /* the file ends before its header says (a recording cut short):
-                             frames counts what it holds (WAV, AIFF, AU: libsndfile's checks) */
+    int64_t frames;            /* sample frames (one sample per channel) in the file */
+    char format_name[96];      /* e.g. "WAV (Microsoft) / U-Law" */
+    bool truncated;            /* the file ends before its header says (a recording cut
+                                  short): frames counts what it holds (WAV, AIFF, AU:
+                                  libsndfile's checks) */
+    int64_t recorded_unix_s;   /* when it was recorded, as its metadata says (Broadcast WAVE
+                                  origination date and time, else a WAV INFO ICRD or FLAC/Ogg
+                                  DATE tag with a time of day; local time when it names no
+                                  zone); 0 when it says nothing usable */
+    const char *recorded_from; /* "bext" or "date tag" (static), NULL with 0 above */
 } rpl_source_info;
 
 /* Open path for reading. raw may be NULL (format by content). On failure *out is NULL and

@@ -8,6 +8,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/cli_call.h"
 #include "cli/cli_pipeline.h"
@@ -20,7 +21,8 @@ static void print_help(void)
     printf(
         "usage: rappel analyze FILE... [--db PATH] [--json] [--customer-channel N]\n"
         "                      [--agent-channel N|none] [--call-id ID] [--agent NAME]\n"
-        "                      [--customer NAME] [--rules FILE] [--model FILE] [--force]\n\n"
+        "                      [--customer NAME] [--started TIME] [--rules FILE]\n"
+        "                      [--model FILE] [--force]\n\n"
         "Analyse recorded calls: pitch, voice, pauses, speaking rate, the customer's\n"
         "frustration, hesitation and fatigue against their own baseline, dead air and\n"
         "overtalk; store each call with its alerts, and print a summary.\n\n"
@@ -35,6 +37,11 @@ static void print_help(void)
         "  --call-id ID           the call's id (one FILE only; default: SHA-256 of the audio)\n"
         "  --agent NAME           agent name stored with the call (default: none)\n"
         "  --customer NAME        customer name or reference stored with the call\n"
+        "  --started TIME         when the call took place (one FILE only; ISO 8601, local\n"
+        "                         time without a zone). Default: the recording's own date\n"
+        "                         (Broadcast WAVE chunk, date tag), else a date and time in\n"
+        "                         its file name (20261124-143005, 2026-11-24_14-30-05, ...),\n"
+        "                         else now\n"
         "  --rules FILE           alert policy (INI; default: the compiled-in rules)\n"
         "  --model FILE           scoring model parameters (default: the compiled-in model)\n"
         "  --force                analyse and store again a call that is already stored\n\n"
@@ -100,6 +107,7 @@ int cli_analyze(int argc, char **argv)
         {"call-id", required_argument, NULL, 'i'},
         {"agent", required_argument, NULL, 'A'},
         {"customer", required_argument, NULL, 'C'},
+        {"started", required_argument, NULL, 's'},
         {"rules", required_argument, NULL, 'r'},
         {"model", required_argument, NULL, 'm'},
         {"force", no_argument, NULL, 'f'},
@@ -146,6 +154,14 @@ int cli_analyze(int argc, char **argv)
         case 'C':
             o.customer = optarg;
             break;
+        case 's':
+            if (!cli_parse_time(optarg, (int64_t)time(NULL), &o.started_unix_s) ||
+                o.started_unix_s <= 0) {
+                return cli_usage_error(COMMAND,
+                                       "--started wants a date and time such as "
+                                       "2026-11-24T14:30:05 (local) or 2026-11-24T13:30:05Z");
+            }
+            break;
         case 'r':
             rules_path = optarg;
             break;
@@ -169,6 +185,9 @@ int cli_analyze(int argc, char **argv)
     }
     if (o.call_id != NULL && argc - optind > 1) {
         return cli_usage_error(COMMAND, "--call-id names one call: give one FILE");
+    }
+    if (o.started_unix_s != 0 && argc - optind > 1) {
+        return cli_usage_error(COMMAND, "--started dates one call: give one FILE");
     }
     if (o.call_id != NULL && (o.call_id[0] == '\0' || strlen(o.call_id) > RPL_STORE_NAME_MAX)) {
         return cli_usage_error(COMMAND, "--call-id wants 1 to %d bytes", RPL_STORE_NAME_MAX);

@@ -18,11 +18,13 @@
 #include <nettle/sha2.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/cli_store.h"
 #include "rappel/audio_digest.h"
+#include "rappel/datetime.h"
 
 bool cli_call_parse_channel(const char *text, bool allow_none, long *out)
 {
@@ -87,16 +89,46 @@ static void add_note(cli_call *call, const char *warning)
     snprintf(call->note + used, sizeof call->note - used, "%s%s", used > 0 ? "; " : "", warning);
 }
 
+/* A recorder whose clock is wrong writes times ahead of ours; more than a day ahead is not
+ * believed (time zones and clock drift stay well inside that). */
+#define STARTED_AHEAD_MAX_S 86400
+
+/* When the call took place, from the best source there is (see cli_call_identify); info is
+ * NULL while the file has not been opened. */
+static void decide_started(cli_call *call, const cli_call_options *o, const rpl_source_info *info)
+{
+    call->started_unix_s = 0;
+    call->started_from = NULL;
+    if (o->started_unix_s != 0) {
+        call->started_unix_s = o->started_unix_s;
+        call->started_from = "--started";
+        return;
+    }
+    int64_t ahead_max = (int64_t)time(NULL) + STARTED_AHEAD_MAX_S;
+    rpl_datetime dt;
+    int64_t t = 0;
+    if (info != NULL && info->recorded_unix_s > 0 && info->recorded_unix_s <= ahead_max) {
+        call->started_unix_s = info->recorded_unix_s;
+        call->started_from = info->recorded_from;
+    } else if (rpl_datetime_from_file_name(call->path, &dt) && rpl_datetime_to_unix(&dt, &t) &&
+               t > 0 && t <= ahead_max) {
+        call->started_unix_s = t;
+        call->started_from = "file name";
+    }
+}
+
 rpl_status cli_call_identify(cli_call *call, const cli_call_options *o)
 {
     set_model_version(call, o);
     call->note[0] = '\0';
+    decide_started(call, o, NULL);
     rpl_audio_digest digest;
     rpl_status status =
         rpl_audio_digest_probe(call->path, NULL, &digest, call->why, sizeof call->why);
     if (status != RPL_OK) {
         return status;
     }
+    decide_started(call, o, &digest.info);
     call->identified = digest.complete;
     call->info = digest.info;
     call->channels_identical = digest.channels_identical;
@@ -375,7 +407,7 @@ static rpl_store_call_info call_info(const cli_call *call, const cli_call_option
         .source_file = call->path,
         .agent = o->agent,
         .customer = o->customer,
-        .started_unix_s = 0,
+        .started_unix_s = call->started_unix_s,
         .channel_map = call->channel_map[0] != '\0' ? call->channel_map : "unknown",
         .model_version = call->model_version,
     };
@@ -486,6 +518,16 @@ void cli_call_print_json(FILE *out, const cli_call *call, bool stored)
     cli_json_string(out, call->id);
     fprintf(out, ",\"file\":");
     cli_json_string(out, call->path);
+    fprintf(out, ",\"started_at\":");
+    if (call->started_from != NULL) {
+        char started[32];
+        cli_format_iso(call->started_unix_s, started, sizeof started);
+        cli_json_string(out, started);
+        fprintf(out, ",\"started_from\":");
+        cli_json_string(out, call->started_from);
+    } else {
+        fprintf(out, "null,\"started_from\":null");
+    }
     fprintf(out, ",\"duration_s\":");
     cli_json_number(out, call->duration_s);
     fprintf(out, ",\"channel_map\":");
@@ -581,6 +623,16 @@ void cli_call_print_summary(FILE *out, const cli_call *call, bool stored)
     cli_format_offset(call->duration_s, length, sizeof length);
     fprintf(out, "%s  %s  %s  %s%s\n", call->path, length, call->channel_map, call->id,
             stored ? "" : "  (not stored)");
+    if (call->started_from != NULL) {
+        char started[32];
+        cli_format_local(call->started_unix_s, started, sizeof started);
+        const char *from = call->started_from;
+        fprintf(out, "  recorded %s (%s)\n", started,
+                strcmp(from, "--started") == 0  ? "as given by --started"
+                : strcmp(from, "bext") == 0     ? "from the file's Broadcast WAVE chunk"
+                : strcmp(from, "date tag") == 0 ? "from the file's date tag"
+                                                : "from the file name");
+    }
     for (int role = RPL_STORE_ROLE_CUSTOMER; role >= RPL_STORE_ROLE_AGENT; role--) {
         if (!call->has_role[role]) {
             continue;

@@ -32,6 +32,7 @@ typedef struct cli_call_options {
     const char *call_id;    /* NULL: the SHA-256 of the audio */
     const char *agent;      /* stored with the call; NULL when unknown */
     const char *customer;   /* stored with the call; NULL when unknown */
+    int64_t started_unix_s; /* when the call took place (--started); 0: as the file says */
     const rpl_model *model; /* NULL: the compiled-in model */
     rpl_rules rules;
 } cli_call_options;
@@ -62,6 +63,9 @@ typedef struct cli_call {
     rpl_pipeline_config cfg;         /* the pipeline this call is analysed with */
     char channel_map[64];            /* "agent=0,customer=1" or "customer=0" */
     char note[448];                  /* warnings (a cut file, the channel map), or "" */
+    int64_t started_unix_s;          /* when the call took place; 0: not known (now) */
+    const char *started_from;        /* "--started", "bext", "date tag", "file name" (static)
+                                        or NULL with 0 above */
     char model_version[RPL_STORE_NAME_MAX + 1];
     bool has_role[2];                 /* indexed by rpl_store_role agent/customer */
     rpl_store_channel_stats stats[2]; /* valid where has_role */
@@ -95,7 +99,9 @@ void cli_call_free(cli_call *call);
  * the channel map. The digest is read here only when the probe read the whole file
  * (call->identified); otherwise cli_call_analyse computes it on its own pass (batch, which
  * must know the id before analysing, reads it itself). On failure call->why says why.
- * call->note holds a warning for the caller to show (mono, identical channels) or "". */
+ * call->note holds a warning for the caller to show (mono, identical channels) or "".
+ * Also decides when the call took place: --started, else the recording's own metadata, else
+ * a date and time in its file name (rappel/datetime.h); else the time it is stored. */
 rpl_status cli_call_identify(cli_call *call, const cli_call_options *o);
 
 /* When the content could not be read, a stable id from the path: "file:" + the SHA-256 hex

@@ -1,6 +1,7 @@
 /* Helpers shared by alerts, calls and purge: see cli_store.h. */
 #include "cli/cli_store.h"
 #include "cli/cli.h"
+#include "rappel/datetime.h"
 
 #include <ctype.h>
 #include <limits.h>
@@ -74,39 +75,6 @@ bool cli_parse_format(const char *text, cli_format *out)
     return false;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static int days_in_month(int y, int m)
-{
-    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return m == 2 && leap ? 29 : days[m - 1];
-}
-
-/* Exactly n digits at *p; advances. */
-static bool digits(const char **p, int n, int *out)
-{
-    int v = 0;
-    for (int i = 0; i < n; i++) {
-        if (!isdigit((unsigned char)(*p)[i])) {
-            return false;
-        }
-        v = v * 10 + ((*p)[i] - '0');
-    }
-    *p += n;
-    *out = v;
-    return true;
-}
-
 bool cli_parse_time(const char *text, int64_t now_unix_s, int64_t *out)
 {
     if (text == NULL || text[0] == '\0') {
@@ -135,73 +103,8 @@ bool cli_parse_time(const char *text, int64_t now_unix_s, int64_t *out)
         }
         return false;
     }
-    /* ISO 8601. */
-    const char *p = text;
-    int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
-    if (!digits(&p, 4, &y) || *p++ != '-' || !digits(&p, 2, &mo) || *p++ != '-' ||
-        !digits(&p, 2, &d)) {
-        return false;
-    }
-    if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo)) {
-        return false;
-    }
-    if (*p == 'T' || *p == ' ') {
-        p++;
-        if (!digits(&p, 2, &h) || *p++ != ':' || !digits(&p, 2, &mi)) {
-            return false;
-        }
-        if (*p == ':') {
-            p++;
-            if (!digits(&p, 2, &s)) {
-                return false;
-            }
-        }
-        if (h > 23 || mi > 59 || s > 60) {
-            return false;
-        }
-    }
-    if (*p == '\0') {
-        struct tm tm = {.tm_year = y - 1900,
-                        .tm_mon = mo - 1,
-                        .tm_mday = d,
-                        .tm_hour = h,
-                        .tm_min = mi,
-                        .tm_sec = s,
-                        .tm_isdst = -1};
-        time_t t = mktime(&tm);
-        if (t == (time_t)-1) {
-            return false;
-        }
-        *out = (int64_t)t;
-        return true;
-    }
-    int64_t offset_s = 0;
-    if (*p == 'Z') {
-        p++;
-    } else if (*p == '+' || *p == '-') {
-        int sign = *p++ == '-' ? -1 : 1;
-        int oh = 0, om = 0;
-        if (!digits(&p, 2, &oh)) {
-            return false;
-        }
-        if (*p == ':') {
-            p++;
-        }
-        if (*p != '\0' && !digits(&p, 2, &om)) {
-            return false;
-        }
-        if (oh > 23 || om > 59) {
-            return false;
-        }
-        offset_s = sign * (oh * 3600 + om * 60);
-    } else {
-        return false;
-    }
-    if (*p != '\0') {
-        return false;
-    }
-    *out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s - offset_s;
-    return true;
+    rpl_datetime dt;
+    return rpl_datetime_parse_iso(text, &dt) && rpl_datetime_to_unix(&dt, out);
 }
 
 void cli_format_iso(int64_t unix_s, char *buf, size_t size)
