@@ -27,7 +27,7 @@
  * filled-pause detector. Each frame that is speech when its decisions are in is transformed
  * once (the spectrum is kept in a ring for the second stage, bit-identical to transforming it
  * there); the tone check transforms a frame that is not speech, or not decided yet, only when
- * a candidate tone's run reaches it. Three kinds of line tone, each a run of frames:
+ * a candidate tone's run reaches it. Two kinds of line tone, each a run of frames:
  * - single: at least tone_share (97 %) of the 300-3400 Hz power lies within +-TONE_LOBE bins
  *   (the Hann main lobe: a sinusoid anywhere between bins keeps > 99.9 % of its power there)
  *   of the strongest bin and of the strongest bin outside that lobe (bins where the two lobes
@@ -42,10 +42,11 @@
  *   (a twist within 9.5 dB, wider than Q.24's 8 dB), the very same two bins for
  *   TONE_DUAL_FRAMES (40 ms, Q.24's shortest digit). Without the group bands a high voice
  *   whose 2nd and 6th harmonics dominate (a RAVDESS actress, F0 297 Hz) passed for a digit.
- * - steady: the spectrum changes by less than tone_steady_change (5 %: sum of |P_t - P_t-1|
- *   over sum of P_t + P_t-1, 300-3400 Hz) from frame to frame for TONE_MIN_FRAMES. A
- *   synthetic buzz (a square wave, a machine hum) does; the voice's jitter, shimmer and F0
- *   drift move the harmonics more (the longest run in the speech above was 13 frames).
+ * A steady harmonic sound (a buzz, a square wave, a synthetic vowel at a constant F0) is not
+ * taken out: nothing in it tells a machine's buzz from a synthetic voice at a constant F0,
+ * and its voice activity is real. Mains hum is unvoiced by the pitch tracker
+ * (F0 below 66 Hz), and a sound that lasts becomes the noise floor within the voice-activity
+ * detector's memory (5 s; from the first frame when it is there from the start).
  * Speech frames around a tone go with it: up to TONE_EDGE (a 32 ms window straddling its
  * start or end) between the tone and a quiet frame, up to TONE_GAP between two tones (a gap
  * between DTMF digits that the voice-activity detector bridges). A tone frame is not speech,
@@ -96,17 +97,12 @@ enum {
 static const float tone_share = 0.97f;     /* band power in the two lobes: a tone 20 dB above the
                                             * line noise keeps > 99 % there */
 static const float tone_dual_share = 0.1f; /* each lobe of a dual tone: twist within 9.5 dB */
-static const float tone_steady_change = 0.05f; /* spectral change between frames, 0..1: a
-                                                * buzz over line noise changes by 2-4 % */
 
 /* One frame's spectral peaks, for the tone check (bin -1: no spectrum or not tonal). */
 typedef struct tone_peaks {
     int64_t frame;    /* the frame whose spectrum the slot holds (-1: none) */
     int16_t bin;      /* strongest bin; -1 not tonal */
     int16_t pair_bin; /* the other lobe of a dual tone with separate lobes, or -1 */
-    float band;       /* power in 300-3400 Hz */
-    int8_t steady;    /* its spectrum moved by less than tone_steady_change from the previous
-                       * one: 1 yes, 0 no, -1 not looked at yet */
     bool tone;        /* final: the frame was taken out of speech as a tone or its edge */
 } tone_peaks;
 
@@ -408,7 +404,6 @@ static void find_peaks(rpl_analysis *a, int64_t index)
     t->frame = index;
     t->bin = -1;
     t->pair_bin = -1;
-    t->steady = -1;
     t->tone = false;
     float *power = a->shared_power + (size_t)(index % (int64_t)a->ring_size) * a->shared_bins;
     rpl_fft_power(a->shared_fft, history_window(a, frame, a->shared_window), a->shared_hann,
@@ -423,7 +418,6 @@ static void find_peaks(rpl_analysis *a, int64_t index)
             first = k;
         }
     }
-    t->band = band;
     /* the second lobe: the strongest bin outside the first lobe; where the two lobes overlap
      * (a pair closer than the main lobe, 440 + 480 Hz) its bins are counted once */
     size_t second = first > TONE_BIN_LO + TONE_LOBE ? TONE_BIN_LO : first + TONE_LOBE + 1;
@@ -470,50 +464,17 @@ static const tone_peaks *frame_peaks(rpl_analysis *a, int64_t index)
     return t;
 }
 
-/* Frame index's spectrum moved by less than tone_steady_change from the previous frame's
- * (sum of |P_t - P_t-1| over sum of P_t + P_t-1, 300-3400 Hz); transforms either if needed. */
-static bool steady_at(rpl_analysis *a, int64_t index)
-{
-    tone_peaks *t = &a->tones[(size_t)(index % (int64_t)a->ring_size)];
-    if (t->frame != index) {
-        find_peaks(a, index);
-    }
-    if (t->steady < 0) {
-        t->steady = 0;
-        const tone_peaks *prev = index > a->frames_out ? frame_peaks(a, index - 1) : NULL;
-        /* |sum of P_t - P_t-1| <= sum of |P_t - P_t-1|: a level step of more than the steady
-         * change (with a margin for rounding) cannot be steady */
-        if (prev != NULL &&
-            fabsf(t->band - prev->band) < 1.2f * tone_steady_change * (t->band + prev->band)) {
-            const float *power = frame_power(a, index);
-            const float *prev_power = frame_power(a, index - 1);
-            float change = 0.0f;
-            float sum = 0.0f;
-            for (size_t k = TONE_BIN_LO; k <= TONE_BIN_HI; k++) {
-                change += fabsf(power[k] - prev_power[k]);
-                sum += power[k] + prev_power[k];
-            }
-            t->steady = sum > 0.0f && change < tone_steady_change * sum;
-        }
-    }
-    return t->steady > 0;
-}
-
 static bool same_bin(int16_t x, int16_t y)
 {
     return x >= 0 && y >= 0 && x - y <= 1 && y - x <= 1;
 }
 
-enum tone_kind { TONE_STEADY, TONE_SINGLE, TONE_DUAL };
+enum tone_kind { TONE_SINGLE, TONE_DUAL };
 
-/* Frame j continues the tone of frame i. Steady: its spectrum barely moved. Single: tonal with
- * the same strongest lobe (+-1 bin). Dual: the same pair of separate lobes (the strongest one
- * may swap with the twist). */
+/* Frame j continues the tone of frame i. Single: tonal with the same strongest lobe (+-1 bin).
+ * Dual: the same pair of separate lobes (the strongest one may swap with the twist). */
 static bool same_tone(rpl_analysis *a, const tone_peaks *i, int64_t index_j, enum tone_kind kind)
 {
-    if (kind == TONE_STEADY) {
-        return steady_at(a, index_j);
-    }
     const tone_peaks *j = frame_peaks(a, index_j);
     switch (kind) {
     case TONE_DUAL: /* the very same bins: a DTMF generator is crystal-controlled (Q.23) */
@@ -554,8 +515,7 @@ static bool in_tone(rpl_analysis *a, int64_t index)
         return false;
     }
     const tone_peaks *t = frame_peaks(a, index);
-    return (steady_at(a, index) && long_run(a, index, TONE_STEADY, TONE_MIN_FRAMES)) ||
-           (t->pair_bin >= 0 && long_run(a, index, TONE_DUAL, TONE_DUAL_FRAMES)) ||
+    return (t->pair_bin >= 0 && long_run(a, index, TONE_DUAL, TONE_DUAL_FRAMES)) ||
            (t->bin >= 0 && long_run(a, index, TONE_SINGLE, TONE_MIN_FRAMES));
 }
 
@@ -715,7 +675,6 @@ static void store_pitch(rpl_analysis *a, const rpl_pitch_frame *p)
     rpl_frame *frame = pending_frame(a, a->pitch_done++);
     frame->f0_hz = p->voiced ? p->f0_hz : 0.0f;
     frame->voiced = p->voiced;
-    frame->steady_pitch = p->steady;
     frame->voicing = p->voicing;
 }
 
@@ -734,7 +693,6 @@ static void emit_early(rpl_analysis *a, const rpl_frame *frame, const rpl_analys
     if (rpl_pitch_latest(a->pitch, &p)) {
         early.f0_hz = p.voiced ? p.f0_hz : 0.0f;
         early.voiced = p.voiced;
-        early.steady_pitch = p.steady;
         early.voicing = p.voicing;
     }
     rpl_vad_frame v;

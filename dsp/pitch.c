@@ -36,11 +36,10 @@
  *      to the running median F0 of the tracker's own recent voiced decisions (see
  *      PRIOR_WEIGHT);
  *   4. Viterbi over candidates with a fixed-lag traceback of DELAY_FRAMES frames;
- *   5. steady sounds: a run steady to 1 cent for 250 ms (see STEADY_REL) is no voice, so it
+ *   5. steady sounds: a run steady to 1 cent for 250 ms (see STEADY_REL) is marked steady and
  *      does not teach the speaker prior; at mains-hum F0 (below STEADY_HUM_MAX_HZ) it comes
  *      out unvoiced. Above, a steady periodic sound (a line tone, a buzz, a synthetic
- *      harmonic complex) is given out voiced at its F0, as it is periodic, and marked
- *      steady: nothing downstream takes it for a voice (rpl_frame_has_voice);
+ *      harmonic complex) is given out voiced at its F0, as it is periodic;
  *   6. the F0 given out for a clean frame's best candidate is refined on the half-whitened
  *      spectrum (see refine_lag and REFINE_MIN_NCCF): moving formants pull the NCCF peak off
  *      the true period by up to 20-30 cents. The DP, voicing and steps 3-5 keep the

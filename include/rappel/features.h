@@ -41,15 +41,14 @@ typedef struct rpl_frame {
     bool line_sound;         /* the line carries a sound that is not speech (a line tone,
                               * dsp/analysis.c): speech is false, and the frame is not silence
                               * either */
-    bool steady_pitch;       /* voiced with an F0 steady to 1 cent for 250 ms (rpl_pitch_frame
-                              * .steady): periodic, but no voice */
 } rpl_frame;
 
-/* Whether the frame carries a voice: voiced, with an F0, and not a steady periodic sound
- * (which the pitch tracker reports voiced, as it is periodic). Real-time safe. */
+/* Whether the frame carries a voice: voiced, with an F0. A steady periodic sound counts (a
+ * synthetic voice is one; mains hum is unvoiced already, line tones are not speech:
+ * dsp/analysis.c). Real-time safe. */
 static inline bool rpl_frame_has_voice(const rpl_frame *frame)
 {
-    return frame->voiced && frame->f0_hz > 0.0f && !frame->steady_pitch;
+    return frame->voiced && frame->f0_hz > 0.0f;
 }
 
 typedef enum rpl_column_type {

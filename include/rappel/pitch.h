@@ -25,8 +25,8 @@ typedef struct rpl_pitch_frame {
     float f0_hz;   /* fundamental frequency in Hz; 0 when unvoiced */
     float voicing; /* confidence that the frame is voiced, 0..1 */
     bool voiced;   /* the voicing decision */
-    bool steady;   /* voiced, but its F0 has held to 1 cent for 250 ms: a line tone, a buzz or
-                    * a synthetic complex, which is periodic but no voice (never set by
+    bool steady;   /* voiced, and its F0 has held to 1 cent for 250 ms, as no human voice does:
+                    * a line tone, a buzz or a synthetic voice (never set by
                     * rpl_pitch_latest, which cannot look ahead) */
 } rpl_pitch_frame;
 

@@ -1,13 +1,11 @@
 #!/usr/bin/env bash
-# Line tones before a call are not speech, end to end (dsp/analysis.c, "Line tones"). Three
+# Line tones before a call are not speech, end to end (dsp/analysis.c, "Line tones"). Two
 # stereo files are built with sox in front of samples/call-calm.wav (which raises no alert):
 #   ring   North American ringback (440+480 Hz, 2 s on, 4 s off, three times: 18 s) on both
 #          channels, as an outbound call's recording starts. Before the tone check this raised
 #          a false overtalk (both "parties" start together) and a false dead air.
 #   beep   the "this call is recorded" beep (1400 Hz, 0.5 s every 15 s, twice: 30 s) on both
 #          channels: a false dead air from 00:00 (the first beep was the first speech).
-#   buzz   a steady square wave (220 Hz, 3 s) on the customer's channel, then 3 s of silence:
-#          the filled-pause detector took it for a long "euh".
 # Asserted for each: no overtalk, dead-air or hesitation alert at all (call-calm has none),
 # and each party's speech_s within 0.1 s of the same call behind the same length of digital
 # silence (the control: what is left is the calm call's own speech). The control itself must
@@ -34,9 +32,7 @@ sox -n -r 8000 -c 1 ring1.wav synth 2 sine 440 sine 480 remix 1,2 gain -10 pad 0
 sox ring1.wav -c 2 lead-ring.wav remix 1 1
 sox -n -r 8000 -c 1 beep1.wav synth 0.5 sine 1400 gain -10 pad 0 14.5 repeat 1
 sox beep1.wav -c 2 lead-beep.wav remix 1 1
-sox -n -r 8000 -c 1 buzz1.wav synth 3 square 220 gain -10 pad 0 3
-sox buzz1.wav -c 2 lead-buzz.wav remix 0 1
-for v in ring beep buzz; do
+for v in ring beep; do
     sox "lead-$v.wav" "$calm" "call-$v.wav"
     len=$(soxi -D "lead-$v.wav")
     sox -n -r 8000 -c 2 "silence-$v.wav" trim 0 "$len"
@@ -72,7 +68,7 @@ if not 17.5 <= hold <= 19.5:
     bad.append(f"transfer: on hold {hold:.1f} s, not the 18 s of ringback")
 if len(dead_ctrl) != 1 or not (dead_ctrl[0][0] < 20.0 and dead_ctrl[0][1] > 37.0):
     bad.append(f"control: the 18 s of silence is not one dead air: {dead_ctrl}")
-for v in ("ring", "beep", "buzz"):
+for v in ("ring", "beep"):
     call = json.load(open(f"{work}/call-{v}.json"))
     ctrl = json.load(open(f"{work}/control-{v}.json"))
     for name, out in (("call", call), ("control", ctrl)):

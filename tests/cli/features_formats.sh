@@ -177,23 +177,33 @@ assert [(j["start_s"], j["length_s"]) for j in jl] == csv, (jl, csv)
 PY
 
 # Steady synthetic sounds (sox, 16 kHz): a sawtooth and a square wave at 150 Hz (the fundamental
-# goes with the 300 Hz high-pass) and a 233 Hz sawtooth. Periodic, so voiced at their F0 on
-# every frame but the first and last 30 ms (before session 7 the tracker gave them unvoiced
-# after 150 ms: steady, so no voice).
+# goes with the 300 Hz high-pass) and a 233 Hz sawtooth: 0.3 s of silence, 1.5 s of the sound,
+# 0.6 s of silence, 1.5 s of the sound, 0.3 s of silence. Periodic, so voiced at their F0 and speech on every frame but the first and
+# last 30 ms of each burst, and the silence between is one pause within 30 ms of its truth.
+# (Before session 7 the tracker gave them unvoiced after 150 ms; before session 8 they were
+# voiced but no voice, so no speech and no pause.)
 for wave in "sawtooth 150" "square 150" "sawtooth 233"; do
     set -- $wave
-    sox -n -r 16000 -b 16 "steady-$1-$2.wav" synth 1.5 "$1" "$2" gain -12
+    sox -n -r 16000 -b 16 "steady-$1-$2.wav" synth 1.5 "$1" "$2" gain -12 pad 0.3 0.3 repeat 1
     got=0
     "$RAPPEL" features "steady-$1-$2.wav" >"steady-$1-$2.csv" 2>/dev/null || got=$?
+    "$RAPPEL" features "steady-$1-$2.wav" --pauses >"steady-$1-$2.pauses" 2>/dev/null || got=$?
     [ "$got" -eq 0 ] || fail "steady $1 $2: exit $got"
-    "$PY" - "steady-$1-$2.csv" "$2" <<'PY' || fail "steady $wave: not voiced at its F0"
+    "$PY" - "steady-$1-$2.csv" "$2" "steady-$1-$2.pauses" <<'PY' || fail "steady $wave"
 import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
 f0 = float(sys.argv[2])
-inner = [r for r in rows if 0.03 < float(r["time_s"]) < 1.47]
+inner = [r for r in rows if any(a + 0.03 < float(r["time_s"]) < a + 1.47 for a in (0.3, 2.4))]
 right = sum(r["voiced"] == "1" and abs(float(r["f0_hz"]) / f0 - 1) < 0.005 for r in inner)
-print(f"{sys.argv[1]}: {right} of {len(inner)} frames voiced within 0.5 % of {f0:g} Hz")
-assert right == len(inner)
+speech = sum(r["speech"] == "1" for r in inner)
+pauses = [(float(p["start_s"]), float(p["length_s"])) for p in csv.DictReader(open(sys.argv[3]))]
+print(f"{sys.argv[1]}: {right} of {len(inner)} frames voiced within 0.5 % of {f0:g} Hz, "
+      f"{speech} speech; pauses {pauses}")
+assert right == len(inner), "not voiced at its F0"
+assert speech == len(inner), "not speech"
+assert len(pauses) == 1, "not one pause"
+start, length = pauses[0]
+assert abs(start - 1.8) <= 0.03 and abs(start + length - 2.4) <= 0.03, "pause boundaries"
 PY
 done
 
