@@ -42,6 +42,12 @@
  *   (a twist within 9.5 dB, wider than Q.24's 8 dB), the very same two bins for
  *   TONE_DUAL_FRAMES (40 ms, Q.24's shortest digit). Without the group bands a high voice
  *   whose 2nd and 6th harmonics dominate (a RAVDESS actress, F0 297 Hz) passed for a digit.
+ * Neither kind has a third peak: no bin more than TONE_LOBE + 1 bins from both lobes may come
+ * within tone_third_peak (-32 dB) of the strongest bin. A line tone's third peak is its line
+ * noise or codec noise, -40 dB and lower (-41 dB for ringback through mu-law); a clean
+ * synthetic vowel with a narrow formant on one harmonic is as concentrated as a tone, but its
+ * other harmonics stand at -15 to -30 dB (without this rule, vowels made at 16 and 48 kHz
+ * were taken out as tones: bench/features_bench.sh, 33-62 % of pause boundaries found).
  * A steady harmonic sound (a buzz, a square wave, a synthetic vowel at a constant F0) is not
  * taken out: nothing in it tells a machine's buzz from a synthetic voice at a constant F0,
  * and its voice activity is real. Mains hum is unvoiced by the pitch tracker
@@ -94,9 +100,11 @@ enum {
     TONE_LOOK_AHEAD = TONE_MIN_FRAMES + TONE_EDGE + 3,
 };
 
-static const float tone_share = 0.97f;     /* band power in the two lobes: a tone 20 dB above the
-                                            * line noise keeps > 99 % there */
-static const float tone_dual_share = 0.1f; /* each lobe of a dual tone: twist within 9.5 dB */
+static const float tone_share = 0.97f;        /* band power in the two lobes: a tone 20 dB above the
+                                               * line noise keeps > 99 % there */
+static const float tone_dual_share = 0.1f;    /* each lobe of a dual tone: twist within 9.5 dB */
+static const float tone_third_peak = 6.3e-4f; /* -32 dB: a third peak this close to the strongest
+                                               * bin is a harmonic (see the top of the file) */
 
 /* One frame's spectral peaks, for the tone check (bin -1: no spectrum or not tonal). */
 typedef struct tone_peaks {
@@ -396,6 +404,21 @@ static float lobe_power(const float *power, size_t k)
     return sum;
 }
 
+/* A peak within tone_third_peak of the strongest bin, away from both lobes (and the Hann
+ * window's first sidelobe beside each): a third harmonic, which a line tone has not. */
+static bool has_third_peak(const float *power, size_t first, size_t second)
+{
+    float limit = tone_third_peak * power[first];
+    for (size_t k = TONE_BIN_LO; k <= TONE_BIN_HI; k++) {
+        size_t d1 = k > first ? k - first : first - k;
+        size_t d2 = k > second ? k - second : second - k;
+        if (d1 > TONE_LOBE + 1 && d2 > TONE_LOBE + 1 && power[k] > limit) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /* Spectrum of frame index into its ring slot and its tone peaks (see the top of the file). */
 static void find_peaks(rpl_analysis *a, int64_t index)
 {
@@ -433,7 +456,7 @@ static void find_peaks(rpl_analysis *a, int64_t index)
             p2 -= power[bin];
         }
     }
-    if (!(band > 0.0f) || p1 + p2 < tone_share * band) {
+    if (!(band > 0.0f) || p1 + p2 < tone_share * band || has_third_peak(power, first, second)) {
         return;
     }
     t->bin = (int16_t)first;
