@@ -18,7 +18,7 @@
 static const float PI_F = 3.14159265358979f;
 static const double TWO_PI = 6.283185307179586;
 /* Random F0 drift per 10 ms of a held voice (0.3 %, ~5 cents): a perfectly steady complex is
- * a line tone or a buzz for the tracker (see test_steady_sounds), not a voice. */
+ * flagged steady by the tracker (see test_steady_sounds), as no human voice is. */
 static const float VOICE_DRIFT = 0.003f;
 
 /* ---- helpers -------------------------------------------------------------------------- */
@@ -931,8 +931,9 @@ static void test_hum(void **state)
 
 /* Steady periodic sounds above mains frequency: a plain harmonic complex with and without its
  * fundamental, a buzz, a 425 Hz line tone. They are periodic, so voiced at their F0 (as Praat
- * and aubio give it) from start to end; only the steady flag says they are no voice, from
- * 250 ms at the latest, and a voice never gets it (test_voices_are_not_steady). */
+ * and aubio give it) from start to end; the steady flag marks them from 250 ms at the latest
+ * (it keeps them out of the speaker prior), and a voice never gets it
+ * (test_voices_are_not_steady). */
 static void test_steady_sounds(void **state)
 {
     (void)state;

@@ -5,8 +5,8 @@
  * a caller-supplied sink, after a fixed look-ahead of rpl_analysis_delay_frames() frames.
  * The same samples always give the same frames, however they are split into blocks.
  * rpl_frame.speech is voice activity with a voice: energy without a voice nearby is not
- * speech, nor are line tones (call-progress tones, DTMF digits, beeps, fax answer tones, a
- * steady synthetic buzz), whatever their level; see dsp/analysis.c for the rules.
+ * speech, nor are line tones (call-progress tones, DTMF digits, beeps, fax answer tones),
+ * whatever their level; see dsp/analysis.c for the rules.
  */
 #ifndef RAPPEL_ANALYSIS_H
 #define RAPPEL_ANALYSIS_H
