@@ -351,6 +351,7 @@ static void *analysis_main(void *arg)
             live->snap.leak[role].found = rpl_pipeline_leak(
                 live->pipeline, (rpl_store_role)role, &live->snap.leak[role].delay_s,
                 &live->snap.leak[role].loss_db, &live->snap.leak[role].leaked_s);
+            live->snap.music_s[role] = rpl_pipeline_music_s(live->pipeline, (rpl_store_role)role);
         }
         size_t turns = 0, silences = 0;
         bool two = rpl_pipeline_two_voices(live->pipeline, &turns, &silences);

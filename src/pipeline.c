@@ -10,6 +10,7 @@
 #include "rappel/cross_party.h"
 #include "rappel/crosstalk.h"
 #include "rappel/ingest.h"
+#include "rappel/music.h"
 #include "rappel/voice_change.h"
 
 enum {
@@ -83,8 +84,11 @@ typedef struct party {
     rpl_cues provisional_cues;
     rpl_crosstalk *leak; /* the other party's voice leaking into this channel (stereo) */
     int64_t leak_frames; /* speech frames found to be only that leak */
-    bool holding;        /* the channel carries a line sound (line_held) */
-    float hold_floor_db; /* its noise floor when the line sound began */
+    rpl_music *music;    /* music on the channel (hold music): no one's voice */
+    int64_t music_frames;
+    int64_t music_from, music_to; /* frame indices of the latest music, from its onset (-1: none) */
+    bool holding;                 /* the channel carries a line sound (line_held) */
+    float hold_floor_db;          /* its noise floor when the line sound began */
     /* mono: whether a silence is a pause or an exchange between two voices on the one channel
      * (NULL on stereo); the pause statistics then count a silence once it is decided */
     rpl_voice_change *voices;
@@ -132,6 +136,7 @@ static void party_destroy(party *p)
     free(p->early_view);
     free(p->early_other);
     rpl_crosstalk_destroy(p->leak);
+    rpl_music_destroy(p->music);
     rpl_voice_change_destroy(p->voices);
 }
 
@@ -146,10 +151,14 @@ static rpl_status party_create(party *p, const rpl_pipeline_config *cfg, rpl_sto
         p->score[k] = NAN;
     }
     p->last_latency_s = p->last_latency_t_s = NAN;
+    p->music_from = p->music_to = -1;
     rpl_status status = rpl_ingest_create(cfg->input_rate_hz, &p->ingest);
     rpl_analysis_config analysis_cfg = rpl_analysis_config_default();
     if (status == RPL_OK) {
         status = rpl_analysis_create(&analysis_cfg, &p->analysis);
+    }
+    if (status == RPL_OK) {
+        status = rpl_music_create(&p->music);
     }
     if (status == RPL_OK) {
         status = rpl_cue_window_create(&cfg->cues, &p->window);
@@ -279,6 +288,15 @@ bool rpl_pipeline_leak(const rpl_pipeline *pl, rpl_store_role role, double *dela
     return true;
 }
 
+double rpl_pipeline_music_s(const rpl_pipeline *pl, rpl_store_role role)
+{
+    if (role != RPL_STORE_ROLE_AGENT && role != RPL_STORE_ROLE_CUSTOMER) {
+        return 0.0;
+    }
+    const party *p = &pl->parties[role];
+    return p->present ? (double)p->music_frames * FRAME_S : 0.0;
+}
+
 bool rpl_pipeline_two_voices(const rpl_pipeline *pl, size_t *turns, size_t *silences)
 {
     const rpl_voice_change *v = pl->parties[RPL_STORE_ROLE_CUSTOMER].voices;
@@ -347,11 +365,23 @@ static void evidence_from_parts(const rpl_cue_part *parts, size_t n, rpl_evidenc
     }
 }
 
+/* The window reaches into music, counted from its onset: its first seconds went in as the
+ * party's speech before the music was found, so the window says nothing of the party. */
+static bool window_heard_music(const party *p, const rpl_cues *cues)
+{
+    double first_frame = cues->t_s / FRAME_S - cues->window_s / FRAME_S;
+    return p->music_to >= 0 && (double)p->music_to >= first_frame &&
+           (double)p->music_from < cues->t_s / FRAME_S;
+}
+
 static void score_window(rpl_pipeline *pl, party *p, rpl_score_kind kind, const rpl_cues *cues)
 {
     rpl_cue_part parts[EVIDENCE_PARTS];
     size_t n = 0;
     double score = rpl_score_eval(&pl->model->score[kind], cues, parts, EVIDENCE_PARTS, &n);
+    if (window_heard_music(p, cues)) {
+        score = NAN;
+    }
     p->score[kind] = score;
     if (!isfinite(score)) {
         return; /* too little speech to judge: the policy keeps its state */
@@ -694,15 +724,27 @@ static bool pop_frame(party *p, rpl_frame *out)
     return true;
 }
 
-/* A frame whose speech is only the other party's leaked voice: none of this party's voice. */
-static void not_own_voice(party *p, rpl_frame *frame)
+/* A frame that carries none of this party's voice: the other party's leaked voice, or music. */
+static void take_out_voice(rpl_frame *frame)
 {
     frame->speech = false;
     frame->voiced = false;
     frame->f0_hz = 0.0f;
     frame->nucleus = false;
     frame->filled_pause = false;
-    p->leak_frames++;
+}
+
+/* Music on the party's channel: no voice, but a line sound,
+ * so that the other party's silence meanwhile is a hold, not dead air. */
+static void take_out_music(party *p, rpl_frame *frame)
+{
+    if (rpl_music_process(p->music, frame)) {
+        take_out_voice(frame);
+        frame->line_sound = true;
+        p->music_frames++;
+        p->music_from = rpl_music_onset(p->music);
+        p->music_to = frame->index;
+    }
 }
 
 /* Analyse the frames both parties have (at the end of the call, whatever is left). */
@@ -725,11 +767,19 @@ static void drain_frames(rpl_pipeline *pl, bool finishing)
             bool agent_leak = rpl_crosstalk_process(agent->leak, &c, &a);
             bool customer_leak = rpl_crosstalk_process(customer->leak, &a, &c);
             if (agent_leak) {
-                not_own_voice(agent, &a);
+                take_out_voice(&a);
+                agent->leak_frames++;
             }
             if (customer_leak) {
-                not_own_voice(customer, &c);
+                take_out_voice(&c);
+                customer->leak_frames++;
             }
+        }
+        if (have_a) {
+            take_out_music(agent, &a);
+        }
+        if (have_c) {
+            take_out_music(customer, &c);
         }
         if (have_a) {
             party_frame(pl, agent, &a, have_c && c.speech);

@@ -136,4 +136,10 @@ void rpl_pipeline_cross_stats_get(const rpl_pipeline *p, rpl_pipeline_cross_stat
 bool rpl_pipeline_leak(const rpl_pipeline *p, rpl_store_role role, double *delay_s, double *loss_db,
                        double *leaked_s);
 
+/* Seconds of role's channel found to carry music (music on hold: include/rappel/music.h). They
+ * are not role's speech (statistics, cross-party cues: the other party's silence meanwhile is a
+ * hold, not dead air), and no score is given for a window that reaches into them or into the
+ * seconds before the music was recognised. 0 when none or role has no channel. */
+double rpl_pipeline_music_s(const rpl_pipeline *p, rpl_store_role role);
+
 #endif

@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <nettle/sha2.h>
 #include <stdlib.h>
 #include <string.h>
@@ -296,8 +297,8 @@ static rpl_status store_timeline(rpl_store *store, cli_call *call)
     return RPL_OK;
 }
 
-/* Say where one party's voice leaked into the other's channel (kept for the JSON), and that a
- * mono call holds two voices taking turns. */
+/* Say where one party's voice leaked into the other's channel, where a channel carried music
+ * (both kept for the JSON), and that a mono call holds two voices taking turns. */
 static void add_channel_notes(cli_call *call, const rpl_pipeline *pl)
 {
     for (int role = RPL_STORE_ROLE_AGENT; role <= RPL_STORE_ROLE_CUSTOMER; role++) {
@@ -311,6 +312,14 @@ static void add_channel_notes(cli_call *call, const rpl_pipeline *pl)
         cli_leak_warning((rpl_store_role)role, l->delay_s, l->loss_db, l->leaked_s, warning,
                          sizeof warning);
         add_note(call, warning);
+    }
+    for (int role = RPL_STORE_ROLE_AGENT; role <= RPL_STORE_ROLE_CUSTOMER; role++) {
+        call->music_s[role] = rpl_pipeline_music_s(pl, (rpl_store_role)role);
+        if (call->music_s[role] > 0.0) {
+            char note[200];
+            cli_music_note((rpl_store_role)role, call->music_s[role], note, sizeof note);
+            add_note(call, note);
+        }
     }
     size_t turns = 0, silences = 0;
     if (rpl_pipeline_two_voices(pl, &turns, &silences)) {
@@ -572,6 +581,8 @@ void cli_call_print_json(FILE *out, const cli_call *call, bool stored)
         } else {
             fprintf(out, "null");
         }
+        fprintf(out, ",\"music_s\":");
+        cli_json_number(out, call->music_s[role]);
         fprintf(out, ",\"two_voices\":");
         if (role == RPL_STORE_ROLE_CUSTOMER && call->two_voices_turns > 0) {
             fprintf(out, "{\"turn_exchanges\":%zu,\"silences\":%zu}}", call->two_voices_turns,
@@ -640,10 +651,14 @@ void cli_call_print_summary(FILE *out, const cli_call *call, bool stored)
         const rpl_store_channel_stats *s = &call->stats[role];
         fprintf(out,
                 "  %-8s speech %.1f s, F0 median %.0f Hz (sd %.1f st), %.1f syllables/s, "
-                "%zu pause%s (longest %.1f s)\n",
+                "%zu pause%s (longest %.1f s)",
                 rpl_store_role_name(s->role), s->speech_s, s->f0_median_hz, s->f0_sd_st,
                 s->speaking_rate_sps, s->pause_count, s->pause_count == 1 ? "" : "s",
                 s->pause_max_s);
+        if (call->music_s[role] > 0.0) {
+            fprintf(out, ", music %.1f s", call->music_s[role]);
+        }
+        fprintf(out, "\n");
         fprintf(out,
                 "      scores (max/mean): frustration %.2f/%.2f  hesitation %.2f/%.2f  "
                 "fatigue %.2f/%.2f\n",
@@ -659,8 +674,16 @@ void cli_call_print_summary(FILE *out, const cli_call *call, bool stored)
                     "on hold %.1f s (line tones and the gaps of their cadence, nobody speaking), ",
                     c->hold_s);
         }
-        fprintf(out, "customer answers after %.1f s on average, customer talk share %.0f %%\n",
-                c->customer_latency_mean_s, 100.0 * c->talk_share_customer);
+        if (isfinite(c->customer_latency_mean_s)) {
+            fprintf(out, "customer answers after %.1f s on average, ", c->customer_latency_mean_s);
+        } else {
+            fprintf(out, "no answer from the customer to time, ");
+        }
+        if (isfinite(c->talk_share_customer)) {
+            fprintf(out, "customer talk share %.0f %%\n", 100.0 * c->talk_share_customer);
+        } else {
+            fprintf(out, "nobody speaks\n");
+        }
     }
     if (call->alert_count == 0) {
         fprintf(out, "  no alert\n");

@@ -62,7 +62,7 @@ typedef struct cli_call {
     double duration_s;               /* frames / rate, after identify */
     rpl_pipeline_config cfg;         /* the pipeline this call is analysed with */
     char channel_map[64];            /* "agent=0,customer=1" or "customer=0" */
-    char note[448];                  /* warnings (a cut file, the channel map), or "" */
+    char note[768];                  /* warnings (a cut file, the channel map), or "" */
     int64_t started_unix_s;          /* when the call took place; 0: not known (now) */
     const char *started_from;        /* "--started", "bext", "date tag", "file name" (static)
                                         or NULL with 0 above */
@@ -70,6 +70,7 @@ typedef struct cli_call {
     bool has_role[2];                 /* indexed by rpl_store_role agent/customer */
     rpl_store_channel_stats stats[2]; /* valid where has_role */
     cli_call_leak leak[2];            /* the other party's voice found in this channel */
+    double music_s[2];                /* music found on this channel (rpl_pipeline_music_s) */
     size_t two_voices_turns;          /* mono: turn exchanges between two voices (0: not found to
                                          hold two voices; rpl_pipeline_two_voices) */
     size_t two_voices_silences;       /* and the silences tested */

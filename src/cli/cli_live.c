@@ -348,6 +348,11 @@ void cli_live_summary(cli_live_ui *ui, rpl_live *live, const char *call_id, doub
                              s.leak[role].leaked_s, warning, sizeof warning);
             fprintf(stderr, "rappel: %s: %s\n", ui->command, warning);
         }
+        if (s.music_s[role] > 0.0) {
+            char note[200];
+            cli_music_note((rpl_store_role)role, s.music_s[role], note, sizeof note);
+            fprintf(stderr, "rappel: %s: %s\n", ui->command, note);
+        }
     }
     if (s.two_voices_turns > 0) {
         char warning[240];

@@ -109,6 +109,14 @@ bool cli_load_model(const char *command, const char *path, rpl_model *out)
     return true;
 }
 
+void cli_music_note(rpl_store_role role, double music_s, char *buf, size_t size)
+{
+    snprintf(buf, size,
+             "note: the %s channel carries music (on hold?) for %.1f s: not counted as the %s's "
+             "speech, and no score there",
+             rpl_store_role_name(role), music_s, rpl_store_role_name(role));
+}
+
 void cli_two_voices_warning(size_t turns, size_t silences, char *buf, size_t size)
 {
     snprintf(buf, size,

@@ -28,6 +28,9 @@ bool cli_truncation_warning(const rpl_source_info *info, char *buf, size_t size)
 void cli_leak_warning(rpl_store_role into, double delay_s, double loss_db, double leaked_s,
                       char *buf, size_t size);
 
+/* The note for music found on role's channel (rpl_pipeline_music_s), written into buf. */
+void cli_music_note(rpl_store_role role, double music_s, char *buf, size_t size);
+
 /* The warning for a mono call found to hold two voices taking turns, with the number of turn
  * exchanges (rpl_pipeline_two_voices), written into buf. */
 void cli_two_voices_warning(size_t turns, size_t silences, char *buf, size_t size);
