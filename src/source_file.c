@@ -55,6 +55,48 @@ static int raw_sf_format(rpl_raw_encoding encoding)
     return 0;
 }
 
+/* name equals lower (lower case) ignoring case. */
+static bool same_name(const char *name, const char *lower)
+{
+    while (*name != '\0' && *lower != '\0' && (*name | 0x20) == *lower) {
+        name++;
+        lower++;
+    }
+    return *name == '\0' && *lower == '\0';
+}
+
+bool rpl_raw_format_from_name(const char *path, rpl_raw_format *out)
+{
+    static const struct {
+        const char *ext;
+        rpl_raw_encoding encoding;
+        int rate_hz;
+    } known[] = {
+        {"ulaw", RPL_RAW_ULAW, 8000},      {"ul", RPL_RAW_ULAW, 8000},
+        {"ulw", RPL_RAW_ULAW, 8000},       {"mu", RPL_RAW_ULAW, 8000},
+        {"alaw", RPL_RAW_ALAW, 8000},      {"al", RPL_RAW_ALAW, 8000},
+        {"alw", RPL_RAW_ALAW, 8000},       {"sln", RPL_RAW_S16LE, 8000},
+        {"slin", RPL_RAW_S16LE, 8000},     {"sln12", RPL_RAW_S16LE, 12000},
+        {"sln16", RPL_RAW_S16LE, 16000},   {"sln24", RPL_RAW_S16LE, 24000},
+        {"sln32", RPL_RAW_S16LE, 32000},   {"sln44", RPL_RAW_S16LE, 44100},
+        {"sln48", RPL_RAW_S16LE, 48000},   {"sln96", RPL_RAW_S16LE, 96000},
+        {"sln192", RPL_RAW_S16LE, 192000},
+    };
+    const char *dot = strrchr(path, '.');
+    const char *slash = strrchr(path, '/');
+    if (dot == NULL || (slash != NULL && dot < slash)) {
+        return false;
+    }
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
+        if (same_name(dot + 1, known[i].ext)) {
+            *out = (rpl_raw_format){
+                .encoding = known[i].encoding, .sample_rate_hz = known[i].rate_hz, .channels = 1};
+            return true;
+        }
+    }
+    return false;
+}
+
 static void describe_format(int format, char *out, size_t size)
 {
     SF_FORMAT_INFO major = {.format = format & SF_FORMAT_TYPEMASK};
@@ -189,6 +231,10 @@ rpl_status rpl_source_file_open(const char *path, const rpl_raw_format *raw, rpl
         return status;
     }
     SF_INFO sfinfo = {0};
+    rpl_raw_format named;
+    if ((raw == NULL || raw->encoding == RPL_RAW_NONE) && rpl_raw_format_from_name(path, &named)) {
+        raw = &named;
+    }
     if (raw != NULL && raw->encoding != RPL_RAW_NONE) {
         if (raw_sf_format(raw->encoding) == 0) {
             return say(RPL_ERR_INVALID_ARG, why, why_size, "unknown raw encoding");

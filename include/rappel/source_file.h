@@ -1,7 +1,8 @@
 /* rappel — recorded calls read with libsndfile, streamed in blocks.
  *
  * Anything libsndfile reads by content (WAV PCM/float/mu-law/A-law, FLAC, AIFF, AU, ...),
- * plus headerless telephony audio when the caller names its encoding. Memory does not grow
+ * plus headerless telephony audio when the caller names its encoding or the file's extension
+ * does (rpl_raw_format_from_name). Memory does not grow
  * with the file's length. Errors come with a reason naming what is wrong with the file.
  */
 #ifndef RAPPEL_SOURCE_FILE_H
@@ -47,7 +48,15 @@ typedef struct rpl_source_info {
     const char *recorded_from; /* "bext" or "date tag" (static), NULL with 0 above */
 } rpl_source_info;
 
-/* Open path for reading. raw may be NULL (format by content). On failure *out is NULL and
+/* The headerless format a call recorder's file extension names, case-insensitively, as
+ * Asterisk and sox write them: .ulaw .ul .ulw .mu (G.711 mu-law), .alaw .al .alw (A-law), all
+ * 8 kHz mono; .sln .slin (16-bit little-endian PCM, 8 kHz mono) and .sln12 .sln16 .sln24
+ * .sln32 .sln44 .sln48 .sln96 .sln192 (the rate in kHz; 44: 44.1 kHz). False for any other
+ * name (.raw and .pcm say nothing of the encoding). Real-time safe. */
+bool rpl_raw_format_from_name(const char *path, rpl_raw_format *out);
+
+/* Open path for reading. raw may be NULL (format by content, or by a headerless telephony
+ * extension: rpl_raw_format_from_name). On failure *out is NULL and
  * why (why_size bytes, may be 0) receives the reason: missing or unreadable file, empty
  * file, not audio, sample rate outside 8000..192000 Hz, 0 or more than 16 channels, no
  * frames. Not real-time safe. Returns RPL_ERR_IO, RPL_ERR_FORMAT, RPL_ERR_RATE,

@@ -649,11 +649,16 @@ void cli_call_print_summary(FILE *out, const cli_call *call, bool stored)
             continue;
         }
         const rpl_store_channel_stats *s = &call->stats[role];
-        fprintf(out,
-                "  %-8s speech %.1f s, F0 median %.0f Hz (sd %.1f st), %.1f syllables/s, "
-                "%zu pause%s (longest %.1f s)",
-                rpl_store_role_name(s->role), s->speech_s, s->f0_median_hz, s->f0_sd_st,
-                s->speaking_rate_sps, s->pause_count, s->pause_count == 1 ? "" : "s",
+        fprintf(out, "  %-8s speech %.1f s, ", rpl_store_role_name(s->role), s->speech_s);
+        if (isfinite(s->f0_median_hz)) {
+            fprintf(out, "F0 median %.0f Hz (sd %.1f st), ", s->f0_median_hz, s->f0_sd_st);
+        } else {
+            fprintf(out, "no voice heard, ");
+        }
+        if (isfinite(s->speaking_rate_sps)) {
+            fprintf(out, "%.1f syllables/s, ", s->speaking_rate_sps);
+        }
+        fprintf(out, "%zu pause%s (longest %.1f s)", s->pause_count, s->pause_count == 1 ? "" : "s",
                 s->pause_max_s);
         if (call->music_s[role] > 0.0) {
             fprintf(out, ", music %.1f s", call->music_s[role]);
