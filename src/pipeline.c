@@ -654,6 +654,9 @@ bool rpl_pipeline_provisional(rpl_pipeline *pl, rpl_store_role role, rpl_pipelin
     for (int k = 0; k < RPL_SCORE_COUNT; k++) {
         const rpl_cues *c = k == RPL_SCORE_HESITATION ? &hesitation : cues;
         out->score[k] = rpl_score_eval(&pl->model->score[k], c, NULL, 0, &unused);
+        if (window_heard_music(p, c)) {
+            out->score[k] = NAN; /* as in score_window */
+        }
     }
     return true;
 }
