@@ -162,13 +162,16 @@ static bool melody_goes_on(rpl_music *m, int64_t now)
     if (m->rest_steps > 0) {
         return m->rest_steps < MAX_REST_STEPS;
     }
+    int64_t from = now + 1 - RECENT_STEPS * STEP_FRAMES; /* the recent frames: from..now */
     int on_notes = 0;
     if (m->run_frames >= NOTE_MIN_FRAMES && on_grid(m, m->run_sum_st / m->run_frames)) {
-        on_notes += m->run_frames;
+        on_notes += (int)(now + 1 - (m->run_start > from ? m->run_start : from));
     }
-    for (int i = m->count - 1; i >= 0 && note_at(m, i)->start > now - RECENT_STEPS * STEP_FRAMES;
-         i--) {
-        on_notes += on_grid(m, note_at(m, i)->st) ? note_at(m, i)->frames : 0;
+    for (int i = m->count - 1; i >= 0 && note_at(m, i)->start + note_at(m, i)->frames > from; i--) {
+        const note *n = note_at(m, i);
+        if (on_grid(m, n->st)) {
+            on_notes += (int)(n->start + n->frames - (n->start > from ? n->start : from));
+        }
     }
     return on_notes >= ON_RECENT_SHARE * voiced_frames(m, RECENT_STEPS);
 }
