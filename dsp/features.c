@@ -45,8 +45,11 @@ static const rpl_column columns[] = {
     COLUMN(loudness_sone, RPL_COLUMN_FLOAT, "sone", 3,
            "Zwicker-like loudness over 300-3400 Hz (uncalibrated: -60 dBFS tone = 1)"),
     COLUMN(line_sound, RPL_COLUMN_BOOL, "0/1", 0,
-           "the line carries a non-speech sound, a line tone (ringback, DTMF, beep, fax); speech "
-           "is 0 there"),
+           "the line carries a non-speech sound, a line tone (ringback, DTMF, beep, fax) or "
+           "music; speech is 0 there"),
+    COLUMN(music, RPL_COLUMN_BOOL, "0/1", 0,
+           "the line carries music (held notes on one tuning grid, e.g. music on hold); speech, "
+           "voiced and F0 are 0 there"),
 };
 
 size_t rpl_frame_column_count(void)

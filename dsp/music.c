@@ -220,6 +220,17 @@ bool rpl_music_process(rpl_music *m, const rpl_frame *frame)
     return m->on;
 }
 
+bool rpl_music_take_out(rpl_music *m, rpl_frame *frame)
+{
+    if (!rpl_music_process(m, frame)) {
+        return false;
+    }
+    rpl_frame_clear_voice(frame);
+    frame->line_sound = true;
+    frame->music = true;
+    return true;
+}
+
 int64_t rpl_music_onset(const rpl_music *m)
 {
     return m->onset;

@@ -727,23 +727,11 @@ static bool pop_frame(party *p, rpl_frame *out)
     return true;
 }
 
-/* A frame that carries none of this party's voice: the other party's leaked voice, or music. */
-static void take_out_voice(rpl_frame *frame)
-{
-    frame->speech = false;
-    frame->voiced = false;
-    frame->f0_hz = 0.0f;
-    frame->nucleus = false;
-    frame->filled_pause = false;
-}
-
-/* Music on the party's channel: no voice, but a line sound,
- * so that the other party's silence meanwhile is a hold, not dead air. */
+/* Music on the party's channel: no voice, but a line sound, so that the other party's silence
+ * meanwhile is a hold, not dead air. */
 static void take_out_music(party *p, rpl_frame *frame)
 {
-    if (rpl_music_process(p->music, frame)) {
-        take_out_voice(frame);
-        frame->line_sound = true;
+    if (rpl_music_take_out(p->music, frame)) {
         p->music_frames++;
         p->music_from = rpl_music_onset(p->music);
         p->music_to = frame->index;
@@ -770,11 +758,11 @@ static void drain_frames(rpl_pipeline *pl, bool finishing)
             bool agent_leak = rpl_crosstalk_process(agent->leak, &c, &a);
             bool customer_leak = rpl_crosstalk_process(customer->leak, &a, &c);
             if (agent_leak) {
-                take_out_voice(&a);
+                rpl_frame_clear_voice(&a);
                 agent->leak_frames++;
             }
             if (customer_leak) {
-                take_out_voice(&c);
+                rpl_frame_clear_voice(&c);
                 customer->leak_frames++;
             }
         }

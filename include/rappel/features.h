@@ -39,8 +39,10 @@ typedef struct rpl_frame {
     float flux;              /* spectral flux against the previous frame */
     float loudness_sone;     /* loudness */
     bool line_sound;         /* the line carries a sound that is not speech (a line tone,
-                              * dsp/analysis.c): speech is false, and the frame is not silence
-                              * either */
+                              * dsp/analysis.c, or music): speech is false, and the frame is not
+                              * silence either */
+    bool music;              /* the line carries music (include/rappel/music.h), set after the
+                              * analysis by rpl_music_take_out */
 } rpl_frame;
 
 /* Whether the frame carries a voice: voiced, with an F0. A steady periodic sound counts (a
@@ -49,6 +51,17 @@ typedef struct rpl_frame {
 static inline bool rpl_frame_has_voice(const rpl_frame *frame)
 {
     return frame->voiced && frame->f0_hz > 0.0f;
+}
+
+/* The frame carries none of the party's voice (another party's leaked voice, music): no speech,
+ * no voicing, no F0, no syllable nucleus, no filled pause. Real-time safe. */
+static inline void rpl_frame_clear_voice(rpl_frame *frame)
+{
+    frame->speech = false;
+    frame->voiced = false;
+    frame->f0_hz = 0.0f;
+    frame->nucleus = false;
+    frame->filled_pause = false;
 }
 
 typedef enum rpl_column_type {

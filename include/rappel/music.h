@@ -40,6 +40,10 @@ void rpl_music_destroy(rpl_music *m);
  * found to carry music: the frame is then no one's voice. Real-time safe. */
 bool rpl_music_process(rpl_music *m, const rpl_frame *frame);
 
+/* rpl_music_process, and a music frame carries no voice: rpl_frame_clear_voice, line_sound
+ * and music set. Returns whether it is music. Real-time safe. */
+bool rpl_music_take_out(rpl_music *m, rpl_frame *frame);
+
 /* The frame index where the latest music began: the first held note of the window that found
  * it, some seconds before rpl_music_process said so; -1 before any music. Real-time safe. */
 int64_t rpl_music_onset(const rpl_music *m);

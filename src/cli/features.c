@@ -9,6 +9,7 @@
 
 #include "rappel/analysis.h"
 #include "rappel/ingest.h"
+#include "rappel/music.h"
 #include "rappel/source_file.h"
 
 #define COMMAND "features"
@@ -22,6 +23,7 @@ typedef struct {
     bool pauses_only;
     FILE *out;
     rpl_analysis *analysis;
+    rpl_music *music; /* as the pipeline takes music out of a party's frames */
     rpl_analysis_sink sink;
 } features_run;
 
@@ -76,9 +78,12 @@ static size_t format_fixed(char *out, double value, int decimals)
     return len;
 }
 
-static void print_frame(void *user, const rpl_frame *frame)
+static void print_frame(void *user, const rpl_frame *analysed)
 {
     const features_run *run = user;
+    rpl_frame copy = *analysed;
+    const rpl_frame *frame = &copy;
+    rpl_music_take_out(run->music, &copy);
     if (run->pauses_only) {
         return;
     }
@@ -178,6 +183,9 @@ static int run_file(const char *path, const rpl_raw_format *raw, long channel, f
         rpl_analysis_config config = rpl_analysis_config_default();
         status = rpl_analysis_create(&config, &run->analysis);
     }
+    if (status == RPL_OK) {
+        status = rpl_music_create(&run->music);
+    }
     block = malloc(sizeof(float) * READ_FRAMES * (size_t)info->channels);
     mono = malloc(sizeof(float) * READ_FRAMES);
     if (status == RPL_OK && (block == NULL || mono == NULL)) {
@@ -223,6 +231,8 @@ done:
     free(mono);
     rpl_analysis_destroy(run->analysis);
     run->analysis = NULL;
+    rpl_music_destroy(run->music);
+    run->music = NULL;
     rpl_ingest_destroy(ingest);
     rpl_source_file_close(src);
     return exit_status;

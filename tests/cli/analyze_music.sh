@@ -7,6 +7,8 @@
 #           Asserted: at least 20 s of music found, no alert, and the customer's speech within
 #           5 s of the control's (the same call with 28.8 s of silence spliced in instead: what
 #           is left is the music's first seconds, before it is recognised).
+#           `rappel features` marks 20-30 s of its frames music (none of the control's), with
+#           no speech in them.
 #   stereo  on the agent's channel (the recorder takes the music played to the customer there)
 #           while the customer waits in silence. Asserted: at least 20 s of music and of hold,
 #           no dead-air or overtalk alert; the control (digital silence on both channels) does
@@ -45,6 +47,19 @@ sox -M ch1-quiet.wav ch2-quiet.wav stereo-control.wav
 for f in mono-music mono-control stereo-music stereo-control; do
     "$RAPPEL" analyze --json --db "$work/$f.db" "$f.wav" >"$f.json" 2>"$f.err"
 done
+"$RAPPEL" features mono-music.wav >mono-music.csv
+"$RAPPEL" features mono-control.wav >mono-control.csv
+# rappel features shows the same decision: music frames, with no speech in them
+"$PY" - mono-music.csv mono-control.csv <<'EOF'
+import csv, sys
+for path, least, most in ((sys.argv[1], 2000, 3000), (sys.argv[2], 0, 0)):
+    rows = list(csv.DictReader(open(path)))
+    music = [r for r in rows if r["music"] == "1"]
+    print(f"{path}: {len(music)} music frames")
+    if not least <= len(music) <= most or any(r["speech"] != "0" for r in music):
+        print("FAIL: rappel features does not show the music")
+        sys.exit(1)
+EOF
 grep -q "the customer channel carries music" mono-music.err || {
     echo "FAIL: no note of the music on stderr"
     exit 1
