@@ -98,6 +98,8 @@ typedef struct event {
     /* EV_FINISH */
     bool has_stats[2];
     rpl_store_channel_stats stats[2];
+    bool has_cross; /* a stereo call */
+    rpl_store_cross_stats cross;
     double duration_s;
     bool failed;
     char reason[512];
@@ -351,7 +353,11 @@ static void *analysis_main(void *arg)
             live->snap.leak[role].found = rpl_pipeline_leak(
                 live->pipeline, (rpl_store_role)role, &live->snap.leak[role].delay_s,
                 &live->snap.leak[role].loss_db, &live->snap.leak[role].leaked_s);
-            live->snap.music_s[role] = rpl_pipeline_music_s(live->pipeline, (rpl_store_role)role);
+            rpl_store_channel_stats stats;
+            live->snap.music_s[role] =
+                rpl_pipeline_channel_stats(live->pipeline, (rpl_store_role)role, &stats)
+                    ? stats.music_s
+                    : 0.0;
         }
         size_t turns = 0, silences = 0;
         bool two = rpl_pipeline_two_voices(live->pipeline, &turns, &silences);
@@ -503,6 +509,10 @@ static bool store_event(rpl_live *live, const event *e)
             store_failed(live, "cannot store the channel statistics");
             live->store_status = live->store_status != RPL_OK ? live->store_status : RPL_ERR_DB;
         }
+    }
+    if (e->has_cross && rpl_store_add_cross(live->store, live->call_id, &e->cross) != RPL_OK) {
+        store_failed(live, "cannot store the cross-party statistics");
+        live->store_status = live->store_status != RPL_OK ? live->store_status : RPL_ERR_DB;
     }
     rpl_status st = !e->failed ? rpl_store_finish_call(live->store, live->call_id, e->duration_s)
                                : rpl_store_fail_call(live->store, live->call_id, e->reason);
@@ -734,6 +744,7 @@ rpl_status rpl_live_finish(rpl_live *live, const char *fail_reason, char *why, s
         e->has_stats[r] =
             rpl_pipeline_channel_stats(live->pipeline, (rpl_store_role)r, &e->stats[r]);
     }
+    e->has_cross = rpl_pipeline_cross_stats(live->pipeline, &e->cross);
     snprintf(e->reason, sizeof e->reason, "%s", reason);
     e->failed = reason[0] != '\0';
     push(live, e);

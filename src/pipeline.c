@@ -288,15 +288,6 @@ bool rpl_pipeline_leak(const rpl_pipeline *pl, rpl_store_role role, double *dela
     return true;
 }
 
-double rpl_pipeline_music_s(const rpl_pipeline *pl, rpl_store_role role)
-{
-    if (role != RPL_STORE_ROLE_AGENT && role != RPL_STORE_ROLE_CUSTOMER) {
-        return 0.0;
-    }
-    const party *p = &pl->parties[role];
-    return p->present ? (double)p->music_frames * FRAME_S : 0.0;
-}
-
 bool rpl_pipeline_two_voices(const rpl_pipeline *pl, size_t *turns, size_t *silences)
 {
     const rpl_voice_change *v = pl->parties[RPL_STORE_ROLE_CUSTOMER].voices;
@@ -917,6 +908,7 @@ bool rpl_pipeline_channel_stats(const rpl_pipeline *pl, rpl_store_role role,
         .f0_median_hz = p->f0_n > 0 ? f0_median_hz(p) : (double)NAN,
         .f0_sd_st = p->f0_n > 1 ? sqrt(var > 0.0 ? var : 0.0) : (double)NAN,
         .speaking_rate_sps = speech_s >= 1.0 ? (double)p->nuclei / speech_s : (double)NAN,
+        .music_s = (double)p->music_frames * FRAME_S,
     };
     rpl_store_score *scores[RPL_SCORE_COUNT] = {&out->frustration, &out->hesitation, &out->fatigue};
     for (size_t k = 0; k < RPL_SCORE_COUNT; k++) {
@@ -926,13 +918,13 @@ bool rpl_pipeline_channel_stats(const rpl_pipeline *pl, rpl_store_role role,
     return true;
 }
 
-void rpl_pipeline_cross_stats_get(const rpl_pipeline *pl, rpl_pipeline_cross_stats *out)
+bool rpl_pipeline_cross_stats(const rpl_pipeline *pl, rpl_store_cross_stats *out)
 {
     memset(out, 0, sizeof *out);
     out->customer_latency_mean_s = NAN;
     out->talk_share_customer = NAN;
     if (pl->cross == NULL) {
-        return;
+        return false;
     }
     rpl_cross_party_stats s = rpl_cross_party_get_stats(pl->cross);
     out->dead_air_s = s.dead_air_total_s;
@@ -944,4 +936,5 @@ void rpl_pipeline_cross_stats_get(const rpl_pipeline *pl, rpl_pipeline_cross_sta
     if (s.agent.speech_s + s.customer.speech_s > 0.0) {
         out->talk_share_customer = s.customer.talk_share;
     }
+    return true;
 }

@@ -134,6 +134,20 @@ static const char *const migrations[RPL_STORE_SCHEMA_VERSION] = {
                            "CREATE INDEX alerts_followup ON alerts"
                            " (status_rank, priority DESC, score DESC, raised_unix_s DESC, id DESC);"
                            "CREATE INDEX alerts_raised ON alerts (raised_unix_s);",
+
+    /* 2 -> 3: music found on a channel, and what passed between the parties of a stereo call
+     * (until now only in analyze's output). */
+    "ALTER TABLE channel_stats ADD COLUMN music_s REAL NOT NULL DEFAULT 0 CHECK (music_s >= 0);"
+    "CREATE TABLE call_cross ("
+    " call_id TEXT PRIMARY KEY NOT NULL REFERENCES calls (id) ON DELETE CASCADE,"
+    " dead_air_count INTEGER NOT NULL CHECK (dead_air_count >= 0),"
+    " dead_air_s REAL NOT NULL CHECK (dead_air_s >= 0),"
+    " overtalk_count INTEGER NOT NULL CHECK (overtalk_count >= 0),"
+    " overtalk_s REAL NOT NULL CHECK (overtalk_s >= 0),"
+    " hold_s REAL NOT NULL CHECK (hold_s >= 0),"
+    " customer_latency_mean_s REAL CHECK (customer_latency_mean_s >= 0),"
+    " talk_share_customer REAL CHECK (talk_share_customer BETWEEN 0 AND 1)"
+    ") STRICT, WITHOUT ROWID;",
 };
 
 /* ---- prepared statements, kept for the life of the handle ---------------------------------- */
@@ -148,7 +162,11 @@ static const char *const migrations[RPL_STORE_SCHEMA_VERSION] = {
     " c.started_unix_s, c.analysed_unix_s, c.updated_unix_s, c.duration_s, c.state,"               \
     " c.fail_reason, c.writer_host, c.writer_pid,"                                                 \
     " (SELECT count(*) FROM alerts x WHERE x.call_id = c.id),"                                     \
-    " (SELECT count(*) FROM alerts x WHERE x.call_id = c.id AND x.status = 'open')"
+    " (SELECT count(*) FROM alerts x WHERE x.call_id = c.id AND x.status = 'open'),"               \
+    " k.call_id, k.dead_air_count, k.dead_air_s, k.overtalk_count, k.overtalk_s, k.hold_s,"        \
+    " k.customer_latency_mean_s, k.talk_share_customer"
+/* The calls and their cross-party statistics, for CALL_COLUMNS. */
+#define CALL_FROM " FROM calls c LEFT JOIN call_cross k ON k.call_id = c.id"
 
 enum stmt_id {
     ST_CALL_INSERT,
@@ -159,6 +177,7 @@ enum stmt_id {
     ST_CALL_GET,
     ST_CALL_EXISTS,
     ST_CHANNEL_INSERT,
+    ST_CROSS_INSERT,
     ST_POINT_INSERT,
     ST_EVIDENCE_CHECK,
     ST_ALERT_INSERT,
@@ -187,13 +206,17 @@ static const char *const stmt_sql[ST_COUNT] = {
                      " WHERE id = ?1",
     [ST_CALL_TOUCH] = "UPDATE calls SET updated_unix_s = ?2 WHERE id = ?1",
     [ST_CALL_DELETE] = "DELETE FROM calls WHERE id = ?1",
-    [ST_CALL_GET] = "SELECT " CALL_COLUMNS " FROM calls c WHERE c.id = ?1",
+    [ST_CALL_GET] = "SELECT " CALL_COLUMNS CALL_FROM " WHERE c.id = ?1",
     [ST_CALL_EXISTS] = "SELECT 1 FROM calls WHERE id = ?1",
     [ST_CHANNEL_INSERT] =
         "INSERT INTO channel_stats (call_id, role, channel, speech_s, pause_count, pause_total_s,"
         " pause_max_s, f0_median_hz, f0_sd_st, speaking_rate_sps, frustration_max,"
-        " frustration_mean, hesitation_max, hesitation_mean, fatigue_max, fatigue_mean)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+        " frustration_mean, hesitation_max, hesitation_mean, fatigue_max, fatigue_mean, music_s)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+    [ST_CROSS_INSERT] =
+        "INSERT INTO call_cross (call_id, dead_air_count, dead_air_s, overtalk_count, overtalk_s,"
+        " hold_s, customer_latency_mean_s, talk_share_customer)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     [ST_POINT_INSERT] = "INSERT INTO timeline (call_id, role, t_s, f0_st, energy_db, speech,"
                         " frustration, hesitation, fatigue)"
                         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -223,7 +246,8 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_CHANNEL_LIST] = "SELECT role, channel, speech_s, pause_count, pause_total_s, pause_max_s,"
                         " f0_median_hz, f0_sd_st, speaking_rate_sps, frustration_max,"
                         " frustration_mean, hesitation_max, hesitation_mean, fatigue_max,"
-                        " fatigue_mean FROM channel_stats WHERE call_id = ?1 ORDER BY channel",
+                        " fatigue_mean, music_s FROM channel_stats WHERE call_id = ?1"
+                        " ORDER BY channel",
     [ST_POINT_LIST] = "SELECT role, t_s, f0_st, energy_db, speech, frustration, hesitation,"
                       " fatigue FROM timeline WHERE call_id = ?1 ORDER BY role, t_s",
     [ST_PURGE_COUNT] = "WITH old AS (SELECT id FROM calls WHERE started_unix_s < ?1),"
@@ -1124,6 +1148,16 @@ static void read_call(const rpl_store *s, sqlite3_stmt *st, rpl_store_call *c)
     c->fail_reason = col_text(st, 11);
     c->alerts = (size_t)sqlite3_column_int64(st, 14);
     c->open_alerts = (size_t)sqlite3_column_int64(st, 15);
+    c->has_cross = sqlite3_column_type(st, 16) != SQLITE_NULL;
+    c->cross = (rpl_store_cross_stats){
+        .dead_air_count = (size_t)sqlite3_column_int64(st, 17),
+        .dead_air_s = sqlite3_column_double(st, 18),
+        .overtalk_count = (size_t)sqlite3_column_int64(st, 19),
+        .overtalk_s = sqlite3_column_double(st, 20),
+        .hold_s = sqlite3_column_double(st, 21),
+        .customer_latency_mean_s = col_real(st, 22),
+        .talk_share_customer = col_real(st, 23),
+    };
 }
 
 rpl_status rpl_store_get_call_state(rpl_store *store, const char *call_id,
@@ -1174,7 +1208,7 @@ rpl_status rpl_store_add_channel(rpl_store *store, const char *call_id,
         !(isnan(stats->speaking_rate_sps) || finite_nonneg(stats->speaking_rate_sps)) ||
         !unit(stats->frustration.max) || !unit(stats->frustration.mean) ||
         !unit(stats->hesitation.max) || !unit(stats->hesitation.mean) ||
-        !unit(stats->fatigue.max) || !unit(stats->fatigue.mean)) {
+        !unit(stats->fatigue.max) || !unit(stats->fatigue.mean) || !finite_nonneg(stats->music_s)) {
         return fail_msg(store, RPL_ERR_INVALID_ARG,
                         "channel statistics out of range (role agent|customer, channel >= 0,"
                         " durations >= 0, scores in 0..1)");
@@ -1199,12 +1233,51 @@ rpl_status rpl_store_add_channel(rpl_store *store, const char *call_id,
     sqlite3_bind_double(st, 14, stats->hesitation.mean);
     sqlite3_bind_double(st, 15, stats->fatigue.max);
     sqlite3_bind_double(st, 16, stats->fatigue.mean);
+    sqlite3_bind_double(st, 17, stats->music_s);
     status = step_done(store, st);
     if (status == RPL_ERR_NOT_FOUND) {
         fail_msg(store, status, "no call %s", call_id);
     } else if (status == RPL_ERR_EXISTS) {
         fail_msg(store, status, "call %s already has %s statistics", call_id,
                  rpl_store_role_name(stats->role));
+    }
+    return status;
+}
+
+rpl_status rpl_store_add_cross(rpl_store *store, const char *call_id,
+                               const rpl_store_cross_stats *cross)
+{
+    sqlite3_stmt *st = NULL;
+    rpl_status status = check_call_id(store, call_id);
+    if (status != RPL_OK) {
+        return status;
+    }
+    if (cross == NULL || cross->dead_air_count > (size_t)INT64_MAX ||
+        cross->overtalk_count > (size_t)INT64_MAX || !finite_nonneg(cross->dead_air_s) ||
+        !finite_nonneg(cross->overtalk_s) || !finite_nonneg(cross->hold_s) ||
+        !(isnan(cross->customer_latency_mean_s) || finite_nonneg(cross->customer_latency_mean_s)) ||
+        !unit_or_nan(cross->talk_share_customer)) {
+        return fail_msg(store, RPL_ERR_INVALID_ARG,
+                        "cross-party statistics out of range (durations and counts >= 0, share"
+                        " in 0..1)");
+    }
+    status = stmt_get(store, ST_CROSS_INSERT, &st);
+    if (status != RPL_OK) {
+        return status;
+    }
+    bind_text(st, 1, call_id);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)cross->dead_air_count);
+    sqlite3_bind_double(st, 3, cross->dead_air_s);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)cross->overtalk_count);
+    sqlite3_bind_double(st, 5, cross->overtalk_s);
+    sqlite3_bind_double(st, 6, cross->hold_s);
+    bind_real(st, 7, cross->customer_latency_mean_s);
+    bind_real(st, 8, cross->talk_share_customer);
+    status = step_done(store, st);
+    if (status == RPL_ERR_NOT_FOUND) {
+        fail_msg(store, status, "no call %s", call_id);
+    } else if (status == RPL_ERR_EXISTS) {
+        fail_msg(store, status, "call %s already has cross-party statistics", call_id);
     }
     return status;
 }
@@ -1821,7 +1894,7 @@ rpl_status rpl_store_query_calls(rpl_store *store, const rpl_store_call_query *q
     rpl_store_call_query defaults = rpl_store_call_query_default();
     sqlite3_stmt *st = NULL;
     char *call_end = NULL;
-    char sql[2048] = "SELECT " CALL_COLUMNS " FROM calls c WHERE 1";
+    char sql[2048] = "SELECT " CALL_COLUMNS CALL_FROM " WHERE 1";
     rpl_status status = RPL_OK;
     int rc = SQLITE_OK;
 
@@ -1921,6 +1994,7 @@ rpl_status rpl_store_each_channel(rpl_store *store, const char *call_id, rpl_sto
             .frustration = {sqlite3_column_double(st, 9), sqlite3_column_double(st, 10)},
             .hesitation = {sqlite3_column_double(st, 11), sqlite3_column_double(st, 12)},
             .fatigue = {sqlite3_column_double(st, 13), sqlite3_column_double(st, 14)},
+            .music_s = sqlite3_column_double(st, 15),
         };
         rpl_store_role_parse(col_text(st, 0), &c.role);
         if (fn(&c, user) != 0) {

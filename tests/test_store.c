@@ -259,7 +259,9 @@ static void test_create_mode_and_pragmas(void **state)
     rpl_store_close(s);
 
     assert_string_equal(raw_query(f->path, "PRAGMA journal_mode"), "wal");
-    assert_string_equal(raw_query(f->path, "PRAGMA user_version"), "2");
+    char version[16];
+    snprintf(version, sizeof version, "%d", RPL_STORE_SCHEMA_VERSION);
+    assert_string_equal(raw_query(f->path, "PRAGMA user_version"), version);
     /* STRICT tables refuse a wrong type; CHECKs hold. */
     sqlite3 *db = NULL;
     assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
@@ -269,7 +271,7 @@ static void test_create_mode_and_pragmas(void **state)
                      SQLITE_CONSTRAINT);
     assert_string_equal(raw_query(f->path, "SELECT count(*) FROM sqlite_schema WHERE type ="
                                            " 'table' AND sql LIKE '%STRICT%'"),
-                        "5");
+                        "6");
     sqlite3_close(db);
 
     /* Reopening an existing file does not migrate or change it. */
@@ -352,6 +354,11 @@ static void test_migrates_every_earlier_version(void **state)
         assert_string_equal(raw_query(db_path, "SELECT customer FROM calls WHERE agent ="
                                                " 'alice'"),
                             "Müller GmbH");
+        /* What v3 added: music (0 before it was measured) and cross-party rows (none). */
+        assert_string_equal(raw_query(db_path, "SELECT sum(music_s) FROM channel_stats"),
+                            v < 3 ? "0.0" : "42.5");
+        assert_string_equal(raw_query(db_path, "SELECT count(*) FROM call_cross"),
+                            v < 3 ? "0" : "1");
         assert_string_equal(raw_query(db_path, "PRAGMA integrity_check"), "ok");
         assert_string_equal(raw_query(db_path, "SELECT count(*) FROM pragma_foreign_key_check"),
                             "0");
@@ -534,7 +541,8 @@ static void test_call_round_trip(void **state)
                                   .speaking_rate_sps = 4.1,
                                   .frustration = {0.9, 0.3},
                                   .hesitation = {0.5, 0.2},
-                                  .fatigue = {0.1, 0.05}};
+                                  .fatigue = {0.1, 0.05},
+                                  .music_s = 42.5};
     assert_int_equal(rpl_store_add_channel(s, "c1", &ch), RPL_OK);
     assert_int_equal(rpl_store_add_channel(s, "c1", &ch), RPL_ERR_EXISTS);
     assert_int_equal(rpl_store_add_channel(s, "nope", &ch), RPL_ERR_NOT_FOUND);
@@ -543,6 +551,27 @@ static void test_call_round_trip(void **state)
     ch.role = RPL_STORE_ROLE_AGENT;
     ch.frustration.max = 1.5;
     assert_int_equal(rpl_store_add_channel(s, "c1", &ch), RPL_ERR_INVALID_ARG);
+    ch.frustration.max = 0.5;
+    ch.music_s = -1.0;
+    assert_int_equal(rpl_store_add_channel(s, "c1", &ch), RPL_ERR_INVALID_ARG);
+
+    /* What passed between the parties: one row per call, NAN latency and share allowed. */
+    rpl_store_cross_stats cross = {.dead_air_count = 2,
+                                   .dead_air_s = 9.5,
+                                   .overtalk_count = 3,
+                                   .overtalk_s = 4.25,
+                                   .hold_s = 42.5,
+                                   .customer_latency_mean_s = (double)NAN,
+                                   .talk_share_customer = 0.55};
+    assert_int_equal(rpl_store_add_cross(s, "nope", &cross), RPL_ERR_NOT_FOUND);
+    cross.talk_share_customer = 1.5;
+    assert_int_equal(rpl_store_add_cross(s, "c1", &cross), RPL_ERR_INVALID_ARG);
+    cross.talk_share_customer = 0.55;
+    cross.hold_s = -1.0;
+    assert_int_equal(rpl_store_add_cross(s, "c1", &cross), RPL_ERR_INVALID_ARG);
+    cross.hold_s = 42.5;
+    assert_int_equal(rpl_store_add_cross(s, "c1", &cross), RPL_OK);
+    assert_int_equal(rpl_store_add_cross(s, "c1", &cross), RPL_ERR_EXISTS);
 
     rpl_store_point pts[3] = {
         {.t_s = 0.0,
@@ -593,6 +622,7 @@ static void test_call_round_trip(void **state)
     assert_true(isnan(k.ch[0].f0_median_hz));
     assert_int_equal(k.ch[0].pause_count, 7);
     assert_near(k.ch[0].frustration.max, 0.9, 1e-12);
+    assert_near(k.ch[0].music_s, 42.5, 1e-12);
     assert_int_equal(rpl_store_each_channel(s, "nope", collect_channel, &k), RPL_ERR_NOT_FOUND);
 
     int64_t id = add_alert(s, "c1", RPL_STORE_KIND_HESITATION, 75.5, 0.75, 3);
@@ -673,6 +703,12 @@ static void test_call_round_trip(void **state)
     assert_int_equal(k.call.open_alerts, 2);
     assert_near(k.call.duration_s, 312.5, 1e-9);
     assert_int_equal(k.call.started_unix_s, 1700000000);
+    assert_true(k.call.has_cross);
+    assert_int_equal(k.call.cross.dead_air_count, 2);
+    assert_near(k.call.cross.overtalk_s, 4.25, 1e-12);
+    assert_near(k.call.cross.hold_s, 42.5, 1e-12);
+    assert_true(isnan(k.call.cross.customer_latency_mean_s));
+    assert_near(k.call.cross.talk_share_customer, 0.55, 1e-12);
 
     /* A failed call is redone by deleting it first; everything hanging off it goes. */
     assert_int_equal(rpl_store_delete_call(s, "c1"), RPL_OK);

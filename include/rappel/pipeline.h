@@ -112,21 +112,17 @@ bool rpl_pipeline_two_voices(const rpl_pipeline *p, size_t *turns, size_t *silen
 bool rpl_pipeline_stereo(const rpl_pipeline *p);
 
 /* The statistics of one party (agent or customer) so far; false when the call has no such
- * party. Valid after finish for the whole call. */
+ * party. Valid after finish for the whole call. music_s: seconds of the channel found to carry
+ * music (music on hold: include/rappel/music.h); they are not the party's speech (statistics,
+ * cross-party cues: the other party's silence meanwhile is a hold, not dead air), and no score
+ * is given for a window that reaches into them or into the seconds before the music was
+ * recognised. */
 bool rpl_pipeline_channel_stats(const rpl_pipeline *p, rpl_store_role role,
                                 rpl_store_channel_stats *out);
 
-/* Cross-party totals: dead-air and overtalk time and counts, time on hold (a line tone and
- * nobody speaking), mean response latency of the customer (NAN when none). Zero
- * on mono. */
-typedef struct rpl_pipeline_cross_stats {
-    double dead_air_s, overtalk_s, hold_s;
-    size_t dead_air_count, overtalk_count;
-    double customer_latency_mean_s;
-    double talk_share_customer; /* customer speech / (agent + customer speech), NAN if none */
-} rpl_pipeline_cross_stats;
-
-void rpl_pipeline_cross_stats_get(const rpl_pipeline *p, rpl_pipeline_cross_stats *out);
+/* Cross-party totals (include/rappel/store.h: dead air, overtalk, hold, the customer's mean
+ * response latency and talk share); false, with zeros and NANs, on mono. */
+bool rpl_pipeline_cross_stats(const rpl_pipeline *p, rpl_store_cross_stats *out);
 
 /* Whether the other party's voice was found leaking into role's channel (line echo,
  * crosstalk: include/rappel/crosstalk.h), with the leak's delay (s) and loss (dB) and the
@@ -135,11 +131,5 @@ void rpl_pipeline_cross_stats_get(const rpl_pipeline *p, rpl_pipeline_cross_stat
  * pointer may be NULL. */
 bool rpl_pipeline_leak(const rpl_pipeline *p, rpl_store_role role, double *delay_s, double *loss_db,
                        double *leaked_s);
-
-/* Seconds of role's channel found to carry music (music on hold: include/rappel/music.h). They
- * are not role's speech (statistics, cross-party cues: the other party's silence meanwhile is a
- * hold, not dead air), and no score is given for a window that reaches into them or into the
- * seconds before the music was recognised. 0 when none or role has no channel. */
-double rpl_pipeline_music_s(const rpl_pipeline *p, rpl_store_role role);
 
 #endif

@@ -34,7 +34,7 @@
 typedef struct rpl_store rpl_store;
 
 /* Schema version this build writes; a database with a higher one is refused. */
-#define RPL_STORE_SCHEMA_VERSION 2
+#define RPL_STORE_SCHEMA_VERSION 3
 
 /* Longest call id, agent, customer, "by" name or model version, in bytes. */
 #define RPL_STORE_NAME_MAX 256
@@ -195,12 +195,31 @@ typedef struct rpl_store_channel_stats {
     double f0_sd_st;          /* F0 spread in semitones; NAN when never voiced */
     double speaking_rate_sps; /* syllables per second of speech; NAN when unknown */
     rpl_store_score frustration, hesitation, fatigue;
+    double music_s; /* music found on the channel (on hold: include/rappel/music.h), s */
 } rpl_store_channel_stats;
 
 /* Store one channel's statistics for a call (one row per role; RPL_ERR_EXISTS when the role
  * is already stored for this call). Durations must be finite and >= 0, scores in 0..1. */
 rpl_status rpl_store_add_channel(rpl_store *store, const char *call_id,
                                  const rpl_store_channel_stats *stats);
+
+/* What passed between the parties of a stereo call (include/rappel/cross_party.h): dead air,
+ * overtalk, hold, the customer's answers and talk share. */
+typedef struct rpl_store_cross_stats {
+    size_t dead_air_count;
+    double dead_air_s;
+    size_t overtalk_count;
+    double overtalk_s;
+    double hold_s;                  /* line tones or music, nobody speaking */
+    double customer_latency_mean_s; /* NAN when the customer never answered the agent */
+    double talk_share_customer;     /* customer speech / both parties' speech, 0..1; NAN when
+                                       nobody spoke */
+} rpl_store_cross_stats;
+
+/* Store a stereo call's cross-party statistics (one row per call; RPL_ERR_EXISTS when stored
+ * already). Durations and counts >= 0, the share in 0..1 or NAN. */
+rpl_status rpl_store_add_cross(rpl_store *store, const char *call_id,
+                               const rpl_store_cross_stats *cross);
 
 /* One timeline point, about one a second per channel, for pictures. */
 typedef struct rpl_store_point {
@@ -333,6 +352,8 @@ typedef struct rpl_store_call {
     rpl_store_call_state state;
     const char *fail_reason;
     size_t alerts, open_alerts;
+    bool has_cross;              /* a stereo call analysed to its end */
+    rpl_store_cross_stats cross; /* valid when has_cross */
 } rpl_store_call;
 
 typedef int (*rpl_store_call_fn)(const rpl_store_call *call, void *user);

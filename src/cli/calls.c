@@ -16,7 +16,9 @@ static void print_help(FILE *out)
             "                    [--format table|csv|json|jsonl] [--db PATH]\n"
             "\n"
             "Calls in the store, most recent first, with their state (analysing, done, failed,\n"
-            "or unfinished: still 'analysing' but its writer is gone) and alert counts.\n"
+            "or unfinished: still 'analysing' but its writer is gone) and alert counts; CSV and\n"
+            "JSON add what passed between the parties of a stereo call (dead air, overtalk,\n"
+            "hold, the customer's mean answer latency and talk share).\n"
             "T is 24h, 7d... ago or ISO 8601; --since/--until compare the call's start.\n"
             "--call takes a call id or its first characters, or its recording's path or file\n"
             "name. The table shows %d rows unless --limit says otherwise (0 for all).\n"
@@ -45,7 +47,9 @@ static void write_header(const call_writer *w)
         break;
     case CLI_FORMAT_CSV:
         fputs("call_id,started_at,analysed_at,updated_at,agent,customer,duration_s,state,"
-              "fail_reason,alerts,open_alerts,channel_map,model_version,source_file\r\n",
+              "fail_reason,alerts,open_alerts,channel_map,model_version,source_file,"
+              "dead_air_count,dead_air_s,overtalk_count,overtalk_s,hold_s,"
+              "customer_latency_mean_s,talk_share_customer\r\n",
               stdout);
         break;
     case CLI_FORMAT_JSON:
@@ -79,7 +83,35 @@ static void write_json_call(const rpl_store_call *c)
     cli_json_string(stdout, c->model_version);
     fputs(",\"source_file\":", stdout);
     cli_json_string(stdout, c->source_file);
+    fputs(",\"cross_party\":", stdout);
+    cli_json_cross(stdout, c->has_cross ? &c->cross : NULL);
     fputc('}', stdout);
+}
+
+/* A CSV number, empty when not finite. */
+static void csv_number(double v)
+{
+    if (isfinite(v)) {
+        printf(",%.3f", v);
+    } else {
+        fputc(',', stdout);
+    }
+}
+
+/* The cross-party columns, empty for a mono or unfinished call. */
+static void write_csv_cross(const rpl_store_call *c)
+{
+    if (!c->has_cross) {
+        fputs(",,,,,,,", stdout);
+        return;
+    }
+    printf(",%zu", c->cross.dead_air_count);
+    csv_number(c->cross.dead_air_s);
+    printf(",%zu", c->cross.overtalk_count);
+    csv_number(c->cross.overtalk_s);
+    csv_number(c->cross.hold_s);
+    csv_number(c->cross.customer_latency_mean_s);
+    csv_number(c->cross.talk_share_customer);
 }
 
 static int write_call(const rpl_store_call *c, void *user)
@@ -136,6 +168,7 @@ static int write_call(const rpl_store_call *c, void *user)
         cli_csv_field(stdout, c->model_version);
         fputc(',', stdout);
         cli_csv_field(stdout, c->source_file);
+        write_csv_cross(c);
         fputs("\r\n", stdout);
         break;
     }

@@ -314,10 +314,9 @@ static void add_channel_notes(cli_call *call, const rpl_pipeline *pl)
         add_note(call, warning);
     }
     for (int role = RPL_STORE_ROLE_AGENT; role <= RPL_STORE_ROLE_CUSTOMER; role++) {
-        call->music_s[role] = rpl_pipeline_music_s(pl, (rpl_store_role)role);
-        if (call->music_s[role] > 0.0) {
+        if (call->has_role[role] && call->stats[role].music_s > 0.0) {
             char note[200];
-            cli_music_note((rpl_store_role)role, call->music_s[role], note, sizeof note);
+            cli_music_note((rpl_store_role)role, call->stats[role].music_s, note, sizeof note);
             add_note(call, note);
         }
     }
@@ -377,10 +376,7 @@ rpl_status cli_call_analyse(cli_call *call, const cli_call_options *o, const ato
         call->has_role[role] =
             rpl_pipeline_channel_stats(pl, (rpl_store_role)role, &call->stats[role]);
     }
-    call->stereo = rpl_pipeline_stereo(pl);
-    if (call->stereo) {
-        rpl_pipeline_cross_stats_get(pl, &call->cross);
-    }
+    call->stereo = rpl_pipeline_cross_stats(pl, &call->cross);
     add_channel_notes(call, pl);
 done:
     rpl_audio_hasher_destroy(hasher);
@@ -453,6 +449,9 @@ cli_store_result cli_call_store(rpl_store *store, cli_call *call, const cli_call
         if (call->has_role[role]) {
             status = rpl_store_add_channel(store, call->id, &call->stats[role]);
         }
+    }
+    if (status == RPL_OK && call->stereo) {
+        status = rpl_store_add_cross(store, call->id, &call->cross);
     }
     if (status == RPL_OK) {
         status = store_timeline(store, call);
@@ -582,7 +581,7 @@ void cli_call_print_json(FILE *out, const cli_call *call, bool stored)
             fprintf(out, "null");
         }
         fprintf(out, ",\"music_s\":");
-        cli_json_number(out, call->music_s[role]);
+        cli_json_number(out, s->music_s);
         fprintf(out, ",\"two_voices\":");
         if (role == RPL_STORE_ROLE_CUSTOMER && call->two_voices_turns > 0) {
             fprintf(out, "{\"turn_exchanges\":%zu,\"silences\":%zu}}", call->two_voices_turns,
@@ -593,19 +592,8 @@ void cli_call_print_json(FILE *out, const cli_call *call, bool stored)
     }
     fprintf(out, "]");
     if (call->stereo) {
-        const rpl_pipeline_cross_stats *c = &call->cross;
-        fprintf(out,
-                ",\"cross_party\":{\"dead_air\":{\"count\":%zu,\"total_s\":", c->dead_air_count);
-        cli_json_number(out, c->dead_air_s);
-        fprintf(out, "},\"overtalk\":{\"count\":%zu,\"total_s\":", c->overtalk_count);
-        cli_json_number(out, c->overtalk_s);
-        fprintf(out, "},\"hold_s\":");
-        cli_json_number(out, c->hold_s);
-        fprintf(out, ",\"customer_latency_mean_s\":");
-        cli_json_number(out, c->customer_latency_mean_s);
-        fprintf(out, ",\"talk_share_customer\":");
-        cli_json_number(out, c->talk_share_customer);
-        fprintf(out, "}");
+        fprintf(out, ",\"cross_party\":");
+        cli_json_cross(out, &call->cross);
     }
     fprintf(out, ",\"alerts\":[");
     for (size_t i = 0; i < call->alert_count; i++) {
@@ -660,8 +648,8 @@ void cli_call_print_summary(FILE *out, const cli_call *call, bool stored)
         }
         fprintf(out, "%zu pause%s (longest %.1f s)", s->pause_count, s->pause_count == 1 ? "" : "s",
                 s->pause_max_s);
-        if (call->music_s[role] > 0.0) {
-            fprintf(out, ", music %.1f s", call->music_s[role]);
+        if (s->music_s > 0.0) {
+            fprintf(out, ", music %.1f s", s->music_s);
         }
         fprintf(out, "\n");
         fprintf(out,
@@ -671,7 +659,7 @@ void cli_call_print_summary(FILE *out, const cli_call *call, bool stored)
                 s->fatigue.max, s->fatigue.mean);
     }
     if (call->stereo) {
-        const rpl_pipeline_cross_stats *c = &call->cross;
+        const rpl_store_cross_stats *c = &call->cross;
         fprintf(out, "  between   dead air %zu (%.1f s), overtalk %zu (%.1f s), ",
                 c->dead_air_count, c->dead_air_s, c->overtalk_count, c->overtalk_s);
         if (c->hold_s > 0.0) {

@@ -70,12 +70,11 @@ typedef struct cli_call {
     bool has_role[2];                 /* indexed by rpl_store_role agent/customer */
     rpl_store_channel_stats stats[2]; /* valid where has_role */
     cli_call_leak leak[2];            /* the other party's voice found in this channel */
-    double music_s[2];                /* music found on this channel (rpl_pipeline_music_s) */
     size_t two_voices_turns;          /* mono: turn exchanges between two voices (0: not found to
                                          hold two voices; rpl_pipeline_two_voices) */
     size_t two_voices_silences;       /* and the silences tested */
     bool stereo;                      /* cross-party cues on */
-    rpl_pipeline_cross_stats cross;   /* valid when stereo */
+    rpl_store_cross_stats cross;      /* valid when stereo */
     cli_call_alert *alerts;           /* closed alerts, in the order the policy closed them */
     size_t alert_count, alert_cap;
     /* The timeline, one point a second per party: the latest block in memory, earlier blocks

@@ -28,7 +28,7 @@ bool cli_truncation_warning(const rpl_source_info *info, char *buf, size_t size)
 void cli_leak_warning(rpl_store_role into, double delay_s, double loss_db, double leaked_s,
                       char *buf, size_t size);
 
-/* The note for music found on role's channel (rpl_pipeline_music_s), written into buf. */
+/* The note for music found on role's channel (rpl_store_channel_stats.music_s), into buf. */
 void cli_music_note(rpl_store_role role, double music_s, char *buf, size_t size);
 
 /* The warning for a mono call found to hold two voices taking turns, with the number of turn

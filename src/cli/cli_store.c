@@ -252,6 +252,25 @@ void cli_json_number(FILE *out, double value)
     fprintf(out, "%.6g", value);
 }
 
+void cli_json_cross(FILE *out, const rpl_store_cross_stats *c)
+{
+    if (c == NULL) {
+        fputs("null", out);
+        return;
+    }
+    fprintf(out, "{\"dead_air\":{\"count\":%zu,\"total_s\":", c->dead_air_count);
+    cli_json_number(out, c->dead_air_s);
+    fprintf(out, "},\"overtalk\":{\"count\":%zu,\"total_s\":", c->overtalk_count);
+    cli_json_number(out, c->overtalk_s);
+    fputs("},\"hold_s\":", out);
+    cli_json_number(out, c->hold_s);
+    fputs(",\"customer_latency_mean_s\":", out);
+    cli_json_number(out, c->customer_latency_mean_s);
+    fputs(",\"talk_share_customer\":", out);
+    cli_json_number(out, c->talk_share_customer);
+    fputc('}', out);
+}
+
 cli_list_options cli_list_options_default(void)
 {
     cli_list_options o = {.filter = rpl_store_filter_default(), .format = CLI_FORMAT_TABLE};

@@ -81,4 +81,9 @@ void cli_json_string(FILE *out, const char *text);
  * finite. */
 void cli_json_number(FILE *out, double value);
 
+/* A stereo call's cross-party statistics as a JSON object (analyze's and calls' cross_party):
+ * {"dead_air":{"count","total_s"},"overtalk":{...},"hold_s","customer_latency_mean_s",
+ * "talk_share_customer"}; null for NULL. */
+void cli_json_cross(FILE *out, const rpl_store_cross_stats *cross);
+
 #endif

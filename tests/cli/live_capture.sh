@@ -98,6 +98,12 @@ for role in ("agent", "customer"):
     # ... and not the other party's (their medians are ~80 % apart in this call)
     if abs(l[1] - o[1]) < 0.2 * o[1]:
         print("  ", role, "looks like the", other); ok = False
+# what passed between the parties is stored for the live call too, as for analyze's
+cross = {cid: c.execute("SELECT talk_share_customer, customer_latency_mean_s FROM call_cross"
+                        " WHERE call_id=?", (cid,)).fetchone() for cid in ("ref", "cap")}
+print("cross:", cross)
+if None in cross.values() or abs(cross["cap"][0] - cross["ref"][0]) > 0.05:
+    print("  cross-party statistics missing or different"); ok = False
 ra = c.execute("SELECT kind, role, t_start_s, t_end_s FROM alerts WHERE call_id='ref' ORDER BY t_start_s").fetchall()
 la = c.execute("SELECT kind, role, t_start_s, t_end_s FROM alerts WHERE call_id='cap' ORDER BY t_start_s").fetchall()
 print("ref alerts:", ra, "\ncap alerts:", la)

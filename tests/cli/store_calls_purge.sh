@@ -84,12 +84,36 @@ grep -q '^removed 4 calls .*: 2 alerts, 1 alert history entries, 2 timeline poin
 python3 - "$db" <<'PY' || fail "after purge"
 import sqlite3, sys
 c = sqlite3.connect(sys.argv[1])
-for t in ("calls", "alerts", "alert_history", "timeline", "channel_stats"):
+for t in ("calls", "alerts", "alert_history", "timeline", "channel_stats", "call_cross"):
     assert c.execute("SELECT count(*) FROM " + t).fetchone()[0] == 0, t
 assert c.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 PY
 expect 0 "$RAPPEL" alerts --db "$db" --status all
 grep -q 'no matching alerts' "$work/out" || fail "empty list after purge"
+
+# What passed between the parties of a stereo call is stored: calls gives analyze's cross_party
+# (JSON, and CSV's last columns); a mono call has none.
+"$RAPPEL" analyze --json --db "$db" "$RPL_SOURCE_DIR/samples/call-overtalk.wav" \
+    "$RPL_SOURCE_DIR/samples/call-mono.wav" >"$work/analyze.jsonl" 2>/dev/null ||
+    fail "analyze for cross_party"
+expect 0 "$RAPPEL" calls --db "$db" --format json
+cp "$work/out" "$work/calls.json"
+expect 0 "$RAPPEL" calls --db "$db" --format csv
+python3 - "$work/analyze.jsonl" "$work/calls.json" "$work/out" <<'PY' || fail "cross_party in calls"
+import csv, json, sys
+analysed = {d["call_id"]: d for d in map(json.loads, open(sys.argv[1]))}
+listed = {d["call_id"]: d for d in json.load(open(sys.argv[2]))}
+rows = {r["call_id"]: r for r in csv.DictReader(open(sys.argv[3], newline=""))}
+for cid, a in analysed.items():
+    got = listed[cid]["cross_party"]
+    print(a["file"].rsplit("/", 1)[-1], got)
+    assert got == a.get("cross_party"), (got, a.get("cross_party"))
+    if got is None:
+        assert rows[cid]["hold_s"] == "" and rows[cid]["dead_air_count"] == ""
+    else:
+        assert int(rows[cid]["overtalk_count"]) == got["overtalk"]["count"] > 0
+        assert abs(float(rows[cid]["talk_share_customer"]) - got["talk_share_customer"]) < 1e-3
+PY
 
 [ "$failures" -eq 0 ] || { echo "$failures failure(s)" >&2; exit 1; }
 echo "store_calls_purge: ok"

@@ -107,8 +107,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (int role = RPL_STORE_ROLE_AGENT; role <= RPL_STORE_ROLE_CUSTOMER; role++) {
         (void)rpl_pipeline_channel_stats(pl, (rpl_store_role)role, &stats);
     }
-    rpl_pipeline_cross_stats cross;
-    rpl_pipeline_cross_stats_get(pl, &cross);
+    rpl_store_cross_stats cross;
+    rpl_pipeline_cross_stats(pl, &cross);
     CHECK(cross.dead_air_s >= 0.0 && cross.overtalk_s >= 0.0);
     free(block);
     rpl_pipeline_destroy(pl);
