@@ -108,14 +108,18 @@ static void add_file(file_list *l, const char *path, const struct stat *st)
         .path = copy, .bytes = (int64_t)st->st_size, .dev = st->st_dev, .ino = st->st_ino};
 }
 
-/* Audio that should open and does not is a failure to report: a file with a libsndfile
- * extension or a known header magic (RIFF/RIFX/RF64, FORM (AIFF), fLaC, OggS, .snd, caff). */
+/* Audio that should open and does not is a failure to report: a file with a libsndfile or
+ * headerless telephony extension or a known header magic (RIFF/RIFX/RF64, FORM (AIFF), fLaC, OggS, .snd, caff). */
 static bool looks_like_audio(const char *path)
 {
     static const char *const ext[] = {"wav", "wave", "flac", "aif",  "aiff", "aifc", "au",
                                       "snd", "caf",  "w64",  "rf64", "ogg",  "oga",  "opus",
                                       "mp3", "vox",  "sph",  "nist", "voc",  "raw",  "ul",
                                       "al",  "gsm",  "sd2",  "paf",  "mat",  "wve",  "xi"};
+    rpl_raw_format named;
+    if (rpl_raw_format_from_name(path, &named)) {
+        return true; /* a headerless telephony extension (.ulaw, .alaw, .sln, ...) */
+    }
     const char *dot = strrchr(path, '.');
     const char *slash = strrchr(path, '/');
     if (dot != NULL && (slash == NULL || dot > slash)) {

@@ -10,7 +10,7 @@
 #     within 1 s (A-law codes the line noise differently: 0.5 s more speech here), F0 median
 #     within 2 %;
 #   - batch over a folder of them stores every one; a file named .raw (which names no encoding)
-#     is still refused with the reason.
+#     is still refused with the reason, and an empty .alaw is a failure named, not skipped.
 # Set KEEP=DIR to keep the files.
 set -euo pipefail
 : "${RAPPEL:?path to the rappel binary}" "${RPL_SOURCE_DIR:?source tree}"
@@ -57,11 +57,13 @@ if bad:
 EOF
 
 cp calls/c.ul calls/c.raw
+: >calls/empty.alaw
 rm -f calls/*.json
 status=0
 "$RAPPEL" batch --db b.db calls >batch.out 2>batch.err || status=$?
 [ "$status" -eq 1 ] || { echo "FAIL: batch exit $status, expected 1 (the .raw file)"; exit 1; }
-grep -q "c.raw" batch.err || { echo "FAIL: the .raw file was not named"; cat batch.err; exit 1; }
+grep -q "c.raw: not an audio file" batch.err || { echo "FAIL: the .raw file was not named"; cat batch.err; exit 1; }
+grep -q "empty.alaw: empty file" batch.err || { echo "FAIL: the empty .alaw was not named"; cat batch.err; exit 1; }
 "$RAPPEL" calls --db b.db --format json >calls.json
 "$PY" - "$work/calls.json" <<'EOF'
 import json, sys
@@ -71,9 +73,9 @@ done = [c for c in calls if c["state"] == "done"]
 failed = [c for c in calls if c["state"] == "failed"]
 print(f"batch: {len(done)} calls stored, {len(failed)} failed")
 # mu-law and 8 kHz PCM under six names are one call (the same audio), A-law under three names
-# another, 16 kHz PCM the third; the .raw file is recorded as failed.
-if len(done) != 3 or len(failed) != 1:
-    print("FAIL: expected 3 distinct calls and 1 failure")
+# another, 16 kHz PCM the third; the .raw file and the empty .alaw are recorded as failed.
+if len(done) != 3 or len(failed) != 2:
+    print("FAIL: expected 3 distinct calls and 2 failures")
     sys.exit(1)
 print("ok")
 EOF
