@@ -109,7 +109,8 @@ static void add_file(file_list *l, const char *path, const struct stat *st)
 }
 
 /* Audio that should open and does not is a failure to report: a file with a libsndfile or
- * headerless telephony extension or a known header magic (RIFF/RIFX/RF64, FORM (AIFF), fLaC, OggS, .snd, caff). */
+ * headerless telephony extension or a known header magic (RIFF/RIFX/RF64, FORM (AIFF), fLaC, OggS,
+ * .snd, caff). */
 static bool looks_like_audio(const char *path)
 {
     static const char *const ext[] = {"wav", "wave", "flac", "aif",  "aiff", "aifc", "au",
