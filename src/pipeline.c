@@ -86,9 +86,9 @@ typedef struct party {
     int64_t leak_frames; /* speech frames found to be only that leak */
     rpl_music *music;    /* music on the channel (hold music): no one's voice */
     int64_t music_frames;
-    int64_t music_from, music_to; /* frame indices of the latest music, from its onset (-1: none) */
-    bool holding;                 /* the channel carries a line sound (line_held) */
-    float hold_floor_db;          /* its noise floor when the line sound began */
+    int64_t music_to;    /* the latest music frame (-1: none); it began at rpl_music_onset */
+    bool holding;        /* the channel carries a line sound (line_held) */
+    float hold_floor_db; /* its noise floor when the line sound began */
     /* mono: whether a silence is a pause or an exchange between two voices on the one channel
      * (NULL on stereo); the pause statistics then count a silence once it is decided */
     rpl_voice_change *voices;
@@ -151,7 +151,7 @@ static rpl_status party_create(party *p, const rpl_pipeline_config *cfg, rpl_sto
         p->score[k] = NAN;
     }
     p->last_latency_s = p->last_latency_t_s = NAN;
-    p->music_from = p->music_to = -1;
+    p->music_to = -1;
     rpl_status status = rpl_ingest_create(cfg->input_rate_hz, &p->ingest);
     rpl_analysis_config analysis_cfg = rpl_analysis_config_default();
     if (status == RPL_OK) {
@@ -362,7 +362,7 @@ static bool window_heard_music(const party *p, const rpl_cues *cues)
 {
     double first_frame = cues->t_s / FRAME_S - cues->window_s / FRAME_S;
     return p->music_to >= 0 && (double)p->music_to >= first_frame &&
-           (double)p->music_from < cues->t_s / FRAME_S;
+           (double)rpl_music_onset(p->music) < cues->t_s / FRAME_S;
 }
 
 static void score_window(rpl_pipeline *pl, party *p, rpl_score_kind kind, const rpl_cues *cues)
@@ -724,7 +724,6 @@ static void take_out_music(party *p, rpl_frame *frame)
 {
     if (rpl_music_take_out(p->music, frame)) {
         p->music_frames++;
-        p->music_from = rpl_music_onset(p->music);
         p->music_to = frame->index;
     }
 }
