@@ -911,8 +911,9 @@ bool rpl_pipeline_channel_stats(const rpl_pipeline *pl, rpl_store_role role,
     };
     rpl_store_score *scores[RPL_SCORE_COUNT] = {&out->frustration, &out->hesitation, &out->fatigue};
     for (size_t k = 0; k < RPL_SCORE_COUNT; k++) {
-        scores[k]->max = p->score_n[k] > 0 ? p->score_max[k] : 0.0;
-        scores[k]->mean = p->score_n[k] > 0 ? p->score_sum[k] / (double)p->score_n[k] : 0.0;
+        /* No window scored (too little speech): no score, which 0 would misreport as calm. */
+        scores[k]->max = p->score_n[k] > 0 ? p->score_max[k] : (double)NAN;
+        scores[k]->mean = p->score_n[k] > 0 ? p->score_sum[k] / (double)p->score_n[k] : (double)NAN;
     }
     return true;
 }

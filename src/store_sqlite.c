@@ -148,6 +148,43 @@ static const char *const migrations[RPL_STORE_SCHEMA_VERSION] = {
     " customer_latency_mean_s REAL CHECK (customer_latency_mean_s >= 0),"
     " talk_share_customer REAL CHECK (talk_share_customer BETWEEN 0 AND 1)"
     ") STRICT, WITHOUT ROWID;",
+
+    /* 3 -> 4: a channel on which no analysis window was scored (silent, music only, a word too
+     * short) has no score, not a score of 0, which read as "calm". SQLite cannot drop a NOT
+     * NULL, so the table is rebuilt; rows of earlier versions with no speech had no window
+     * either and lose their 0s. Nothing refers to channel_stats, so the old table can be renamed
+     * out of the way and the new one keep its plain name. */
+    "ALTER TABLE channel_stats RENAME TO channel_stats_v3;"
+    "CREATE TABLE channel_stats ("
+    " call_id TEXT NOT NULL REFERENCES calls (id) ON DELETE CASCADE,"
+    " role TEXT NOT NULL CHECK (role IN ('agent', 'customer')),"
+    " channel INTEGER NOT NULL CHECK (channel >= 0),"
+    " speech_s REAL NOT NULL CHECK (speech_s >= 0),"
+    " pause_count INTEGER NOT NULL CHECK (pause_count >= 0),"
+    " pause_total_s REAL NOT NULL CHECK (pause_total_s >= 0),"
+    " pause_max_s REAL NOT NULL CHECK (pause_max_s >= 0),"
+    " f0_median_hz REAL,"
+    " f0_sd_st REAL,"
+    " speaking_rate_sps REAL,"
+    " frustration_max REAL CHECK (frustration_max BETWEEN 0 AND 1),"
+    " frustration_mean REAL CHECK (frustration_mean BETWEEN 0 AND 1),"
+    " hesitation_max REAL CHECK (hesitation_max BETWEEN 0 AND 1),"
+    " hesitation_mean REAL CHECK (hesitation_mean BETWEEN 0 AND 1),"
+    " fatigue_max REAL CHECK (fatigue_max BETWEEN 0 AND 1),"
+    " fatigue_mean REAL CHECK (fatigue_mean BETWEEN 0 AND 1),"
+    " music_s REAL NOT NULL DEFAULT 0 CHECK (music_s >= 0),"
+    " PRIMARY KEY (call_id, role)"
+    ") STRICT, WITHOUT ROWID;"
+    "INSERT INTO channel_stats SELECT call_id, role, channel, speech_s, pause_count,"
+    " pause_total_s, pause_max_s, f0_median_hz, f0_sd_st, speaking_rate_sps,"
+    " CASE WHEN speech_s > 0 THEN frustration_max END,"
+    " CASE WHEN speech_s > 0 THEN frustration_mean END,"
+    " CASE WHEN speech_s > 0 THEN hesitation_max END,"
+    " CASE WHEN speech_s > 0 THEN hesitation_mean END,"
+    " CASE WHEN speech_s > 0 THEN fatigue_max END,"
+    " CASE WHEN speech_s > 0 THEN fatigue_mean END, music_s"
+    " FROM channel_stats_v3;"
+    "DROP TABLE channel_stats_v3;",
 };
 
 /* ---- prepared statements, kept for the life of the handle ---------------------------------- */
@@ -525,6 +562,12 @@ static bool unit_or_nan(double v)
 static bool unit(double v)
 {
     return isfinite(v) && v >= 0.0 && v <= 1.0;
+}
+
+/* A channel's score summary: both in 0..1, or both NaN (no window scored). */
+static bool score_ok(const rpl_store_score *score)
+{
+    return (isnan(score->max) && isnan(score->mean)) || (unit(score->max) && unit(score->mean));
 }
 
 /* ---- statement helpers ------------------------------------------------------------------------
@@ -1206,12 +1249,11 @@ rpl_status rpl_store_add_channel(rpl_store *store, const char *call_id,
         !(isnan(stats->f0_median_hz) || finite_nonneg(stats->f0_median_hz)) ||
         !(isnan(stats->f0_sd_st) || finite_nonneg(stats->f0_sd_st)) ||
         !(isnan(stats->speaking_rate_sps) || finite_nonneg(stats->speaking_rate_sps)) ||
-        !unit(stats->frustration.max) || !unit(stats->frustration.mean) ||
-        !unit(stats->hesitation.max) || !unit(stats->hesitation.mean) ||
-        !unit(stats->fatigue.max) || !unit(stats->fatigue.mean) || !finite_nonneg(stats->music_s)) {
+        !score_ok(&stats->frustration) || !score_ok(&stats->hesitation) ||
+        !score_ok(&stats->fatigue) || !finite_nonneg(stats->music_s)) {
         return fail_msg(store, RPL_ERR_INVALID_ARG,
                         "channel statistics out of range (role agent|customer, channel >= 0,"
-                        " durations >= 0, scores in 0..1)");
+                        " durations >= 0, scores in 0..1 or both NaN)");
     }
     status = stmt_get(store, ST_CHANNEL_INSERT, &st);
     if (status != RPL_OK) {
@@ -1227,12 +1269,12 @@ rpl_status rpl_store_add_channel(rpl_store *store, const char *call_id,
     bind_real(st, 8, stats->f0_median_hz);
     bind_real(st, 9, stats->f0_sd_st);
     bind_real(st, 10, stats->speaking_rate_sps);
-    sqlite3_bind_double(st, 11, stats->frustration.max);
-    sqlite3_bind_double(st, 12, stats->frustration.mean);
-    sqlite3_bind_double(st, 13, stats->hesitation.max);
-    sqlite3_bind_double(st, 14, stats->hesitation.mean);
-    sqlite3_bind_double(st, 15, stats->fatigue.max);
-    sqlite3_bind_double(st, 16, stats->fatigue.mean);
+    bind_real(st, 11, stats->frustration.max);
+    bind_real(st, 12, stats->frustration.mean);
+    bind_real(st, 13, stats->hesitation.max);
+    bind_real(st, 14, stats->hesitation.mean);
+    bind_real(st, 15, stats->fatigue.max);
+    bind_real(st, 16, stats->fatigue.mean);
     sqlite3_bind_double(st, 17, stats->music_s);
     status = step_done(store, st);
     if (status == RPL_ERR_NOT_FOUND) {
@@ -1991,9 +2033,9 @@ rpl_status rpl_store_each_channel(rpl_store *store, const char *call_id, rpl_sto
             .f0_median_hz = col_real(st, 6),
             .f0_sd_st = col_real(st, 7),
             .speaking_rate_sps = col_real(st, 8),
-            .frustration = {sqlite3_column_double(st, 9), sqlite3_column_double(st, 10)},
-            .hesitation = {sqlite3_column_double(st, 11), sqlite3_column_double(st, 12)},
-            .fatigue = {sqlite3_column_double(st, 13), sqlite3_column_double(st, 14)},
+            .frustration = {col_real(st, 9), col_real(st, 10)},
+            .hesitation = {col_real(st, 11), col_real(st, 12)},
+            .fatigue = {col_real(st, 13), col_real(st, 14)},
             .music_s = sqlite3_column_double(st, 15),
         };
         rpl_store_role_parse(col_text(st, 0), &c.role);

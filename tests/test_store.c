@@ -325,6 +325,15 @@ static void test_migrates_every_earlier_version(void **state)
         char version[16];
         snprintf(version, sizeof version, "%d", v);
         assert_string_equal(raw_query(db_path, "PRAGMA user_version"), version);
+        if (v < 4) {
+            /* A silent channel, stored with 0 scores before version 4: it must come out with
+             * none. (v4's fixture has such a row with NULLs already.) */
+            raw_exec(db_path, "INSERT INTO channel_stats (call_id, role, channel, speech_s,"
+                              " pause_count, pause_total_s, pause_max_s, frustration_max,"
+                              " frustration_mean, hesitation_max, hesitation_mean, fatigue_max,"
+                              " fatigue_mean) VALUES ('live-0042', 'customer', 1, 0.0, 0, 0.0,"
+                              " 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)");
+        }
 
         rpl_store *s = open_ok(db_path);
         assert_int_equal(rpl_store_schema_version(s), RPL_STORE_SCHEMA_VERSION);
@@ -359,6 +368,16 @@ static void test_migrates_every_earlier_version(void **state)
                             v < 3 ? "0.0" : "42.5");
         assert_string_equal(raw_query(db_path, "SELECT count(*) FROM call_cross"),
                             v < 3 ? "0" : "1");
+        /* What v4 changed: a channel no window scored has no scores; the others keep theirs. */
+        assert_string_equal(raw_query(db_path,
+                                      "SELECT count(*) FROM channel_stats WHERE"
+                                      " call_id = 'live-0042' AND coalesce(frustration_max,"
+                                      " frustration_mean, hesitation_max, hesitation_mean,"
+                                      " fatigue_max, fatigue_mean) IS NULL"),
+                            "1");
+        assert_string_equal(raw_query(db_path, "SELECT frustration_max FROM channel_stats WHERE"
+                                               " role = 'customer' AND call_id <> 'live-0042'"),
+                            "0.91");
         assert_string_equal(raw_query(db_path, "PRAGMA integrity_check"), "ok");
         assert_string_equal(raw_query(db_path, "SELECT count(*) FROM pragma_foreign_key_check"),
                             "0");
@@ -554,6 +573,13 @@ static void test_call_round_trip(void **state)
     ch.frustration.max = 0.5;
     ch.music_s = -1.0;
     assert_int_equal(rpl_store_add_channel(s, "c1", &ch), RPL_ERR_INVALID_ARG);
+    /* A channel no window scored has no scores, as a pair: half a pair is refused. */
+    ch.music_s = 0.0;
+    ch.channel = 0;
+    ch.hesitation.max = (double)NAN;
+    assert_int_equal(rpl_store_add_channel(s, "c1", &ch), RPL_ERR_INVALID_ARG);
+    ch.frustration = ch.hesitation = ch.fatigue = (rpl_store_score){(double)NAN, (double)NAN};
+    assert_int_equal(rpl_store_add_channel(s, "c1", &ch), RPL_OK);
 
     /* What passed between the parties: one row per call, NAN latency and share allowed. */
     rpl_store_cross_stats cross = {.dead_air_count = 2,
@@ -618,11 +644,13 @@ static void test_call_round_trip(void **state)
     assert_near(k.pt[2].f0_st, 2.5, 1e-12);
     memset(&k, 0, sizeof k);
     assert_int_equal(rpl_store_each_channel(s, "c1", collect_channel, &k), RPL_OK);
-    assert_int_equal(k.n, 1);
-    assert_true(isnan(k.ch[0].f0_median_hz));
-    assert_int_equal(k.ch[0].pause_count, 7);
-    assert_near(k.ch[0].frustration.max, 0.9, 1e-12);
-    assert_near(k.ch[0].music_s, 42.5, 1e-12);
+    assert_int_equal(k.n, 2);
+    assert_int_equal(k.ch[0].role, RPL_STORE_ROLE_AGENT);
+    assert_true(isnan(k.ch[0].frustration.max) && isnan(k.ch[0].fatigue.mean));
+    assert_true(isnan(k.ch[1].f0_median_hz));
+    assert_int_equal(k.ch[1].pause_count, 7);
+    assert_near(k.ch[1].frustration.max, 0.9, 1e-12);
+    assert_near(k.ch[1].music_s, 42.5, 1e-12);
     assert_int_equal(rpl_store_each_channel(s, "nope", collect_channel, &k), RPL_ERR_NOT_FOUND);
 
     int64_t id = add_alert(s, "c1", RPL_STORE_KIND_HESITATION, 75.5, 0.75, 3);

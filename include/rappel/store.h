@@ -34,7 +34,7 @@
 typedef struct rpl_store rpl_store;
 
 /* Schema version this build writes; a database with a higher one is refused. */
-#define RPL_STORE_SCHEMA_VERSION 3
+#define RPL_STORE_SCHEMA_VERSION 4
 
 /* Longest call id, agent, customer, "by" name or model version, in bytes. */
 #define RPL_STORE_NAME_MAX 256
@@ -179,9 +179,10 @@ rpl_status rpl_store_delete_call(rpl_store *store, const char *call_id);
 rpl_status rpl_store_get_call_state(rpl_store *store, const char *call_id,
                                     rpl_store_call_state *state);
 
+/* A channel's scores over the call: both NAN when no analysis window was scored. */
 typedef struct rpl_store_score {
-    double max;  /* 0..1 */
-    double mean; /* 0..1 */
+    double max;  /* 0..1, or NAN */
+    double mean; /* 0..1, or NAN */
 } rpl_store_score;
 
 typedef struct rpl_store_channel_stats {

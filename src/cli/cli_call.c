@@ -616,6 +616,34 @@ void cli_call_print_json(FILE *out, const cli_call *call, bool stored)
     fprintf(out, "]}\n");
 }
 
+/* "scores (max/mean): frustration 0.34/0.12 ...": "none" for a score no window gave. */
+static void print_scores(FILE *out, const rpl_store_channel_stats *s)
+{
+    const struct {
+        const char *name;
+        const rpl_store_score *score;
+    } scores[] = {
+        {"frustration", &s->frustration}, {"hesitation", &s->hesitation}, {"fatigue", &s->fatigue}};
+    bool any = false;
+    for (size_t i = 0; i < sizeof scores / sizeof scores[0]; i++) {
+        any = any || isfinite(scores[i].score->max);
+    }
+    if (!any) {
+        fprintf(out, "      no scores: no analysis window held enough speech\n");
+        return;
+    }
+    fprintf(out, "      scores (max/mean):");
+    for (size_t i = 0; i < sizeof scores / sizeof scores[0]; i++) {
+        if (isfinite(scores[i].score->max)) {
+            fprintf(out, "%s%s %.2f/%.2f", i == 0 ? " " : "  ", scores[i].name,
+                    scores[i].score->max, scores[i].score->mean);
+        } else {
+            fprintf(out, "%s%s none", i == 0 ? " " : "  ", scores[i].name);
+        }
+    }
+    fprintf(out, "\n");
+}
+
 void cli_call_print_summary(FILE *out, const cli_call *call, bool stored)
 {
     char length[32];
@@ -652,11 +680,7 @@ void cli_call_print_summary(FILE *out, const cli_call *call, bool stored)
             fprintf(out, ", music %.1f s", s->music_s);
         }
         fprintf(out, "\n");
-        fprintf(out,
-                "      scores (max/mean): frustration %.2f/%.2f  hesitation %.2f/%.2f  "
-                "fatigue %.2f/%.2f\n",
-                s->frustration.max, s->frustration.mean, s->hesitation.max, s->hesitation.mean,
-                s->fatigue.max, s->fatigue.mean);
+        print_scores(out, s);
     }
     if (call->stereo) {
         const rpl_store_cross_stats *c = &call->cross;

@@ -186,17 +186,18 @@ ran=$((ran + 1))
 echo "ok: disk full ($n1 of ${#files[@]} calls stored before it filled; rerun stored all)"
 
 # ---- 4. file-size limit (ulimit -f) ---------------------------------------------------------
-# rappel ignores SIGXFSZ itself (not the shell here), so the write fails with EFBIG instead of
-# killing it, and the message says what happened instead of SQLite's bare "disk I/O error".
+# 150 KiB: room for a fresh database, not for a call. rappel ignores SIGXFSZ itself (not the
+# shell here), so the write fails with EFBIG instead of killing it, and the message says what
+# happened instead of SQLite's bare "disk I/O error".
 mkdir -p "$work/fz"
 rc=0
 (
-    ulimit -f 100
+    ulimit -f 150
     exec "$RAPPEL" analyze "${files[@]}" --db "$work/fz/a.db" >/dev/null 2>"$work/fz.err"
 ) || rc=$?
 cat "$work/fz.err"
 test "$rc" -eq 1 || fail "ulimit -f: exit $rc, want 1 (153 would be death by SIGXFSZ)"
-grep -q 'cannot store the call: disk I/O error (file size limit reached: ulimit -f allows 100 KiB)' \
+grep -q 'cannot store the call: disk I/O error (file size limit reached: ulimit -f allows 150 KiB)' \
     "$work/fz.err" || fail "ulimit -f: the message does not name the file size limit"
 integrity "$work/fz/a.db"
 ran=$((ran + 1))
