@@ -18,7 +18,8 @@ static void print_help(FILE *out)
             "Calls in the store, most recent first, with their state (analysing, done, failed,\n"
             "or unfinished: still 'analysing' but its writer is gone) and alert counts; CSV and\n"
             "JSON add what passed between the parties of a stereo call (dead air, overtalk,\n"
-            "hold, the customer's mean answer latency and talk share).\n"
+            "hold, the customer's mean answer latency and talk share) and each party's\n"
+            "statistics and scores (CSV: the customer's speech and score maxima).\n"
             "T is 24h, 7d... ago or ISO 8601; --since/--until compare the call's start.\n"
             "--call takes a call id or its first characters, or its recording's path or file\n"
             "name. The table shows %d rows unless --limit says otherwise (0 for all).\n"
@@ -29,7 +30,34 @@ static void print_help(FILE *out)
 typedef struct {
     cli_format format;
     size_t rows;
+    rpl_store *store;        /* for each call's channel statistics */
+    rpl_status channel_read; /* the first failure to read them */
 } call_writer;
+
+/* A call's stored channels (agent and customer, by channel), for CSV and JSON. */
+typedef struct {
+    size_t n;
+    rpl_store_channel_stats channel[2];
+} call_channels;
+
+static int keep_channel(const rpl_store_channel_stats *s, void *user)
+{
+    call_channels *c = user;
+    if (c->n < 2) {
+        c->channel[c->n++] = *s;
+    }
+    return 0;
+}
+
+static const rpl_store_channel_stats *customer_of(const call_channels *c)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        if (c->channel[i].role == RPL_STORE_ROLE_CUSTOMER) {
+            return &c->channel[i];
+        }
+    }
+    return NULL;
+}
 
 static void write_header(const call_writer *w)
 {
@@ -49,7 +77,8 @@ static void write_header(const call_writer *w)
         fputs("call_id,started_at,analysed_at,updated_at,agent,customer,duration_s,state,"
               "fail_reason,alerts,open_alerts,channel_map,model_version,source_file,"
               "dead_air_count,dead_air_s,overtalk_count,overtalk_s,hold_s,"
-              "customer_latency_mean_s,talk_share_customer\r\n",
+              "customer_latency_mean_s,talk_share_customer,customer_speech_s,"
+              "customer_frustration_max,customer_hesitation_max,customer_fatigue_max\r\n",
               stdout);
         break;
     case CLI_FORMAT_JSON:
@@ -60,7 +89,7 @@ static void write_header(const call_writer *w)
     }
 }
 
-static void write_json_call(const rpl_store_call *c)
+static void write_json_call(const rpl_store_call *c, const call_channels *channels)
 {
     char started[32], analysed[32], updated[32];
     cli_format_iso(c->started_unix_s, started, sizeof started);
@@ -83,7 +112,13 @@ static void write_json_call(const rpl_store_call *c)
     cli_json_string(stdout, c->model_version);
     fputs(",\"source_file\":", stdout);
     cli_json_string(stdout, c->source_file);
-    fputs(",\"cross_party\":", stdout);
+    fputs(",\"channels\":[", stdout);
+    for (size_t i = 0; i < channels->n; i++) {
+        fputs(i == 0 ? "{" : ",{", stdout);
+        cli_json_channel_members(stdout, &channels->channel[i]);
+        fputc('}', stdout);
+    }
+    fputs("],\"cross_party\":", stdout);
     cli_json_cross(stdout, c->has_cross ? &c->cross : NULL);
     fputc('}', stdout);
 }
@@ -114,10 +149,31 @@ static void write_csv_cross(const rpl_store_call *c)
     csv_number(c->cross.talk_share_customer);
 }
 
+/* The customer's columns: speech and the score maxima, empty when unknown or not scored. */
+static void write_csv_customer(const rpl_store_channel_stats *s)
+{
+    if (s == NULL) {
+        fputs(",,,,", stdout);
+        return;
+    }
+    csv_number(s->speech_s);
+    csv_number(s->frustration.max);
+    csv_number(s->hesitation.max);
+    csv_number(s->fatigue.max);
+}
+
 static int write_call(const rpl_store_call *c, void *user)
 {
     call_writer *w = user;
     char buf[64];
+    call_channels channels = {0};
+    if (w->format != CLI_FORMAT_TABLE) {
+        rpl_status status = rpl_store_each_channel(w->store, c->id, keep_channel, &channels);
+        if (status != RPL_OK) {
+            w->channel_read = status;
+            return 1;
+        }
+    }
     if (w->rows == 0) {
         write_header(w);
     }
@@ -169,15 +225,16 @@ static int write_call(const rpl_store_call *c, void *user)
         fputc(',', stdout);
         cli_csv_field(stdout, c->source_file);
         write_csv_cross(c);
+        write_csv_customer(customer_of(&channels));
         fputs("\r\n", stdout);
         break;
     }
     case CLI_FORMAT_JSON:
         fputs(w->rows == 0 ? "\n" : ",\n", stdout);
-        write_json_call(c);
+        write_json_call(c, &channels);
         break;
     case CLI_FORMAT_JSONL:
-        write_json_call(c);
+        write_json_call(c, &channels);
         fputc('\n', stdout);
         break;
     }
@@ -213,9 +270,9 @@ int cli_calls(int argc, char **argv)
     if (store == NULL) {
         return RPL_EXIT_FAILURE;
     }
-    call_writer w = {.format = format, .rows = 0};
+    call_writer w = {.format = format, .rows = 0, .store = store, .channel_read = RPL_OK};
     rpl_status status = rpl_store_query_calls(store, &q, write_call, &w);
-    if (status != RPL_OK && status != RPL_ERR_INTERRUPTED) {
+    if (w.channel_read != RPL_OK || (status != RPL_OK && status != RPL_ERR_INTERRUPTED)) {
         cli_error(command, path, "%s", rpl_store_errmsg(store));
         rpl_store_close(store);
         return RPL_EXIT_FAILURE;

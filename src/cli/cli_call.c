@@ -511,15 +511,6 @@ cli_store_result cli_call_store_failure(rpl_store *store, cli_call *call, const 
 
 /* ---- output ------------------------------------------------------------------------------ */
 
-static void json_score(FILE *out, const char *name, rpl_store_score s, bool last)
-{
-    fprintf(out, "\"%s\":{\"max\":", name);
-    cli_json_number(out, s.max);
-    fprintf(out, ",\"mean\":");
-    cli_json_number(out, s.mean);
-    fprintf(out, "}%s", last ? "" : ",");
-}
-
 void cli_call_print_json(FILE *out, const cli_call *call, bool stored)
 {
     fprintf(out, "{\"call_id\":");
@@ -548,26 +539,10 @@ void cli_call_print_json(FILE *out, const cli_call *call, bool stored)
         if (!call->has_role[role]) {
             continue;
         }
-        const rpl_store_channel_stats *s = &call->stats[role];
-        fprintf(out, "%s{\"role\":\"%s\",\"channel\":%d,\"speech_s\":", first ? "" : ",",
-                rpl_store_role_name(s->role), s->channel);
+        fputs(first ? "{" : ",{", out);
         first = false;
-        cli_json_number(out, s->speech_s);
-        fprintf(out, ",\"pauses\":{\"count\":%zu,\"total_s\":", s->pause_count);
-        cli_json_number(out, s->pause_total_s);
-        fprintf(out, ",\"max_s\":");
-        cli_json_number(out, s->pause_max_s);
-        fprintf(out, "},\"f0\":{\"median_hz\":");
-        cli_json_number(out, s->f0_median_hz);
-        fprintf(out, ",\"sd_semitones\":");
-        cli_json_number(out, s->f0_sd_st);
-        fprintf(out, "},\"speaking_rate_sps\":");
-        cli_json_number(out, s->speaking_rate_sps);
-        fprintf(out, ",\"scores\":{");
-        json_score(out, "frustration", s->frustration, false);
-        json_score(out, "hesitation", s->hesitation, false);
-        json_score(out, "fatigue", s->fatigue, true);
-        fprintf(out, "},\"leak\":");
+        cli_json_channel_members(out, &call->stats[role]);
+        fprintf(out, ",\"leak\":");
         const cli_call_leak *l = &call->leak[role];
         if (l->found) {
             fprintf(out, "{\"delay_s\":");
@@ -580,8 +555,6 @@ void cli_call_print_json(FILE *out, const cli_call *call, bool stored)
         } else {
             fprintf(out, "null");
         }
-        fprintf(out, ",\"music_s\":");
-        cli_json_number(out, s->music_s);
         fprintf(out, ",\"two_voices\":");
         if (role == RPL_STORE_ROLE_CUSTOMER && call->two_voices_turns > 0) {
             fprintf(out, "{\"turn_exchanges\":%zu,\"silences\":%zu}}", call->two_voices_turns,

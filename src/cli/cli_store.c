@@ -271,6 +271,38 @@ void cli_json_cross(FILE *out, const rpl_store_cross_stats *c)
     fputc('}', out);
 }
 
+static void json_score(FILE *out, const char *name, rpl_store_score s, bool last)
+{
+    fprintf(out, "\"%s\":{\"max\":", name);
+    cli_json_number(out, s.max);
+    fputs(",\"mean\":", out);
+    cli_json_number(out, s.mean);
+    fprintf(out, "}%s", last ? "" : ",");
+}
+
+void cli_json_channel_members(FILE *out, const rpl_store_channel_stats *s)
+{
+    fprintf(out, "\"role\":\"%s\",\"channel\":%d,\"speech_s\":", rpl_store_role_name(s->role),
+            s->channel);
+    cli_json_number(out, s->speech_s);
+    fprintf(out, ",\"pauses\":{\"count\":%zu,\"total_s\":", s->pause_count);
+    cli_json_number(out, s->pause_total_s);
+    fputs(",\"max_s\":", out);
+    cli_json_number(out, s->pause_max_s);
+    fputs("},\"f0\":{\"median_hz\":", out);
+    cli_json_number(out, s->f0_median_hz);
+    fputs(",\"sd_semitones\":", out);
+    cli_json_number(out, s->f0_sd_st);
+    fputs("},\"speaking_rate_sps\":", out);
+    cli_json_number(out, s->speaking_rate_sps);
+    fputs(",\"scores\":{", out);
+    json_score(out, "frustration", s->frustration, false);
+    json_score(out, "hesitation", s->hesitation, false);
+    json_score(out, "fatigue", s->fatigue, true);
+    fputs("},\"music_s\":", out);
+    cli_json_number(out, s->music_s);
+}
+
 cli_list_options cli_list_options_default(void)
 {
     cli_list_options o = {.filter = rpl_store_filter_default(), .format = CLI_FORMAT_TABLE};

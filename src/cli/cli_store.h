@@ -86,4 +86,10 @@ void cli_json_number(FILE *out, double value);
  * "talk_share_customer"}; null for NULL. */
 void cli_json_cross(FILE *out, const rpl_store_cross_stats *cross);
 
+/* A channel's statistics as the members of a JSON object, without its braces (analyze's and
+ * calls' channels[]): "role","channel","speech_s","pauses":{"count","total_s","max_s"},
+ * "f0":{"median_hz","sd_semitones"},"speaking_rate_sps","scores":{"frustration":{"max",
+ * "mean"},"hesitation":{...},"fatigue":{...}},"music_s"; null for what is unknown. */
+void cli_json_channel_members(FILE *out, const rpl_store_channel_stats *channel);
+
 #endif

@@ -3,7 +3,8 @@
 # samples/call-calm.wav's agent channel against a customer channel of faint line noise only:
 #   - the summary says the customer has no scores, and gives the agent's;
 #   - --json gives null for each of the customer's six score figures, numbers for the agent's;
-#   - the store holds NULL for them (channel_stats, schema 4), numbers for the agent's.
+#   - the store holds NULL for them (channel_stats, schema 4), numbers for the agent's;
+#   - `calls --format csv` leaves the customer's score columns empty.
 set -euo pipefail
 : "${RAPPEL:?path to the rappel binary}" "${RPL_SOURCE_DIR:?source tree}"
 command -v sox >/dev/null || { echo "SKIP: no sox"; exit 77; }
@@ -23,9 +24,10 @@ grep -A1 '^  customer ' summary.txt | grep -q 'no scores: no analysis window hel
 grep -A1 '^  agent ' summary.txt | grep -q 'scores (max/mean): frustration 0\.[0-9][0-9]/' ||
     { echo "FAIL: the summary lost the agent's scores"; exit 1; }
 "$RAPPEL" analyze --json call.wav >call.json
+"$RAPPEL" calls --db "$work/r.db" --format csv >calls.csv
 
-"$PY" - call.json r.db <<'EOF'
-import json, sqlite3, sys
+"$PY" - call.json r.db calls.csv <<'EOF'
+import csv, json, sqlite3, sys
 call = json.load(open(sys.argv[1]))
 bad = []
 for ch in call["channels"]:
@@ -43,6 +45,11 @@ for role, n_null in db.execute(
     print("store", role, n_null, "NULL scores")
     if n_null != (6 if role == "customer" else 0):
         bad.append(f"store: {role} has {n_null} NULL scores")
+row = next(csv.DictReader(open(sys.argv[3], newline="")))
+scores = [row[f"customer_{k}_max"] for k in ("frustration", "hesitation", "fatigue")]
+print("calls csv: customer speech", row["customer_speech_s"], "scores", scores)
+if scores != ["", "", ""] or float(row["customer_speech_s"]) != 0.0:
+    bad.append("calls CSV: the silent customer has scores")
 if bad:
     print("FAIL:", "; ".join(bad))
     sys.exit(1)

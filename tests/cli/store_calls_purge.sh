@@ -92,7 +92,9 @@ expect 0 "$RAPPEL" alerts --db "$db" --status all
 grep -q 'no matching alerts' "$work/out" || fail "empty list after purge"
 
 # What passed between the parties of a stereo call is stored: calls gives analyze's cross_party
-# (JSON, and CSV's last columns); a mono call has none.
+# (JSON, and CSV's columns); a mono call has none. Each party's statistics too: calls' channels
+# are analyze's without what is not stored (leak, two_voices), and CSV's last columns are the
+# customer's speech and score maxima.
 "$RAPPEL" analyze --json --db "$db" "$RPL_SOURCE_DIR/samples/call-overtalk.wav" \
     "$RPL_SOURCE_DIR/samples/call-mono.wav" >"$work/analyze.jsonl" 2>/dev/null ||
     fail "analyze for cross_party"
@@ -113,6 +115,14 @@ for cid, a in analysed.items():
     else:
         assert int(rows[cid]["overtalk_count"]) == got["overtalk"]["count"] > 0
         assert abs(float(rows[cid]["talk_share_customer"]) - got["talk_share_customer"]) < 1e-3
+    want = [{k: v for k, v in c.items() if k not in ("leak", "two_voices")}
+            for c in a["channels"]]
+    assert listed[cid]["channels"] == want, (listed[cid]["channels"], want)
+    customer = next(c for c in want if c["role"] == "customer")
+    for column, value in (("customer_speech_s", customer["speech_s"]),
+                          ("customer_frustration_max", customer["scores"]["frustration"]["max"]),
+                          ("customer_fatigue_max", customer["scores"]["fatigue"]["max"])):
+        assert abs(float(rows[cid][column]) - value) < 1e-3, (column, rows[cid][column], value)
 PY
 
 [ "$failures" -eq 0 ] || { echo "$failures failure(s)" >&2; exit 1; }
