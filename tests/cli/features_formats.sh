@@ -27,17 +27,20 @@ sox -n -r "$rate" -c 1 -b 16 gap.wav trim 0 0.6
 sox a.wav gap.wav b.wav speech.wav
 pause_start=$(soxi -D a.wav)
 
-# The reference and the other formats.
-sox speech.wav -r 16000 -b 16 -e signed-integer ref.wav
-sox speech.wav -r 48000 -b 16 -e signed-integer pcm16_48k.wav
-sox speech.wav -r 16000 -b 24 -e signed-integer pcm24_16k.wav
-sox speech.wav -r 44100 -b 32 -e floating-point float32_44k.wav
-sox speech.wav -r 8000 -b 8 -e u-law ulaw_8k.wav
-sox speech.wav -r 8000 -b 8 -e a-law alaw_8k.wav
-sox speech.wav -r 16000 -b 16 flac_16k.flac
-sox speech.wav -r 16000 -b 16 aiff_16k.aiff
-sox speech.wav -t ul -r 8000 ulaw_8k.ul
-sox ref.wav silent.wav vol 0
+# The reference and the other formats, without dither (-D): sox's dither is random, and a
+# dithered digital silence in A-law becomes the codec's smallest steps toggling at -72 dBFS,
+# which the voice-activity detector sometimes takes for speech (README, known limits). The
+# test is about formats agreeing, so every run reads the same samples.
+sox -D speech.wav -r 16000 -b 16 -e signed-integer ref.wav
+sox -D speech.wav -r 48000 -b 16 -e signed-integer pcm16_48k.wav
+sox -D speech.wav -r 16000 -b 24 -e signed-integer pcm24_16k.wav
+sox -D speech.wav -r 44100 -b 32 -e floating-point float32_44k.wav
+sox -D speech.wav -r 8000 -b 8 -e u-law ulaw_8k.wav
+sox -D speech.wav -r 8000 -b 8 -e a-law alaw_8k.wav
+sox -D speech.wav -r 16000 -b 16 flac_16k.flac
+sox -D speech.wav -r 16000 -b 16 aiff_16k.aiff
+sox -D speech.wav -t ul -r 8000 ulaw_8k.ul
+sox -D ref.wav silent.wav vol 0
 sox -M silent.wav ref.wav stereo_16k.wav # channel 0 silent, channel 1 speech
 
 # run NAME ARGS...: rappel features ARGS > NAME.csv, and the same with --format jsonl.
