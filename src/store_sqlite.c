@@ -496,38 +496,76 @@ static rpl_status fail_db(rpl_store *s, int rc)
 
 /* ---- text checks --------------------------------------------------------------------------- */
 
+/* Length of the valid UTF-8 sequence p starts with (1-4; 1 for ASCII), or 0 when p does not
+ * start one (a stray continuation byte, an overlong form, a surrogate, beyond U+10FFFF). */
+static size_t utf8_sequence(const unsigned char *p)
+{
+    unsigned c = p[0];
+    size_t n = 0;
+    unsigned min = 0;
+    unsigned cp = 0;
+    if (c < 0x80) {
+        return 1;
+    } else if ((c & 0xe0) == 0xc0) {
+        n = 1, min = 0x80, cp = c & 0x1f;
+    } else if ((c & 0xf0) == 0xe0) {
+        n = 2, min = 0x800, cp = c & 0x0f;
+    } else if ((c & 0xf8) == 0xf0) {
+        n = 3, min = 0x10000, cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    for (size_t i = 1; i <= n; i++) {
+        if ((p[i] & 0xc0) != 0x80) {
+            return 0;
+        }
+        cp = (cp << 6) | (p[i] & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+        return 0;
+    }
+    return n + 1;
+}
+
 static bool utf8_valid(const char *text)
 {
     const unsigned char *p = (const unsigned char *)text;
     while (*p != 0) {
-        unsigned c = *p;
-        size_t n = 0;
-        unsigned min = 0;
-        unsigned cp = 0;
-        if (c < 0x80) {
-            p++;
-            continue;
-        } else if ((c & 0xe0) == 0xc0) {
-            n = 1, min = 0x80, cp = c & 0x1f;
-        } else if ((c & 0xf0) == 0xe0) {
-            n = 2, min = 0x800, cp = c & 0x0f;
-        } else if ((c & 0xf8) == 0xf0) {
-            n = 3, min = 0x10000, cp = c & 0x07;
-        } else {
+        size_t n = utf8_sequence(p);
+        if (n == 0) {
             return false;
         }
-        for (size_t i = 1; i <= n; i++) {
-            if ((p[i] & 0xc0) != 0x80) {
-                return false;
-            }
-            cp = (cp << 6) | (p[i] & 0x3f);
-        }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
-            return false;
-        }
-        p += n + 1;
+        p += n;
     }
     return true;
+}
+
+char *rpl_store_text_from_bytes(const char *bytes, bool *changed)
+{
+    *changed = false;
+    const unsigned char *p = (const unsigned char *)bytes;
+    /* At worst every byte becomes two. */
+    char *out = malloc(2 * strlen(bytes) + 1);
+    if (out == NULL) {
+        return NULL;
+    }
+    size_t used = 0;
+    while (*p != 0) {
+        size_t n = utf8_sequence(p);
+        if (n > 0) {
+            memcpy(out + used, p, n);
+            used += n;
+            p += n;
+        } else {
+            /* Latin-1: the byte is the code point, U+0080..U+00FF, two bytes in UTF-8. */
+            out[used++] = (char)(0xc0 | (*p >> 6));
+            out[used++] = (char)(0x80 | (*p & 0x3f));
+            p++;
+            *changed = true;
+        }
+    }
+    out[used] = '\0';
+    return out;
 }
 
 /* A text argument: required or optional (NULL allowed), at most max_bytes, valid UTF-8. */

@@ -196,6 +196,39 @@ static char *schema_signature(const char *path)
 
 /* ---- names, codes, workflow table ----------------------------------------------------------- */
 
+/* File names as text: UTF-8 kept byte for byte; every byte outside a valid sequence read as
+ * Latin-1, so the result is valid UTF-8 the store accepts. */
+static void test_text_from_bytes(void **state)
+{
+    (void)state;
+    const struct {
+        const char *in, *out;
+        bool changed;
+    } cases[] = {
+        {"calls/monday.wav", "calls/monday.wav", false},
+        {"Zo\xc3\xab \xe2\x82\xac \xf0\x9f\x93\x9e.wav",
+         "Zo\xc3\xab \xe2\x82\xac \xf0\x9f\x93\x9e.wav", false},
+        {"M\xfcller.wav", "M\xc3\xbcller.wav", true}, /* Latin-1 u-umlaut */
+        {"a\x80"
+         "b",
+         "a\xc2\x80"
+         "b",
+         true},                                             /* stray continuation byte */
+        {"\xc0\xaf", "\xc3\x80\xc2\xaf", true},             /* overlong '/' */
+        {"\xed\xa0\x80", "\xc3\xad\xc2\xa0\xc2\x80", true}, /* a surrogate */
+        {"end\xe2\x82", "end\xc3\xa2\xc2\x82", true},       /* cut short */
+        {"", "", false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        bool changed = !cases[i].changed;
+        char *got = rpl_store_text_from_bytes(cases[i].in, &changed);
+        assert_non_null(got);
+        assert_string_equal(got, cases[i].out);
+        assert_int_equal(changed, cases[i].changed);
+        free(got);
+    }
+}
+
 static void test_names_and_codes(void **state)
 {
     (void)state;
@@ -1483,6 +1516,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_names_and_codes),
+        cmocka_unit_test(test_text_from_bytes),
         cmocka_unit_test_setup_teardown(test_create_mode_and_pragmas, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refuses_newer_version, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migrates_every_earlier_version, setup, teardown),

@@ -68,6 +68,13 @@ typedef enum rpl_store_call_state {
     RPL_STORE_CALL_UNFINISHED = 3 /* read side only: "analysing", but its writer is gone */
 } rpl_store_call_state;
 
+/* Bytes (a file name) as text the store accepts: valid UTF-8 is copied as it is, and each byte
+ * that is not part of a valid sequence is read as Latin-1 (ISO 8859-1), the likeliest legacy
+ * encoding of an archive's names, so "Müller" written by an old recorder reads as "Müller".
+ * *changed tells whether any byte was read so. Returns a malloc'd string, NULL when out of
+ * memory. */
+char *rpl_store_text_from_bytes(const char *bytes, bool *changed);
+
 /* Names as stored and printed ("agent", "dead_air", "acknowledged", "unfinished"...): static
  * strings, never NULL ("?" for a value outside the enum). Parsers return false for any other
  * text. All real-time safe. */

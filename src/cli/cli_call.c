@@ -40,7 +40,12 @@ bool cli_call_init(cli_call *call, const char *path)
 {
     memset(call, 0, sizeof *call);
     call->path = strdup(path);
-    return call->path != NULL;
+    call->path_text = rpl_store_text_from_bytes(path, &call->path_not_utf8);
+    if (call->path == NULL || call->path_text == NULL) {
+        cli_call_free(call);
+        return false;
+    }
+    return true;
 }
 
 void cli_call_free(cli_call *call)
@@ -57,6 +62,7 @@ void cli_call_free(cli_call *call)
         fclose(call->point_spool);
     }
     free(call->path);
+    free(call->path_text);
     memset(call, 0, sizeof *call);
 }
 
@@ -122,6 +128,14 @@ rpl_status cli_call_identify(cli_call *call, const cli_call_options *o)
 {
     set_model_version(call, o);
     call->note[0] = '\0';
+    if (call->path_not_utf8) {
+        char note[sizeof call->note];
+        snprintf(note, sizeof note,
+                 "warning: the file name is not UTF-8: stored as \"%s\", its other bytes read as "
+                 "Latin-1",
+                 call->path_text);
+        add_note(call, note);
+    }
     decide_started(call, o, NULL);
     rpl_audio_digest digest;
     rpl_status status =
@@ -409,7 +423,7 @@ static rpl_store_call_info call_info(const cli_call *call, const cli_call_option
 {
     rpl_store_call_info info = {
         .id = call->id,
-        .source_file = call->path,
+        .source_file = call->path_text,
         .agent = o->agent,
         .customer = o->customer,
         .started_unix_s = call->started_unix_s,

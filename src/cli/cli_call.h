@@ -55,6 +55,9 @@ typedef struct cli_call_leak {
 
 typedef struct cli_call {
     char *path;                      /* owned copy of the file name as given */
+    char *path_text;                 /* owned: path as the store keeps it, UTF-8 (its other
+                                        bytes read as Latin-1: rpl_store_text_from_bytes) */
+    bool path_not_utf8;              /* path_text differs from path */
     char id[RPL_STORE_NAME_MAX + 1]; /* call id: digest, --call-id, or "file:<sha256>" */
     bool identified;                 /* the digest was read (id is the content's) */
     rpl_source_info info;            /* after identify */

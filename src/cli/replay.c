@@ -265,18 +265,35 @@ int cli_replay(int argc, char **argv)
     }
     cli_live_ui ui;
     cli_live_ui_init(&ui, COMMAND);
+    bool path_not_utf8 = false;
+    char *path_text = rpl_store_text_from_bytes(path, &path_not_utf8);
+    if (path_text == NULL) {
+        cli_error(COMMAND, path, "out of memory");
+        rpl_source_file_close(r.src);
+        sem_destroy(&r.ended);
+        cli_live_ui_destroy(&ui);
+        return RPL_EXIT_FAILURE;
+    }
+    if (path_not_utf8) {
+        cli_error(COMMAND, path,
+                  "warning: the file name is not UTF-8: stored as \"%s\", its other bytes read "
+                  "as Latin-1",
+                  path_text);
+    }
     rpl_live_config lcfg = rpl_live_config_default(digest.info.channels);
     lcfg.pipeline = pcfg;
     lcfg.db_path = cli_db_path(o.db);
     lcfg.call = (rpl_store_call_info){.id = id,
-                                      .source_file = path,
+                                      .source_file = path_text,
                                       .agent = o.agent,
                                       .customer = o.customer,
                                       .channel_map = map};
     lcfg.on_event = cli_live_on_event;
     lcfg.user = &ui;
     rpl_live *live = NULL;
-    if (rpl_live_create(&lcfg, &live, why, sizeof why) != RPL_OK) {
+    rpl_status created = rpl_live_create(&lcfg, &live, why, sizeof why);
+    free(path_text); /* the live session keeps its own copy */
+    if (created != RPL_OK) {
         cli_error(COMMAND, path, "%s", why);
         rpl_source_file_close(r.src);
         sem_destroy(&r.ended);
