@@ -344,13 +344,17 @@ static void add_channel_notes(cli_call *call, const rpl_pipeline *pl)
     }
 }
 
-rpl_status cli_call_analyse(cli_call *call, const cli_call_options *o, const atomic_bool *stop)
+/* One pass of the file through the pipeline with call->cfg: the alerts and the timeline
+ * gathered, the statistics read. *out is the finished pipeline (the caller destroys it, also
+ * on failure). */
+static rpl_status analyse_pass(cli_call *call, const cli_call_options *o, const atomic_bool *stop,
+                               rpl_pipeline **out)
 {
-    rpl_pipeline *pl = NULL;
     rpl_source_file *src = NULL;
     rpl_audio_hasher *hasher = NULL;
     rpl_pipeline_sink sink = {.on_alert = on_alert, .on_point = on_point, .user = call};
-    rpl_status status = rpl_pipeline_create(&call->cfg, &pl);
+    rpl_status status = rpl_pipeline_create(&call->cfg, out);
+    rpl_pipeline *pl = *out;
     if (status == RPL_OK && !call->identified && o->call_id == NULL) {
         /* the id is the digest of what this pass reads */
         status = rpl_audio_hasher_create(call->info.sample_rate_hz, call->info.channels, &hasher);
@@ -391,10 +395,74 @@ rpl_status cli_call_analyse(cli_call *call, const cli_call_options *o, const ato
             rpl_pipeline_channel_stats(pl, (rpl_store_role)role, &call->stats[role]);
     }
     call->stereo = rpl_pipeline_cross_stats(pl, &call->cross);
-    add_channel_notes(call, pl);
 done:
     rpl_audio_hasher_destroy(hasher);
     rpl_source_file_close(src);
+    return status;
+}
+
+/* Forget what a pass gathered (alerts, timeline, statistics), before another. */
+static void forget_pass(cli_call *call)
+{
+    for (size_t i = 0; i < call->alert_count; i++) {
+        free(call->alerts[i].evidence);
+    }
+    call->alert_count = 0;
+    call->point_count = 0;
+    if (call->point_spool != NULL) {
+        fclose(call->point_spool);
+        call->point_spool = NULL;
+    }
+    call->spooled = 0;
+    memset(call->has_role, 0, sizeof call->has_role);
+    memset(call->stats, 0, sizeof call->stats);
+    call->stereo = false;
+    memset(&call->cross, 0, sizeof call->cross);
+}
+
+/* A party heard speaking for less than this over the whole call was not recorded. */
+#define SILENT_PARTY_S 1.0
+
+rpl_status cli_call_analyse(cli_call *call, const cli_call_options *o, const atomic_bool *stop)
+{
+    rpl_pipeline *pl = NULL;
+    rpl_status status = analyse_pass(call, o, stop, &pl);
+    const rpl_store_channel_stats *agent = &call->stats[RPL_STORE_ROLE_AGENT];
+    const rpl_store_channel_stats *customer = &call->stats[RPL_STORE_ROLE_CUSTOMER];
+    if (status == RPL_OK && call->stereo && agent->speech_s < SILENT_PARTY_S &&
+        customer->speech_s >= SILENT_PARTY_S) {
+        /* No agent on the agent's channel: a recorder that puts both parties on the customer's
+         * channel, or lost the agent's side. Either way the customer's silences are not dead
+         * air nor answers to wait for, and the other voice there must be told from theirs:
+         * analysed again as one channel, as a mono recording is. Costs a second pass, on
+         * these files only. */
+        char note[240];
+        snprintf(note, sizeof note,
+                 "warning: the agent channel (%d) holds no speech (%.1f s): analysed as mono, "
+                 "the customer channel (%d) alone; cross-party cues are off",
+                 call->cfg.agent_channel, agent->speech_s, call->cfg.customer_channel);
+        rpl_pipeline_destroy(pl);
+        pl = NULL;
+        forget_pass(call);
+        call->cfg.agent_channel = -1;
+        snprintf(call->channel_map, sizeof call->channel_map, "customer=%d",
+                 call->cfg.customer_channel);
+        add_note(call, note);
+        status = analyse_pass(call, o, stop, &pl);
+    } else if (status == RPL_OK && call->stereo && customer->speech_s < SILENT_PARTY_S &&
+               agent->speech_s >= SILENT_PARTY_S) {
+        char note[300];
+        snprintf(note, sizeof note,
+                 "warning: the customer channel (%d) holds no speech (%.1f s): nothing of the "
+                 "customer is scored; if the recorder puts both parties on channel %d, "
+                 "--customer-channel %d --agent-channel none analyses it as one channel",
+                 call->cfg.customer_channel, customer->speech_s, call->cfg.agent_channel,
+                 call->cfg.agent_channel);
+        add_note(call, note);
+    }
+    if (status == RPL_OK) {
+        add_channel_notes(call, pl);
+    }
     rpl_pipeline_destroy(pl);
     return status;
 }
