@@ -438,7 +438,8 @@ rpl_status cli_call_analyse(cli_call *call, const cli_call_options *o, const ato
          * these files only. */
         char note[240];
         snprintf(note, sizeof note,
-                 "warning: the agent channel (%d) holds no speech (%.1f s): analysed as mono, "
+                 "warning: the agent channel (%d) has %.1f s of speech in the whole call: analysed "
+                 "as mono, "
                  "the customer channel (%d) alone; cross-party cues are off",
                  call->cfg.agent_channel, agent->speech_s, call->cfg.customer_channel);
         rpl_pipeline_destroy(pl);
@@ -453,7 +454,8 @@ rpl_status cli_call_analyse(cli_call *call, const cli_call_options *o, const ato
                agent->speech_s >= SILENT_PARTY_S) {
         char note[300];
         snprintf(note, sizeof note,
-                 "warning: the customer channel (%d) holds no speech (%.1f s): nothing of the "
+                 "warning: the customer channel (%d) has %.1f s of speech in the whole call: "
+                 "nothing of the "
                  "customer is scored; if the recorder puts both parties on channel %d, "
                  "--customer-channel %d --agent-channel none analyses it as one channel",
                  call->cfg.customer_channel, customer->speech_s, call->cfg.agent_channel,

@@ -25,7 +25,7 @@ sox -M agent.wav noise.wav -e mu-law call.wav
 
 "$RAPPEL" analyze --db "$work/r.db" call.wav >summary.txt 2>summary.err
 cat summary.txt summary.err
-grep -q 'the customer channel (1) holds no speech (0.0 s): nothing of the customer is scored' \
+grep -q 'the customer channel (1) has 0.0 s of speech in the whole call: nothing of the customer is scored' \
     summary.err || { echo "FAIL: no warning that the customer channel is silent"; exit 1; }
 grep -A1 '^  customer ' summary.txt | grep -q 'no scores: no analysis window held enough speech' ||
     { echo "FAIL: the summary does not say the customer has no scores"; exit 1; }
@@ -70,7 +70,7 @@ sox -n -r 8000 -c 1 silent.wav trim 0 "$(soxi -D mix.wav)"
 sox -M silent.wav mix.wav -e mu-law mixed-on-customer.wav
 "$RAPPEL" analyze --json mixed-on-customer.wav >mixed.json 2>mixed.err
 cat mixed.err
-grep -q 'the agent channel (0) holds no speech (0.0 s): analysed as mono, the customer channel (1)' \
+grep -q 'the agent channel (0) has 0.0 s of speech in the whole call: analysed as mono, the customer channel (1)' \
     mixed.err || { echo "FAIL: no warning that the agent channel is silent"; exit 1; }
 "$PY" - mixed.json <<'EOF'
 import json, sys
