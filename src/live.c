@@ -354,10 +354,10 @@ static void *analysis_main(void *arg)
                 live->pipeline, (rpl_store_role)role, &live->snap.leak[role].delay_s,
                 &live->snap.leak[role].loss_db, &live->snap.leak[role].leaked_s);
             rpl_store_channel_stats stats;
-            live->snap.music_s[role] =
-                rpl_pipeline_channel_stats(live->pipeline, (rpl_store_role)role, &stats)
-                    ? stats.music_s
-                    : 0.0;
+            bool heard = rpl_pipeline_channel_stats(live->pipeline, (rpl_store_role)role, &stats);
+            live->snap.music_s[role] = heard ? stats.music_s : 0.0;
+            live->snap.channel[role] = heard ? stats.channel : -1;
+            live->snap.speech_s[role] = heard ? stats.speech_s : 0.0;
         }
         size_t turns = 0, silences = 0;
         bool two = rpl_pipeline_two_voices(live->pipeline, &turns, &silences);

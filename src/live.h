@@ -113,6 +113,9 @@ typedef struct rpl_live_snapshot {
         double delay_s, loss_db, leaked_s;
     } leak[2];
     double music_s[2]; /* music found on each party's channel (rpl_store_channel_stats) */
+    /* Each party's channel (-1: none) and its speech over the call. */
+    int channel[2];
+    double speech_s[2];
     /* rpl_pipeline_two_voices: turn exchanges among the silences of a mono call (turns 0 when
      * it is not found to hold two voices) */
     size_t two_voices_turns, two_voices_silences;

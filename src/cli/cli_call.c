@@ -420,28 +420,22 @@ static void forget_pass(cli_call *call)
     memset(&call->cross, 0, sizeof call->cross);
 }
 
-/* A party heard speaking for less than this over the whole call was not recorded. */
-#define SILENT_PARTY_S 1.0
-
 rpl_status cli_call_analyse(cli_call *call, const cli_call_options *o, const atomic_bool *stop)
 {
     rpl_pipeline *pl = NULL;
     rpl_status status = analyse_pass(call, o, stop, &pl);
     const rpl_store_channel_stats *agent = &call->stats[RPL_STORE_ROLE_AGENT];
     const rpl_store_channel_stats *customer = &call->stats[RPL_STORE_ROLE_CUSTOMER];
-    if (status == RPL_OK && call->stereo && agent->speech_s < SILENT_PARTY_S &&
-        customer->speech_s >= SILENT_PARTY_S) {
+    char note[300];
+    if (status == RPL_OK && call->stereo && agent->speech_s < CLI_SILENT_PARTY_S &&
+        customer->speech_s >= CLI_SILENT_PARTY_S) {
         /* No agent on the agent's channel: a recorder that puts both parties on the customer's
          * channel, or lost the agent's side. Either way the customer's silences are not dead
          * air nor answers to wait for, and the other voice there must be told from theirs:
          * analysed again as one channel, as a mono recording is. Costs a second pass, on
          * these files only. */
-        char note[240];
-        snprintf(note, sizeof note,
-                 "warning: the agent channel (%d) has %.1f s of speech in the whole call: analysed "
-                 "as mono, "
-                 "the customer channel (%d) alone; cross-party cues are off",
-                 call->cfg.agent_channel, agent->speech_s, call->cfg.customer_channel);
+        cli_silent_party_warning(RPL_STORE_ROLE_AGENT, call->cfg.agent_channel, agent->speech_s,
+                                 call->cfg.customer_channel, true, note, sizeof note);
         rpl_pipeline_destroy(pl);
         pl = NULL;
         forget_pass(call);
@@ -450,16 +444,11 @@ rpl_status cli_call_analyse(cli_call *call, const cli_call_options *o, const ato
                  call->cfg.customer_channel);
         add_note(call, note);
         status = analyse_pass(call, o, stop, &pl);
-    } else if (status == RPL_OK && call->stereo && customer->speech_s < SILENT_PARTY_S &&
-               agent->speech_s >= SILENT_PARTY_S) {
-        char note[300];
-        snprintf(note, sizeof note,
-                 "warning: the customer channel (%d) has %.1f s of speech in the whole call: "
-                 "nothing of the "
-                 "customer is scored; if the recorder puts both parties on channel %d, "
-                 "--customer-channel %d --agent-channel none analyses it as one channel",
-                 call->cfg.customer_channel, customer->speech_s, call->cfg.agent_channel,
-                 call->cfg.agent_channel);
+    } else if (status == RPL_OK && call->stereo && customer->speech_s < CLI_SILENT_PARTY_S &&
+               agent->speech_s >= CLI_SILENT_PARTY_S) {
+        cli_silent_party_warning(RPL_STORE_ROLE_CUSTOMER, call->cfg.customer_channel,
+                                 customer->speech_s, call->cfg.agent_channel, false, note,
+                                 sizeof note);
         add_note(call, note);
     }
     if (status == RPL_OK) {

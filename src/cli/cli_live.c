@@ -354,6 +354,16 @@ void cli_live_summary(cli_live_ui *ui, rpl_live *live, const char *call_id, doub
             fprintf(stderr, "rappel: %s: %s\n", ui->command, note);
         }
     }
+    for (int role = RPL_STORE_ROLE_AGENT; role <= RPL_STORE_ROLE_CUSTOMER; role++) {
+        int other = RPL_STORE_ROLE_AGENT + RPL_STORE_ROLE_CUSTOMER - role;
+        if (s.channel[role] >= 0 && s.channel[other] >= 0 &&
+            s.speech_s[role] < CLI_SILENT_PARTY_S && s.speech_s[other] >= CLI_SILENT_PARTY_S) {
+            char warning[300];
+            cli_silent_party_warning((rpl_store_role)role, s.channel[role], s.speech_s[role],
+                                     s.channel[other], false, warning, sizeof warning);
+            fprintf(stderr, "rappel: %s: %s\n", ui->command, warning);
+        }
+    }
     if (s.two_voices_turns > 0) {
         char warning[240];
         cli_two_voices_warning(s.two_voices_turns, s.two_voices_silences, warning, sizeof warning);

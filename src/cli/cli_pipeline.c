@@ -117,6 +117,35 @@ void cli_music_note(rpl_store_role role, double music_s, char *buf, size_t size)
              rpl_store_role_name(role), music_s, rpl_store_role_name(role));
 }
 
+void cli_silent_party_warning(rpl_store_role silent, int silent_channel, double speech_s,
+                              int other_channel, bool reanalysed, char *buf, size_t size)
+{
+    int written =
+        snprintf(buf, size, "warning: the %s channel (%d) has %.1f s of speech in the whole call: ",
+                 rpl_store_role_name(silent), silent_channel, speech_s);
+    if (written < 0 || (size_t)written >= size) {
+        return;
+    }
+    buf += written;
+    size -= (size_t)written;
+    if (silent == RPL_STORE_ROLE_AGENT && reanalysed) {
+        snprintf(buf, size,
+                 "analysed as mono, the customer channel (%d) alone; cross-party cues are off",
+                 other_channel);
+    } else if (silent == RPL_STORE_ROLE_AGENT) {
+        snprintf(buf, size,
+                 "if both parties are on the customer channel (%d), --agent-channel none "
+                 "analyses it as one channel, where the agent's turns are not the customer's "
+                 "pauses",
+                 other_channel);
+    } else {
+        snprintf(buf, size,
+                 "nothing of the customer is scored; if both parties are on channel %d, "
+                 "--customer-channel %d --agent-channel none analyses it as one channel",
+                 other_channel, other_channel);
+    }
+}
+
 void cli_two_voices_warning(size_t turns, size_t silences, char *buf, size_t size)
 {
     snprintf(buf, size,

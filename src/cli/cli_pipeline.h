@@ -35,6 +35,17 @@ void cli_music_note(rpl_store_role role, double music_s, char *buf, size_t size)
  * exchanges (rpl_pipeline_two_voices), written into buf. */
 void cli_two_voices_warning(size_t turns, size_t silences, char *buf, size_t size);
 
+/* A party heard speaking for less than this over a whole stereo call was not recorded on its
+ * channel (a recorder or softphone that puts both parties on one channel, or lost one side). */
+#define CLI_SILENT_PARTY_S 1.0
+
+/* The warning for a stereo call on which `silent` had under CLI_SILENT_PARTY_S of speech
+ * (speech_s) on its channel, the other party on other_channel, into buf. reanalysed: the call
+ * was analysed again as mono on the customer channel (analyze, batch: only for a silent agent);
+ * otherwise the warning gives the options that analyse a one-channel mix. */
+void cli_silent_party_warning(rpl_store_role silent, int silent_channel, double speech_s,
+                              int other_channel, bool reanalysed, char *buf, size_t size);
+
 /* Feed seconds of silence (for gaps between files that make one stream). */
 rpl_status cli_feed_silence(rpl_pipeline *pl, int channels, double rate_hz, double seconds,
                             const rpl_pipeline_sink *sink);

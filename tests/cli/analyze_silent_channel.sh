@@ -10,7 +10,7 @@
 # parties (a recorder that mixes them onto one channel). Analysed as stereo, the agent's turns
 # were the customer's pauses and raised a hesitation alert; now the call is analysed as mono on
 # the customer channel (channel map customer=1, said on stderr), the two voices are found, and
-# the calm call raises no alert.
+# the calm call raises no alert. replay keeps the stereo map and says what to do.
 set -euo pipefail
 : "${RAPPEL:?path to the rappel binary}" "${RPL_SOURCE_DIR:?source tree}"
 command -v sox >/dev/null || { echo "SKIP: no sox"; exit 77; }
@@ -91,3 +91,10 @@ if bad:
     sys.exit(1)
 print("ok")
 EOF
+
+# replay (the live path) cannot wait for the end of the call to choose the channel map: it
+# keeps the stereo map and says, at the end, what to do.
+"$RAPPEL" replay --db "$work/replay.db" --speed 200 mixed-on-customer.wav >/dev/null 2>replay.err
+grep -q 'the agent channel (0) has 0.0 s of speech in the whole call: if both parties are on the customer channel (1), --agent-channel none' \
+    replay.err || { cat replay.err; echo "FAIL: replay does not say the agent channel is silent"; exit 1; }
+echo "replay: ok"
