@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 /* Bytes in memory read through libsndfile's virtual I/O (rpl_source_file_open_memory). */
@@ -55,16 +56,6 @@ static int raw_sf_format(rpl_raw_encoding encoding)
     return 0;
 }
 
-/* name equals lower (lower case) ignoring case. */
-static bool same_name(const char *name, const char *lower)
-{
-    while (*name != '\0' && *lower != '\0' && (*name | 0x20) == *lower) {
-        name++;
-        lower++;
-    }
-    return *name == '\0' && *lower == '\0';
-}
-
 bool rpl_raw_format_from_name(const char *path, rpl_raw_format *out)
 {
     static const struct {
@@ -88,7 +79,7 @@ bool rpl_raw_format_from_name(const char *path, rpl_raw_format *out)
         return false;
     }
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
-        if (same_name(dot + 1, known[i].ext)) {
+        if (strcasecmp(dot + 1, known[i].ext) == 0) {
             *out = (rpl_raw_format){
                 .encoding = known[i].encoding, .sample_rate_hz = known[i].rate_hz, .channels = 1};
             return true;

@@ -41,6 +41,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -125,12 +126,7 @@ static bool looks_like_audio(const char *path)
     const char *slash = strrchr(path, '/');
     if (dot != NULL && (slash == NULL || dot > slash)) {
         for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++) {
-            const char *a = dot + 1, *b = ext[i];
-            while (*a != '\0' && *b != '\0' && (*a | 0x20) == *b) {
-                a++;
-                b++;
-            }
-            if (*a == '\0' && *b == '\0') {
+            if (strcasecmp(dot + 1, ext[i]) == 0) {
                 return true;
             }
         }
