@@ -184,7 +184,9 @@ static const char *const migrations[RPL_STORE_SCHEMA_VERSION] = {
     " CASE WHEN speech_s > 0 THEN fatigue_max END,"
     " CASE WHEN speech_s > 0 THEN fatigue_mean END, music_s"
     " FROM channel_stats_v3;"
-    "DROP TABLE channel_stats_v3;",
+    "DROP TABLE channel_stats_v3;"
+    /* and the follow-up list by customer (alerts --customer: this customer's other calls) */
+    "CREATE INDEX calls_customer ON calls (customer, started_unix_s);",
 };
 
 /* ---- prepared statements, kept for the life of the handle ---------------------------------- */
@@ -1710,6 +1712,9 @@ static rpl_status check_filter(rpl_store *store, const rpl_store_filter *f, cons
         return fail_msg(store, RPL_ERR_INVALID_ARG, "invalid %s query", what);
     }
     rpl_status status = check_text(store, "agent", f->agent, false, RPL_STORE_NAME_MAX);
+    if (status == RPL_OK) {
+        status = check_text(store, "customer", f->customer, false, RPL_STORE_NAME_MAX);
+    }
     if (status == RPL_OK && f->call_id != NULL) {
         status = check_text(store, "call id", f->call_id, true, RPL_STORE_NAME_MAX);
     }
@@ -1733,8 +1738,8 @@ static rpl_status any_call_in_range(rpl_store *store, const char *lo, const char
     return rc == SQLITE_OK ? RPL_OK : fail_db(store, rc);
 }
 
-/* The agent and call-id conditions (on calls c); *call_end receives the upper bound of the
- * call-id prefix range, owned by the caller. The call filter is an id prefix, or, when no id
+/* The agent, customer and call-id conditions (on calls c); *call_end receives the upper bound of
+ * the call-id prefix range, owned by the caller. The call filter is an id prefix, or, when no id
  * starts with it, a recording's path as stored or its file name alone (see
  * rpl_store_filter). */
 static rpl_status add_call_conditions(rpl_store *store, char *sql, size_t size,
@@ -1742,6 +1747,9 @@ static rpl_status add_call_conditions(rpl_store *store, char *sql, size_t size,
 {
     if (f->agent != NULL) {
         sql_add(sql, size, " AND c.agent = :agent");
+    }
+    if (f->customer != NULL) {
+        sql_add(sql, size, " AND c.customer = :customer");
     }
     if (f->call_id != NULL) {
         *call_end = prefix_end(f->call_id);
@@ -1766,13 +1774,14 @@ static rpl_status add_call_conditions(rpl_store *store, char *sql, size_t size,
     return RPL_OK;
 }
 
-/* Bind every filter parameter the statement names (:since :until :agent :call_lo :call_hi
- * :limit). */
+/* Bind every filter parameter the statement names (:since :until :agent :customer :call_lo
+ * :call_hi :limit). */
 static void bind_filter(sqlite3_stmt *st, const rpl_store_filter *f, const char *call_end)
 {
     sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":since"), f->since_unix_s);
     sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":until"), f->until_unix_s);
     bind_text(st, sqlite3_bind_parameter_index(st, ":agent"), f->agent);
+    bind_text(st, sqlite3_bind_parameter_index(st, ":customer"), f->customer);
     bind_text(st, sqlite3_bind_parameter_index(st, ":call_lo"), f->call_id);
     bind_text(st, sqlite3_bind_parameter_index(st, ":call_hi"), call_end);
     sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":limit"),
@@ -1819,12 +1828,13 @@ rpl_status rpl_store_query_alerts(rpl_store *store, const rpl_store_alert_query 
     if (q == NULL) {
         q = &defaults;
     }
-    /* With an agent or call filter, start from the few matching calls (calls_agent or the
-     * primary key, then alerts_call) whatever the planner's statistics say: scanning the
-     * follow-up index and looking up every alert's call is hundreds of times slower on a big
-     * store. Otherwise the follow-up index gives the order directly. */
+    /* With an agent, customer or call filter, start from the few matching calls
+     * (calls_agent, calls_customer or the primary key, then alerts_call) whatever the
+     * planner's statistics say: scanning the follow-up index and looking up every alert's call
+     * is hundreds of times slower on a big store. Otherwise the follow-up index gives the
+     * order directly. */
     const rpl_store_filter *f = &q->filter;
-    bool calls_first = f->agent != NULL || f->call_id != NULL;
+    bool calls_first = f->agent != NULL || f->customer != NULL || f->call_id != NULL;
     sql_add(sql, sizeof sql,
             calls_first ? " FROM calls c CROSS JOIN alerts a ON a.call_id = c.id WHERE 1"
                         : " FROM alerts a CROSS JOIN calls c ON c.id = a.call_id WHERE 1");

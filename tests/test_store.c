@@ -984,6 +984,24 @@ static void test_query_order_and_filters(void **state)
     memset(&k, 0, sizeof k);
     assert_int_equal(rpl_store_query_alerts(s, &q, collect_alert, &k), RPL_OK);
     assert_int_equal(k.n, 0);
+    /* a customer's alerts across their calls (both calls are Zoë's) */
+    q.filter.agent = NULL;
+    q.filter.customer = "Zo\xc3\xab O'Brien";
+    memset(&k, 0, sizeof k);
+    assert_int_equal(rpl_store_query_alerts(s, &q, collect_alert, &k), RPL_OK);
+    assert_int_equal(k.n, 3);
+    q.filter.agent = "alice";
+    memset(&k, 0, sizeof k);
+    assert_int_equal(rpl_store_query_alerts(s, &q, collect_alert, &k), RPL_OK);
+    assert_int_equal(k.n, 2);
+    q.filter.agent = NULL;
+    q.filter.customer = "Zoe O'Brien";
+    memset(&k, 0, sizeof k);
+    assert_int_equal(rpl_store_query_alerts(s, &q, collect_alert, &k), RPL_OK);
+    assert_int_equal(k.n, 0);
+    q.filter.customer = "\xc0\xaf"; /* not UTF-8 */
+    assert_int_equal(rpl_store_query_alerts(s, &q, collect_alert, &k), RPL_ERR_INVALID_ARG);
+    q.filter.customer = NULL;
 
     q = rpl_store_alert_query_default();
     q.status = RPL_STORE_ACKNOWLEDGED;
@@ -1053,6 +1071,15 @@ static void test_query_order_and_filters(void **state)
     assert_int_equal(rpl_store_query_calls(s, &cq, collect_call, &k), RPL_OK);
     assert_int_equal(k.n, 1);
     assert_string_equal(k.call_id, "call-a");
+    cq.filter.agent = NULL;
+    cq.filter.customer = "Zo\xc3\xab O'Brien";
+    memset(&k, 0, sizeof k);
+    assert_int_equal(rpl_store_query_calls(s, &cq, collect_call, &k), RPL_OK);
+    assert_int_equal(k.n, 2);
+    cq.filter.customer = "' OR 1=1 --";
+    memset(&k, 0, sizeof k);
+    assert_int_equal(rpl_store_query_calls(s, &cq, collect_call, &k), RPL_OK);
+    assert_int_equal(k.n, 0);
 
     /* An id that starts with the filter wins over a recording of that name: "x.wav" is now a
      * prefix of the id "x.wav-live" (no alerts), so it no longer names the calls of x.wav. */

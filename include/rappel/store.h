@@ -310,6 +310,7 @@ typedef struct rpl_store_filter {
     int64_t since_unix_s; /* at or after; default INT64_MIN */
     int64_t until_unix_s; /* before; default INT64_MAX */
     const char *agent;    /* exact agent name, or NULL */
+    const char *customer; /* exact customer name, or NULL */
     const char *call_id;  /* call id or a prefix of it; when no id starts with it, the call's
                            * recording by its path as stored or its file name alone; NULL:
                            * any call */

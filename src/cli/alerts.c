@@ -13,14 +13,16 @@ static void print_help(FILE *out)
 {
     fprintf(out,
             "usage: rappel alerts [--status open|acknowledged|done|dismissed|all] [--kind K]\n"
-            "                     [--since T] [--until T] [--agent A] [--call ID] [--limit N]\n"
-            "                     [--format table|csv|json|jsonl] [--db PATH]\n"
+            "                     [--since T] [--until T] [--agent A] [--customer C] [--call ID]\n"
+            "                     [--limit N] [--format table|csv|json|jsonl] [--db PATH]\n"
             "       rappel alerts show ID [--format table|json] [--db PATH]\n"
             "       rappel alerts ack|done|dismiss ID... [--note TEXT] [--by NAME] [--db PATH]\n"
             "\n"
             "The follow-up list: open alerts first, then the most urgent (priority, score, most\n"
             "recent). K is frustration, hesitation, fatigue, dead_air or overtalk. T is 24h, 7d,\n"
             "30m, 2w... ago, or ISO 8601 (2024-05-01, 2024-05-01T09:30, ...Z, ...+02:00).\n"
+            "--agent and --customer take the exact names given to analyze, batch or live\n"
+            "(a customer's alerts across all their calls).\n"
             "--call takes a call id or its first characters, or its recording's file name\n"
             "(the CALL column). The table shows %d rows unless --limit says otherwise (0 for\n"
             "all); CSV and JSON have every row, times in UTC.\n"

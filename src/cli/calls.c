@@ -12,8 +12,8 @@ static const char *const command = "calls";
 static void print_help(FILE *out)
 {
     fprintf(out,
-            "usage: rappel calls [--since T] [--until T] [--agent A] [--call ID] [--limit N]\n"
-            "                    [--format table|csv|json|jsonl] [--db PATH]\n"
+            "usage: rappel calls [--since T] [--until T] [--agent A] [--customer C] [--call ID]\n"
+            "                    [--limit N] [--format table|csv|json|jsonl] [--db PATH]\n"
             "\n"
             "Calls in the store, most recent first, with their state (analysing, done, failed,\n"
             "or unfinished: still 'analysing' but its writer is gone) and alert counts; CSV and\n"
@@ -21,6 +21,7 @@ static void print_help(FILE *out)
             "hold, the customer's mean answer latency and talk share) and each party's\n"
             "statistics and scores (CSV: the customer's speech and score maxima).\n"
             "T is 24h, 7d... ago or ISO 8601; --since/--until compare the call's start.\n"
+            "--agent and --customer take the exact names the calls were stored with.\n"
             "--call takes a call id or its first characters, or its recording's path or file\n"
             "name. The table shows %d rows unless --limit says otherwise (0 for all).\n"
             "The database is --db, else $RAPPEL_DB, else ./rappel.db.\n",

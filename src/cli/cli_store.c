@@ -340,6 +340,12 @@ int cli_take_list_option(const char *command, int argc, char **argv, int *i, int
             return -1;
         }
         o->filter.agent = v;
+    } else if ((r = cli_take_value(argc, argv, i, "--customer", &v)) != 0) {
+        if (r < 0) {
+            cli_usage_error(command, "--customer needs a name");
+            return -1;
+        }
+        o->filter.customer = v;
     } else if ((r = cli_take_value(argc, argv, i, "--call", &v)) != 0) {
         if (r < 0 || v[0] == '\0') {
             cli_usage_error(command, "--call needs a call id");

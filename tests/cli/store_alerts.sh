@@ -108,6 +108,10 @@ expect 0 "$RAPPEL" alerts --db "$db" --since 24h --format json
 [ "$(count)" -eq 5 ] || fail "--since 24h: $(count)"
 expect 0 "$RAPPEL" alerts --db "$db" --since=7d --agent dana --kind frustration --format json
 [ "$(count)" -eq 2 ] || fail "--since 7d --agent --kind: $(count)"
+expect 0 "$RAPPEL" alerts --db "$db" --status all --customer $'Smith, "Jo"\nline2 — 日本' --format json
+[ "$(count)" -eq 5 ] || fail "--customer: $(count)"
+expect 0 "$RAPPEL" alerts --db "$db" --status all --customer 'Smith, "Jo"' --format json
+[ "$(count)" -eq 0 ] || fail "--customer is an exact name: $(count)"
 expect 0 "$RAPPEL" alerts --db "$db" --since 2024-05-01 --until 2024-05-01T09:00:00Z --format json
 [ "$(count)" -eq 1 ] || fail "ISO --since/--until: $(count)"
 expect 0 "$RAPPEL" alerts --db "$db" --since 2024-05-01T10:00+02:00 --until 2024-05-02 --format json

@@ -30,5 +30,6 @@ CREATE INDEX alert_history_alert ON alert_history (alert_id);
 CREATE INDEX alerts_call ON alerts (call_id, status);
 CREATE INDEX alerts_followup ON alerts (status_rank, priority DESC, score DESC, raised_unix_s DESC, id DESC);
 CREATE INDEX alerts_raised ON alerts (raised_unix_s);
+CREATE INDEX calls_customer ON calls (customer, started_unix_s);
 COMMIT;
 PRAGMA user_version = 4;
