@@ -565,6 +565,14 @@ static int collect_call(const rpl_store_call *c, void *user)
     return 0;
 }
 
+/* How many alerts q lists (the query must succeed). */
+static size_t listed_alerts(rpl_store *s, const rpl_store_alert_query *q)
+{
+    collect k = {0};
+    assert_int_equal(rpl_store_query_alerts(s, q, collect_alert, &k), RPL_OK);
+    return k.n;
+}
+
 static int stop_at_once(const rpl_store_alert *a, void *user)
 {
     (void)a;
@@ -965,40 +973,26 @@ static void test_query_order_and_filters(void **state)
     }
 
     q.filter.limit = 2;
-    memset(&k, 0, sizeof k);
-    assert_int_equal(rpl_store_query_alerts(s, &q, collect_alert, &k), RPL_OK);
-    assert_int_equal(k.n, 2);
+    assert_int_equal(listed_alerts(s, &q), 2);
 
     q = rpl_store_alert_query_default();
     q.any_kind = false;
     q.kind = RPL_STORE_KIND_FRUSTRATION;
-    memset(&k, 0, sizeof k);
-    assert_int_equal(rpl_store_query_alerts(s, &q, collect_alert, &k), RPL_OK);
-    assert_int_equal(k.n, 3);
+    assert_int_equal(listed_alerts(s, &q), 3);
 
     q.filter.agent = "alice";
-    memset(&k, 0, sizeof k);
-    assert_int_equal(rpl_store_query_alerts(s, &q, collect_alert, &k), RPL_OK);
-    assert_int_equal(k.n, 2);
+    assert_int_equal(listed_alerts(s, &q), 2);
     q.filter.agent = "nobody";
-    memset(&k, 0, sizeof k);
-    assert_int_equal(rpl_store_query_alerts(s, &q, collect_alert, &k), RPL_OK);
-    assert_int_equal(k.n, 0);
+    assert_int_equal(listed_alerts(s, &q), 0);
     /* a customer's alerts across their calls (both calls are Zoë's) */
     q.filter.agent = NULL;
     q.filter.customer = "Zo\xc3\xab O'Brien";
-    memset(&k, 0, sizeof k);
-    assert_int_equal(rpl_store_query_alerts(s, &q, collect_alert, &k), RPL_OK);
-    assert_int_equal(k.n, 3);
+    assert_int_equal(listed_alerts(s, &q), 3);
     q.filter.agent = "alice";
-    memset(&k, 0, sizeof k);
-    assert_int_equal(rpl_store_query_alerts(s, &q, collect_alert, &k), RPL_OK);
-    assert_int_equal(k.n, 2);
+    assert_int_equal(listed_alerts(s, &q), 2);
     q.filter.agent = NULL;
     q.filter.customer = "Zoe O'Brien";
-    memset(&k, 0, sizeof k);
-    assert_int_equal(rpl_store_query_alerts(s, &q, collect_alert, &k), RPL_OK);
-    assert_int_equal(k.n, 0);
+    assert_int_equal(listed_alerts(s, &q), 0);
     q.filter.customer = "\xc0\xaf"; /* not UTF-8 */
     assert_int_equal(rpl_store_query_alerts(s, &q, collect_alert, &k), RPL_ERR_INVALID_ARG);
     q.filter.customer = NULL;
@@ -1024,17 +1018,11 @@ static void test_query_order_and_filters(void **state)
     q = rpl_store_alert_query_default();
     q.any_status = true;
     q.filter.call_id = "call-";
-    memset(&k, 0, sizeof k);
-    assert_int_equal(rpl_store_query_alerts(s, &q, collect_alert, &k), RPL_OK);
-    assert_int_equal(k.n, 6);
+    assert_int_equal(listed_alerts(s, &q), 6);
     q.filter.call_id = "call-b";
-    memset(&k, 0, sizeof k);
-    assert_int_equal(rpl_store_query_alerts(s, &q, collect_alert, &k), RPL_OK);
-    assert_int_equal(k.n, 3);
+    assert_int_equal(listed_alerts(s, &q), 3);
     q.filter.call_id = "call-c";
-    memset(&k, 0, sizeof k);
-    assert_int_equal(rpl_store_query_alerts(s, &q, collect_alert, &k), RPL_OK);
-    assert_int_equal(k.n, 0);
+    assert_int_equal(listed_alerts(s, &q), 0);
     /* or the recording both calls came from ("calls/x.wav"): its path as stored or its file
      * name, whole; not a part of a name, nor a name cut at no folder boundary */
     const char *names[] = {"calls/x.wav", "x.wav", "x.wa", "s/x.wav", "alls/x.wav", "X.WAV"};
@@ -1049,9 +1037,7 @@ static void test_query_order_and_filters(void **state)
     assert_int_equal(rpl_store_query_alerts(s, &q, collect_alert, &k), RPL_ERR_INVALID_ARG);
     q.filter.call_id = NULL;
     q.filter.agent = "' OR 1=1 --";
-    memset(&k, 0, sizeof k);
-    assert_int_equal(rpl_store_query_alerts(s, &q, collect_alert, &k), RPL_OK);
-    assert_int_equal(k.n, 0);
+    assert_int_equal(listed_alerts(s, &q), 0);
     assert_int_equal(rpl_store_query_alerts(s, NULL, stop_at_once, NULL), RPL_ERR_INTERRUPTED);
 
     rpl_store_call_query cq = rpl_store_call_query_default();
@@ -1087,9 +1073,7 @@ static void test_query_order_and_filters(void **state)
     q = rpl_store_alert_query_default();
     q.any_status = true;
     q.filter.call_id = "x.wav";
-    memset(&k, 0, sizeof k);
-    assert_int_equal(rpl_store_query_alerts(s, &q, collect_alert, &k), RPL_OK);
-    assert_int_equal(k.n, 0);
+    assert_int_equal(listed_alerts(s, &q), 0);
     cq = rpl_store_call_query_default();
     cq.filter.call_id = "x.wav";
     memset(&k, 0, sizeof k);
