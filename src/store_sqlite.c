@@ -1721,15 +1721,17 @@ static rpl_status check_filter(rpl_store *store, const rpl_store_filter *f, cons
     return status;
 }
 
-/* Whether some call id lies in [lo, hi): one key lookup. */
-static rpl_status any_call_in_range(rpl_store *store, const char *lo, const char *hi, bool *any)
+/* Whether one row answers a query of one or two text parameters: one key lookup. */
+static rpl_status any_row(rpl_store *store, const char *sql, const char *p1, const char *p2,
+                          bool *any)
 {
     sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(store->db, "SELECT 1 FROM calls WHERE id >= ?1 AND id < ?2 LIMIT 1",
-                                -1, &st, NULL);
+    int rc = sqlite3_prepare_v2(store->db, sql, -1, &st, NULL);
     if (rc == SQLITE_OK) {
-        sqlite3_bind_text(st, 1, lo, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, hi, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 1, p1, -1, SQLITE_STATIC);
+        if (sqlite3_bind_parameter_count(st) > 1) {
+            sqlite3_bind_text(st, 2, p2, -1, SQLITE_STATIC);
+        }
         rc = sqlite3_step(st);
         *any = rc == SQLITE_ROW;
         rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
@@ -1739,9 +1741,9 @@ static rpl_status any_call_in_range(rpl_store *store, const char *lo, const char
 }
 
 /* The agent, customer and call-id conditions (on calls c); *call_end receives the upper bound of
- * the call-id prefix range, owned by the caller. The call filter is an id prefix, or, when no id
- * starts with it, a recording's path as stored or its file name alone (see
- * rpl_store_filter). */
+ * the call-id prefix range, owned by the caller. The call filter is an exact id, else an id
+ * prefix, else a recording's path as stored or its file name alone (see rpl_store_filter): call
+ * C-1 is never mixed with C-10. */
 static rpl_status add_call_conditions(rpl_store *store, char *sql, size_t size,
                                       const rpl_store_filter *f, char **call_end)
 {
@@ -1756,14 +1758,21 @@ static rpl_status add_call_conditions(rpl_store *store, char *sql, size_t size,
         if (*call_end == NULL) {
             return RPL_ERR_NO_MEMORY;
         }
-        bool by_id = false;
-        rpl_status status = any_call_in_range(store, f->call_id, *call_end, &by_id);
+        bool exact = false, by_prefix = false;
+        rpl_status status =
+            any_row(store, "SELECT 1 FROM calls WHERE id = ?1", f->call_id, NULL, &exact);
+        if (status == RPL_OK && !exact) {
+            status = any_row(store, "SELECT 1 FROM calls WHERE id >= ?1 AND id < ?2 LIMIT 1",
+                             f->call_id, *call_end, &by_prefix);
+        }
         if (status != RPL_OK) {
             return status;
         }
         /* A recording's name has no index: one scan of the calls (not of the alerts), done
          * only when no id matches, so that an id prefix stays a key range. */
-        if (by_id) {
+        if (exact) {
+            sql_add(sql, size, " AND c.id = :call_lo");
+        } else if (by_prefix) {
             sql_add(sql, size, " AND c.id >= :call_lo AND c.id < :call_hi");
         } else {
             sql_add(sql, size,

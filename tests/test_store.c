@@ -1080,6 +1080,22 @@ static void test_query_order_and_filters(void **state)
     assert_int_equal(rpl_store_query_calls(s, &cq, collect_call, &k), RPL_OK);
     assert_int_equal(k.n, 1);
     assert_string_equal(k.call_id, "x.wav-live");
+
+    /* An exact id names that call alone, though it starts another id: "call-b" is not also
+     * "call-b0" (C-1 is not C-10); "call-b0" still matches the first characters of its id. */
+    begin_call(s, "call-b0", "bob", 1700090000);
+    add_alert(s, "call-b0", RPL_STORE_KIND_FRUSTRATION, 10.0, 0.70, 0);
+    q.filter.call_id = "call-b";
+    assert_int_equal(listed_alerts(s, &q), 3);
+    q.filter.call_id = "call-b0";
+    assert_int_equal(listed_alerts(s, &q), 1);
+    q.filter.call_id = "call-";
+    assert_int_equal(listed_alerts(s, &q), 7);
+    cq.filter.call_id = "call-b";
+    memset(&k, 0, sizeof k);
+    assert_int_equal(rpl_store_query_calls(s, &cq, collect_call, &k), RPL_OK);
+    assert_int_equal(k.n, 1);
+    assert_string_equal(k.call_id, "call-b");
     rpl_store_close(s);
 }
 

@@ -311,7 +311,8 @@ typedef struct rpl_store_filter {
     int64_t until_unix_s; /* before; default INT64_MAX */
     const char *agent;    /* exact agent name, or NULL */
     const char *customer; /* exact customer name, or NULL */
-    const char *call_id;  /* call id or a prefix of it; when no id starts with it, the call's
+    const char *call_id;  /* a call id (only that call when one has it exactly), else the
+                           * first characters of ids; when no id starts with it, the call's
                            * recording by its path as stored or its file name alone; NULL:
                            * any call */
     size_t limit;         /* at most this many rows; 0 = no limit */
