@@ -38,6 +38,8 @@ typedef struct {
     FILE *out;
     cli_format format;
     size_t rows;
+    size_t limit; /* rows to write, 0 for all */
+    bool more;    /* a row beyond the limit matched */
 } alert_writer;
 
 enum { CALL_WIDTH = 20 };
@@ -118,6 +120,10 @@ static void write_json_alert(FILE *out, const rpl_store_alert *a)
 static int write_alert(const rpl_store_alert *a, void *user)
 {
     alert_writer *w = user;
+    if (w->limit != 0 && w->rows == w->limit) {
+        w->more = true;
+        return 1;
+    }
     char when[32], at[16], buf[64];
     if (w->rows == 0) {
         write_header(w);
@@ -221,7 +227,8 @@ static int list_alerts(int argc, char **argv)
     if (store == NULL) {
         return RPL_EXIT_FAILURE;
     }
-    alert_writer w = {.out = stdout, .format = format, .rows = 0};
+    alert_writer w = {.out = stdout, .format = format, .rows = 0, .limit = q.filter.limit};
+    q.filter.limit += q.filter.limit != 0; /* one more row says whether more match */
     rpl_status status = rpl_store_query_alerts(store, &q, write_alert, &w);
     if (status != RPL_OK && status != RPL_ERR_INTERRUPTED) {
         cli_error(command, path, "%s", rpl_store_errmsg(store));
@@ -231,12 +238,10 @@ static int list_alerts(int argc, char **argv)
     rpl_store_close(store);
     if (w.rows == 0) {
         if (format == CLI_FORMAT_TABLE) {
-            fprintf(stdout, "no %s alerts%s\n",
-                    q.any_status ? "matching" : rpl_store_status_name(q.status),
-                    (!q.any_kind || q.filter.agent || q.filter.call_id ||
-                     q.filter.since_unix_s != INT64_MIN || q.filter.until_unix_s != INT64_MAX)
-                        ? " matching these filters"
-                        : "");
+            bool narrowed = !q.any_kind || cli_filter_narrows(&q.filter);
+            fprintf(stdout, "no %s%salerts%s\n",
+                    q.any_status ? "" : rpl_store_status_name(q.status), q.any_status ? "" : " ",
+                    narrowed ? " matching these filters" : "");
         } else {
             write_header(&w);
         }
@@ -244,8 +249,9 @@ static int list_alerts(int argc, char **argv)
     if (format == CLI_FORMAT_JSON) {
         fputs(w.rows == 0 ? "]\n" : "\n]\n", stdout);
     }
-    if (format == CLI_FORMAT_TABLE && q.filter.limit != 0 && w.rows == q.filter.limit) {
-        fprintf(stdout, "(first %zu shown; --limit N for more, --limit 0 for all)\n", w.rows);
+    if (format == CLI_FORMAT_TABLE && w.more) {
+        fprintf(stdout, "(first %zu shown, more match; --limit N for more, --limit 0 for all)\n",
+                w.rows);
     }
     if (fflush(stdout) != 0 || ferror(stdout)) {
         cli_error(command, "stdout", "write failed");

@@ -31,6 +31,8 @@ static void print_help(FILE *out)
 typedef struct {
     cli_format format;
     size_t rows;
+    size_t limit;            /* rows to write, 0 for all */
+    bool more;               /* a row beyond the limit matched */
     rpl_store *store;        /* for each call's channel statistics */
     rpl_status channel_read; /* the first failure to read them */
 } call_writer;
@@ -166,6 +168,10 @@ static void write_csv_customer(const rpl_store_channel_stats *s)
 static int write_call(const rpl_store_call *c, void *user)
 {
     call_writer *w = user;
+    if (w->limit != 0 && w->rows == w->limit) {
+        w->more = true;
+        return 1;
+    }
     char buf[64];
     call_channels channels = {0};
     if (w->format != CLI_FORMAT_TABLE) {
@@ -271,7 +277,12 @@ int cli_calls(int argc, char **argv)
     if (store == NULL) {
         return RPL_EXIT_FAILURE;
     }
-    call_writer w = {.format = format, .rows = 0, .store = store, .channel_read = RPL_OK};
+    call_writer w = {.format = format,
+                     .rows = 0,
+                     .limit = q.filter.limit,
+                     .store = store,
+                     .channel_read = RPL_OK};
+    q.filter.limit += q.filter.limit != 0; /* one more row says whether more match */
     rpl_status status = rpl_store_query_calls(store, &q, write_call, &w);
     if (w.channel_read != RPL_OK || (status != RPL_OK && status != RPL_ERR_INTERRUPTED)) {
         cli_error(command, path, "%s", rpl_store_errmsg(store));
@@ -281,7 +292,7 @@ int cli_calls(int argc, char **argv)
     rpl_store_close(store);
     if (w.rows == 0) {
         if (format == CLI_FORMAT_TABLE) {
-            printf("no calls\n");
+            printf("no calls%s\n", cli_filter_narrows(&q.filter) ? " matching these filters" : "");
         } else {
             write_header(&w);
         }
@@ -289,8 +300,8 @@ int cli_calls(int argc, char **argv)
     if (format == CLI_FORMAT_JSON) {
         fputs(w.rows == 0 ? "]\n" : "\n]\n", stdout);
     }
-    if (format == CLI_FORMAT_TABLE && q.filter.limit != 0 && w.rows == q.filter.limit) {
-        printf("(first %zu shown; --limit N for more, --limit 0 for all)\n", w.rows);
+    if (format == CLI_FORMAT_TABLE && w.more) {
+        printf("(first %zu shown, more match; --limit N for more, --limit 0 for all)\n", w.rows);
     }
     if (fflush(stdout) != 0 || ferror(stdout)) {
         cli_error(command, "stdout", "write failed");

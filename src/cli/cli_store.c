@@ -303,13 +303,20 @@ void cli_json_channel_members(FILE *out, const rpl_store_channel_stats *s)
     cli_json_number(out, s->music_s);
 }
 
+bool cli_filter_narrows(const rpl_store_filter *f)
+{
+    return f->agent != NULL || f->customer != NULL || f->call_id != NULL ||
+           f->since_unix_s != INT64_MIN || f->until_unix_s != INT64_MAX;
+}
+
 cli_list_options cli_list_options_default(void)
 {
     cli_list_options o = {.filter = rpl_store_filter_default(), .format = CLI_FORMAT_TABLE};
     return o;
 }
 
-/* --since/--until: 1 taken, 0 not this option, -1 usage error printed. */
+/* --since/--until: 1 taken, 0 not this option, -1 usage error printed. The end is exclusive, so
+ * a date alone as --until means the end of that day: --since D --until D is day D. */
 static int take_time(const char *command, const char *name, int argc, char **argv, int *i,
                      int64_t now_unix_s, int64_t *target)
 {
@@ -320,6 +327,14 @@ static int take_time(const char *command, const char *name, int argc, char **arg
                         "%s: '%s' is not a time (24h, 7d, 2024-05-01, 2024-05-01T09:30Z...)", name,
                         r < 0 ? "" : v);
         return -1;
+    }
+    rpl_datetime dt;
+    if (r > 0 && strcmp(name, "--until") == 0 && rpl_datetime_parse_iso(v, &dt) && !dt.has_time) {
+        dt.day++; /* mktime (rpl_datetime_to_unix) carries it into the next month or year */
+        if (!rpl_datetime_to_unix(&dt, target)) {
+            cli_usage_error(command, "%s: '%s' is out of range", name, v);
+            return -1;
+        }
     }
     return r;
 }

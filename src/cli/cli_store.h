@@ -39,6 +39,9 @@ typedef struct cli_list_options {
 
 cli_list_options cli_list_options_default(void);
 
+/* Whether a filter names an agent, a customer, a call or a time span (the limit aside). */
+bool cli_filter_narrows(const rpl_store_filter *f);
+
 /* When argv[*i] is one of the listing options, take it (and its value) into *o: returns 1, or
  * -1 after printing the usage error of command; 0 when argv[*i] is not a listing option. */
 int cli_take_list_option(const char *command, int argc, char **argv, int *i, int64_t now_unix_s,

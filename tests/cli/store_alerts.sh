@@ -116,6 +116,11 @@ expect 0 "$RAPPEL" alerts --db "$db" --since 2024-05-01 --until 2024-05-01T09:00
 [ "$(count)" -eq 1 ] || fail "ISO --since/--until: $(count)"
 expect 0 "$RAPPEL" alerts --db "$db" --since 2024-05-01T10:00+02:00 --until 2024-05-02 --format json
 [ "$(count)" -eq 2 ] || fail "ISO with offset: $(count)"
+# a date alone as --until takes in that whole day: --since D --until D is day D
+expect 0 "$RAPPEL" alerts --db "$db" --since 2024-05-01 --until 2024-05-01 --format json
+[ "$(count)" -eq 2 ] || fail "--since D --until D: $(count)"
+expect 0 "$RAPPEL" alerts --db "$db" --since 2024-04-30 --until 2024-04-30 --format json
+[ "$(count)" -eq 0 ] || fail "the day before: $(count)"
 expect 0 "$RAPPEL" alerts --db "$db" --call 9f86d0 --status all --format json
 [ "$(count)" -eq 2 ] || fail "--call prefix: $(count)"
 # or by its recording, as the CALL column names it, or by the path as stored; not by a part
@@ -130,7 +135,12 @@ expect 0 "$RAPPEL" alerts --db "$db" --call onday-0900.wav --status all --format
 expect 0 "$RAPPEL" alerts --db "$db" --status all --limit 3 --format json
 [ "$(count)" -eq 3 ] || fail "--limit: $(count)"
 expect 0 "$RAPPEL" alerts --db "$db" --limit 2
-grep -q 'first 2 shown' "$work/out" || fail "table says it was cut"
+grep -q 'first 2 shown, more match' "$work/out" || fail "table says it was cut"
+expect 0 "$RAPPEL" alerts --db "$db" --limit 7
+[ "$(grep -c . "$work/out")" -eq 8 ] && ! grep -q 'first 7 shown' "$work/out" ||
+    fail "--limit as large as the list cuts nothing: $(tail -1 "$work/out")"
+expect 0 "$RAPPEL" alerts --db "$db" --customer nobody
+grep -qx 'no open alerts matching these filters' "$work/out" || fail "--customer empty: $(cat "$work/out")"
 expect 0 "$RAPPEL" alerts --db "$db" --status done
 grep -q 'no done alerts' "$work/out" || fail "empty table says so"
 
