@@ -31,8 +31,9 @@ rpl_status rpl_model_validate(const rpl_model *model)
     }
     for (size_t k = 0; k < RPL_SCORE_COUNT; k++) {
         const rpl_score_model *m = &model->score[k];
-        if (m->term_count > RPL_MODEL_MAX_TERMS || !isfinite(m->intercept) ||
-            !(m->min_window_speech_s >= 0.0 && m->min_window_speech_s <= 60.0)) {
+        if (m->term_count == 0 || m->term_count > RPL_MODEL_MAX_TERMS || !isfinite(m->intercept) ||
+            !(m->min_window_speech_s >= 0.0 &&
+              m->min_window_speech_s <= RPL_MODEL_MAX_WINDOW_SPEECH_S)) {
             return RPL_ERR_INVALID_ARG;
         }
         for (size_t i = 0; i < m->term_count; i++) {

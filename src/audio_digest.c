@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* Frames per read: the same block as the analysis reads (cli_pipeline.c); the digest does
  * not depend on it. */
@@ -107,14 +108,41 @@ static bool frames_identical(const float *block, size_t frames, size_t channels)
     return true;
 }
 
+/* The digest is the first of two reads of a recording (the analysis or the replay is the
+ * second), so path must be a file that can be read again: a pipe, a socket or a device gives
+ * its audio once, and the second open would wait for a writer that is gone. Checked with
+ * stat, which does not block as opening a FIFO without a writer would. A folder and a path
+ * that cannot be stat'ed are left to rpl_source_file_open, which says why. */
+static rpl_status check_rereadable(const char *path, char *why, size_t why_size)
+{
+    struct stat st;
+    if (path == NULL || stat(path, &st) != 0 || S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) {
+        return RPL_OK;
+    }
+    const char *kind = S_ISFIFO(st.st_mode)   ? "a pipe"
+                       : S_ISSOCK(st.st_mode) ? "a socket"
+                       : S_ISCHR(st.st_mode)  ? "a character device"
+                       : S_ISBLK(st.st_mode)  ? "a block device"
+                                              : "not a file";
+    snprintf(why, why_size,
+             "not a regular file (%s): a recording is read twice (its digest, then the audio); "
+             "save it to a file first",
+             kind);
+    return RPL_ERR_IO;
+}
+
 /* The file's digest and channel check; with until_different, stop reading (and leave the
  * digest incomplete) once the channels are known to differ. */
 static rpl_status digest_read(const char *path, const rpl_raw_format *raw, bool until_different,
                               rpl_audio_digest *out, char *why, size_t why_size)
 {
     memset(out, 0, sizeof *out);
+    rpl_status status = check_rereadable(path, why, why_size);
+    if (status != RPL_OK) {
+        return status;
+    }
     rpl_source_file *src = NULL;
-    rpl_status status = rpl_source_file_open(path, raw, &src, why, why_size);
+    status = rpl_source_file_open(path, raw, &src, why, why_size);
     if (status != RPL_OK) {
         return status;
     }

@@ -300,6 +300,87 @@ static void test_model_file_errors(void **state)
     assert_int_equal(rpl_model_load("/nonexistent/model.ini", &m, why, sizeof why), RPL_ERR_IO);
 }
 
+/* A complete model in a few lines: the cases below leave one part of it out. */
+#define SCORE_SECTION "intercept = 0\nmin_window_speech_s = 1\nterm = flux 0 1 1\n"
+#define MODEL_HEAD                                                                                 \
+    "[model]\nversion = x\n[frustration]\n" SCORE_SECTION "[hesitation]\n" SCORE_SECTION
+
+/* A file that leaves out a score's section, its terms or a required key, or gives a value out
+ * of range, is refused with the section, the line and what is missing: before, such a model
+ * loaded and scored 0.5 (an intercept of 0) wherever its parts were missing. */
+static void test_model_file_incomplete(void **state)
+{
+    (void)state;
+    rpl_model m;
+    char why[256] = "";
+    /* the control: all parts given */
+    rpl_status s = rpl_model_parse(MODEL_HEAD "[fatigue]\n" SCORE_SECTION, &m, why, sizeof why);
+    if (s != RPL_OK) {
+        fail_msg("complete model refused: %s", why);
+    }
+    assert_int_equal(m.score[RPL_SCORE_FATIGUE].term_count, 1);
+
+    static const struct {
+        const char *text, *why;
+    } cases[] = {
+        {"[model]\nversion = x\n", "[frustration], [hesitation] and [fatigue] are missing: a "
+                                   "model needs frustration, hesitation and fatigue"},
+        {MODEL_HEAD, "[fatigue] is missing: a model needs frustration, hesitation and fatigue"},
+        {MODEL_HEAD "[fatigue]\n", "line 11: [fatigue] is empty: each score needs"},
+        {MODEL_HEAD "[fatigue]\n; no terms\nintercept = 0\nmin_window_speech_s = 1\n",
+         "line 11: [fatigue] has no term: "},
+        {MODEL_HEAD "[fatigue]\nmin_window_speech_s = 1\nterm = flux 0 1 1\n",
+         "line 11: [fatigue] has no intercept: "},
+        {MODEL_HEAD "[fatigue]\nterm = flux 0 1 1\n",
+         "line 11: [fatigue] has no intercept or min_window_speech_s: "},
+        {"[model]\nversion = x\n[frustration]\nintercept = 0\nmin_window_speech_s = 100\n",
+         "line 5: [frustration] min_window_speech_s = 100: must be from 0 to 60"},
+        {"[model]\nversion = x\n[hesitation]\nmin_window_speech_s = -1\n",
+         "line 4: [hesitation] min_window_speech_s = -1: must be from 0 to 60"},
+        {MODEL_HEAD "[fatigue]\n" SCORE_SECTION "intercept = 1\n",
+         "line 15: [fatigue] intercept again (first at line 12)"},
+        {MODEL_HEAD "[fatigue]\n" SCORE_SECTION "[hesitation]\nterm = flux 0 1 1\n",
+         "line 15: [hesitation] again (first at line 7)"},
+        {"[model]\nversion = x\nversion = y\n", "line 3: [model] version again"},
+        {"[model]\n[frustration]\nintercept = 1\n", "line 1: no [model] version"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        why[0] = '\0';
+        assert_int_equal(rpl_model_parse(cases[i].text, &m, why, sizeof why), RPL_ERR_FORMAT);
+        if (strstr(why, cases[i].why) == NULL) {
+            fail_msg("case %zu: '%s' does not say '%s'", i, why, cases[i].why);
+        }
+    }
+}
+
+/* The shipped file cut before its [fatigue] section (as a copy cut short would be) is refused,
+ * and so is a model whose score has no term (rpl_model_validate). */
+static void test_model_file_truncated(void **state)
+{
+    (void)state;
+    FILE *f = fopen(RPL_TEST_DATA_DIR "/../../models/rappel-model.ini", "r");
+    assert_non_null(f);
+    static char text[16384];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    char *fatigue = strstr(text, "\n[fatigue]");
+    assert_non_null(fatigue);
+    fatigue[1] = '\0';
+    rpl_model m;
+    char why[256] = "";
+    assert_int_equal(rpl_model_parse(text, &m, why, sizeof why), RPL_ERR_FORMAT);
+    assert_string_equal(why,
+                        "[fatigue] is missing: a model needs frustration, hesitation and fatigue");
+
+    rpl_model copy = *rpl_model_default();
+    copy.score[RPL_SCORE_HESITATION].term_count = 0;
+    assert_int_equal(rpl_model_validate(&copy), RPL_ERR_INVALID_ARG);
+    copy = *rpl_model_default();
+    copy.score[RPL_SCORE_FATIGUE].min_window_speech_s = 100.0;
+    assert_int_equal(rpl_model_validate(&copy), RPL_ERR_INVALID_ARG);
+}
+
 static void test_invalid_config(void **state)
 {
     (void)state;
@@ -327,6 +408,8 @@ int main(void)
         cmocka_unit_test(test_score_eval),
         cmocka_unit_test(test_model_file_equals_default),
         cmocka_unit_test(test_model_file_errors),
+        cmocka_unit_test(test_model_file_incomplete),
+        cmocka_unit_test(test_model_file_truncated),
         cmocka_unit_test(test_invalid_config),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -27,8 +27,10 @@ typedef struct rpl_audio_digest {
 } rpl_audio_digest;
 
 /* Read path to its end (one pass, constant memory) and fill *out (complete is true). On
- * failure writes the reason to why and returns the rpl_source_file_open/read status. Not
- * real-time safe. */
+ * failure writes the reason to why and returns the rpl_source_file_open/read status. Both
+ * functions refuse a path that is not a regular file (a pipe, a device: RPL_ERR_IO), checked
+ * with stat before opening: a recording is read twice, and a pipe cannot be. Not real-time
+ * safe. */
 rpl_status rpl_audio_digest_file(const char *path, const rpl_raw_format *raw, rpl_audio_digest *out,
                                  char *why, size_t why_size);
 

@@ -18,6 +18,8 @@
 
 #define RPL_MODEL_MAX_TERMS 24
 #define RPL_MODEL_VERSION_MAX 64
+/* The largest min_window_speech_s a model may ask for (seconds of speech in a window). */
+#define RPL_MODEL_MAX_WINDOW_SPEECH_S 60.0
 
 typedef struct rpl_model_term {
     rpl_cue_id cue;
@@ -59,8 +61,9 @@ const rpl_model *rpl_model_default(void);
 /* "frustration", "hesitation", "fatigue"; "?" out of range. Real-time safe. */
 const char *rpl_score_kind_name(rpl_score_kind kind);
 
-/* Check a model: terms within bounds, cues known, scales > 0, everything finite, version
- * set. Returns RPL_OK or RPL_ERR_INVALID_ARG. Real-time safe. */
+/* Check a model: every score has 1 to RPL_MODEL_MAX_TERMS terms (a score without any is a
+ * constant), cues known, scales > 0, min_window_speech_s within 0..RPL_MODEL_MAX_WINDOW_SPEECH_S,
+ * everything finite, version set. Returns RPL_OK or RPL_ERR_INVALID_ARG. Real-time safe. */
 rpl_status rpl_model_validate(const rpl_model *model);
 
 /* Score one window, 0..1, or NAN when the window has too little speech. When parts is not

@@ -5,8 +5,10 @@
  *     [frustration]  intercept = X, min_window_speech_s = S, term = CUE MEAN SCALE WEIGHT ...
  *     [hesitation]   (same keys)
  *     [fatigue]      (same keys)
- * Strict: an unknown section, key or cue, a bad number, a missing version or a model that
- * rpl_model_validate() refuses is an error that names the line.
+ * Strict: every key but term is required, each section and key given once, and every section
+ * needs at least one term. An unknown section, key or cue, a bad or out-of-range number, a
+ * section or key given twice or left out is an error that names the line where it applies
+ * ("[fatigue] is missing: ..." has none). A model that parses passes rpl_model_validate().
  */
 #ifndef RAPPEL_MODEL_FILE_H
 #define RAPPEL_MODEL_FILE_H
