@@ -44,6 +44,9 @@ struct rpl_crosstalk {
     bool path;
     int path_delay;
     double path_loss_db;
+    bool copy; /* the same agreement, but under min_loss_db: the target carries the source's
+                  voice at about its level (a mixed recording), not a leak */
+    int copy_delay;
 };
 
 rpl_crosstalk_config rpl_crosstalk_config_default(void)
@@ -136,12 +139,15 @@ static void update_path(rpl_crosstalk *x)
         }
     }
     x->path = false;
+    x->copy = false;
     if (x->matches[best] < x->cfg.min_matches ||
         (double)x->matches[best] < x->cfg.min_share * (double)x->covoiced[best]) {
         return;
     }
     double loss = median_loss(x, best);
     if (loss < x->cfg.min_loss_db) {
+        x->copy = true;
+        x->copy_delay = best;
         return;
     }
     x->path = true;
@@ -198,6 +204,17 @@ bool rpl_crosstalk_process(rpl_crosstalk *x, const rpl_frame *source, const rpl_
     }
     x->frame++;
     return leak;
+}
+
+bool rpl_crosstalk_copy(const rpl_crosstalk *x, double *delay_s)
+{
+    if (x == NULL || !x->copy) {
+        return false;
+    }
+    if (delay_s != NULL) {
+        *delay_s = x->copy_delay * (double)x->cfg.frame_ms / 1000.0;
+    }
+    return true;
 }
 
 bool rpl_crosstalk_path(const rpl_crosstalk *x, double *delay_s, double *loss_db)

@@ -41,6 +41,11 @@ enum {
 /* A line sound holds the line while its channel stays this far above the floor it had before
  * (line_held): a channel back at its floor is silent again. */
 #define HOLD_ABOVE_FLOOR_DB 10.0f
+/* One mix recorded on both channels (rpl_pipeline_mixed): its two "parties" overtalk for at
+ * least this share of the quieter one's speech: nearly all of it, as both channels are speech
+ * whenever anyone speaks; the bundled stereo calls, the overtalk call included, 0.25 at most.
+ * Line tones heard on both legs agree in F0 too, but are not speech: no overtalk. */
+#define MIXED_OVERTALK_SHARE 0.5
 /* A party is "alerting" (its baseline must not adapt) while a score is above this. */
 #define ADAPT_BELOW_SCORE 0.5
 
@@ -81,7 +86,7 @@ typedef struct party {
     int64_t early_next;
     rpl_frame *early_view; /* EARLY_FRAMES: the not yet final ones, in order */
     bool *early_other;
-    rpl_cues provisional_cues;
+    rpl_cues provisional_cues, provisional_hesitation;
     rpl_crosstalk *leak; /* the other party's voice leaking into this channel (stereo) */
     int64_t leak_frames; /* speech frames found to be only that leak */
     rpl_music *music;    /* music on the channel (hold music): no one's voice */
@@ -286,6 +291,23 @@ bool rpl_pipeline_leak(const rpl_pipeline *pl, rpl_store_role role, double *dela
         *leaked_s = (double)p->leak_frames * FRAME_S;
     }
     return true;
+}
+
+bool rpl_pipeline_mixed(const rpl_pipeline *pl)
+{
+    /* The same F0 both ways is also what a line tone heard on both legs gives (ringing, a
+     * hold melody), which is not speech; one mix recorded twice makes the "two parties" talk
+     * over each other nearly all the time they speak, which two real parties never do. */
+    rpl_store_cross_stats cross;
+    rpl_store_channel_stats agent, customer;
+    if (!rpl_crosstalk_copy(pl->parties[RPL_STORE_ROLE_AGENT].leak, NULL) ||
+        !rpl_crosstalk_copy(pl->parties[RPL_STORE_ROLE_CUSTOMER].leak, NULL) ||
+        !rpl_pipeline_cross_stats(pl, &cross) ||
+        !rpl_pipeline_channel_stats(pl, RPL_STORE_ROLE_AGENT, &agent) ||
+        !rpl_pipeline_channel_stats(pl, RPL_STORE_ROLE_CUSTOMER, &customer)) {
+        return false;
+    }
+    return cross.overtalk_s >= MIXED_OVERTALK_SHARE * fmin(agent.speech_s, customer.speech_s);
 }
 
 bool rpl_pipeline_two_voices(const rpl_pipeline *pl, size_t *turns, size_t *silences)
@@ -542,6 +564,7 @@ static void party_frame(rpl_pipeline *pl, party *p, const rpl_frame *frame, bool
                 .role = p->role,
                 .t_s = cues.t_s,
                 .cues = &p->last_cues,
+                .hesitation_cues = &cues,
                 .speaking = p->speaking,
                 .dead_air = pl->dead_air,
                 .overtalk = pl->overtalk,
@@ -630,20 +653,21 @@ bool rpl_pipeline_provisional(rpl_pipeline *pl, rpl_store_role role, rpl_pipelin
         other = p->early_other;
     }
     rpl_cues *cues = &p->provisional_cues;
-    rpl_cues hesitation;
+    rpl_cues *hesitation = &p->provisional_hesitation;
     rpl_cue_window_peek(p->window, p->early_view, other, n, cues);
-    rpl_cue_window_peek(p->hesitation_window, p->early_view, other, n, &hesitation);
-    add_latency_cue(p, &hesitation);
+    rpl_cue_window_peek(p->hesitation_window, p->early_view, other, n, hesitation);
+    add_latency_cue(p, hesitation);
     memset(out, 0, sizeof *out);
     out->role = p->role;
     out->t_s = (double)p->early_next * FRAME_S;
     out->cues = cues;
+    out->hesitation_cues = hesitation;
     out->speaking = p->early[(p->early_next - 1) % EARLY_FRAMES].speech;
     out->dead_air = pl->dead_air;
     out->overtalk = pl->overtalk;
     size_t unused;
     for (int k = 0; k < RPL_SCORE_COUNT; k++) {
-        const rpl_cues *c = k == RPL_SCORE_HESITATION ? &hesitation : cues;
+        const rpl_cues *c = k == RPL_SCORE_HESITATION ? hesitation : cues;
         out->score[k] = rpl_score_eval(&pl->model->score[k], c, NULL, 0, &unused);
         if (window_heard_music(p, c)) {
             out->score[k] = NAN; /* as in score_window */

@@ -187,6 +187,17 @@ static const char *const migrations[RPL_STORE_SCHEMA_VERSION] = {
     "DROP TABLE channel_stats_v3;"
     /* and the follow-up list by customer (alerts --customer: this customer's other calls) */
     "CREATE INDEX calls_customer ON calls (customer, started_unix_s);",
+
+    /* 4 -> 5: the digest of a recording's audio beside its call, so that a recording stored
+     * under a given call id is known again under another name or id, and a call id given again
+     * for another recording is told apart. A recorded call stored under its digest has it
+     * already (failed calls' "file:" ids are not digests). */
+    "ALTER TABLE calls ADD COLUMN audio_sha256 TEXT"
+    " CHECK (audio_sha256 IS NULL OR (length(audio_sha256) = 64"
+    " AND audio_sha256 NOT GLOB '*[^0-9a-f]*'));"
+    "UPDATE calls SET audio_sha256 = id WHERE source_file IS NOT NULL AND length(id) = 64"
+    " AND id NOT GLOB '*[^0-9a-f]*';"
+    "CREATE INDEX calls_audio ON calls (audio_sha256) WHERE audio_sha256 IS NOT NULL;",
 };
 
 /* ---- prepared statements, kept for the life of the handle ---------------------------------- */
@@ -194,7 +205,14 @@ static const char *const migrations[RPL_STORE_SCHEMA_VERSION] = {
 #define ALERT_COLUMNS                                                                              \
     "a.id, a.call_id, a.kind, a.role, a.status, a.t_start_s, a.t_end_s, a.score, a.priority,"      \
     " a.evidence, a.top_cues, a.model_version, a.assignee, a.raised_unix_s, a.created_unix_s,"     \
-    " a.updated_unix_s, c.agent, c.customer, c.source_file"
+    " a.updated_unix_s, c.agent, c.customer, c.source_file, h.changed_by, h.changed_unix_s,"       \
+    " h.note"
+
+/* An alert's latest workflow change (who closed it, when, their note), for ALERT_COLUMNS: one
+ * lookup in alert_history_alert. */
+#define LAST_CHANGE_JOIN                                                                           \
+    " LEFT JOIN alert_history h ON h.id = (SELECT max(x.id) FROM alert_history x"                  \
+    " WHERE x.alert_id = a.id)"
 
 #define CALL_COLUMNS                                                                               \
     "c.id, c.source_file, c.agent, c.customer, c.channel_map, c.model_version,"                    \
@@ -204,11 +222,16 @@ static const char *const migrations[RPL_STORE_SCHEMA_VERSION] = {
     " (SELECT count(*) FROM alerts x WHERE x.call_id = c.id AND x.status = 'open'),"               \
     " k.call_id, k.dead_air_count, k.dead_air_s, k.overtalk_count, k.overtalk_s, k.hold_s,"        \
     " k.customer_latency_mean_s, k.talk_share_customer"
+/* A call retention may remove: not one whose writer is still at work (rpl_store_purge lists
+ * them in temp.purge_keep). */
+#define PURGEABLE "id NOT IN temp.purge_keep"
+
 /* The calls and their cross-party statistics, for CALL_COLUMNS. */
 #define CALL_FROM " FROM calls c LEFT JOIN call_cross k ON k.call_id = c.id"
 
 enum stmt_id {
     ST_CALL_INSERT,
+    ST_CALL_REDO,
     ST_CALL_FINISH,
     ST_CALL_FAIL,
     ST_CALL_TOUCH,
@@ -237,8 +260,15 @@ enum stmt_id {
 static const char *const stmt_sql[ST_COUNT] = {
     [ST_CALL_INSERT] = "INSERT INTO calls (id, source_file, agent, customer, started_unix_s,"
                        " analysed_unix_s, updated_unix_s, channel_map, model_version, state,"
-                       " writer_host, writer_pid) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8,"
-                       " 'analysing', ?9, ?10)",
+                       " writer_host, writer_pid, audio_sha256) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
+                       " ?6, ?7, ?8, 'analysing', ?9, ?10, ?11)",
+    /* a call analysed again: what the new analysis knows, the rest as it was */
+    [ST_CALL_REDO] = "UPDATE calls SET source_file = ?2, agent = coalesce(?3, agent),"
+                     " customer = coalesce(?4, customer), started_unix_s = coalesce(?5,"
+                     " started_unix_s), analysed_unix_s = ?6, updated_unix_s = ?6,"
+                     " channel_map = ?7, model_version = ?8, state = 'analysing',"
+                     " duration_s = NULL, fail_reason = NULL, writer_host = ?9, writer_pid = ?10,"
+                     " audio_sha256 = coalesce(?11, audio_sha256) WHERE id = ?1",
     [ST_CALL_FINISH] = "UPDATE calls SET state = 'done', duration_s = ?2, updated_unix_s = ?3,"
                        " fail_reason = NULL WHERE id = ?1",
     [ST_CALL_FAIL] = "UPDATE calls SET state = 'failed', fail_reason = ?2, updated_unix_s = ?3"
@@ -267,12 +297,13 @@ static const char *const stmt_sql[ST_COUNT] = {
         " SELECT c.id, ?2, ?3, ?4, ?5, ?6, ?7, ?8, " RPL_TOP_CUES_SQL(
             "?8") ", ?9, 'open',"
                   " c.started_unix_s + CAST(?4 AS INTEGER), ?10, ?10 FROM calls c WHERE c.id = ?1",
-    [ST_ALERT_GET] = "SELECT " ALERT_COLUMNS " FROM alerts a JOIN calls c ON c.id = a.call_id"
-                     " WHERE a.id = ?1",
+    [ST_ALERT_GET] =
+        "SELECT " ALERT_COLUMNS " FROM alerts a JOIN calls c ON c.id = a.call_id" LAST_CHANGE_JOIN
+        " WHERE a.id = ?1",
     [ST_ALERT_STATUS] = "SELECT status FROM alerts WHERE id = ?1",
     [ST_ALERT_UPDATE] = "UPDATE alerts SET status = ?2, updated_unix_s = ?3, assignee ="
-                        " CASE WHEN ?2 = 'acknowledged' THEN ?4 ELSE coalesce(assignee, ?4) END"
-                        " WHERE id = ?1",
+                        " CASE ?2 WHEN 'acknowledged' THEN ?4 WHEN 'open' THEN NULL"
+                        " ELSE coalesce(assignee, ?4) END WHERE id = ?1",
     [ST_ALERT_EXTEND] =
         "UPDATE alerts SET t_end_s = ?2, score = ?3, evidence = coalesce(?4,"
         " evidence), top_cues = CASE WHEN ?4 IS NULL THEN top_cues ELSE " RPL_TOP_CUES_SQL(
@@ -289,14 +320,19 @@ static const char *const stmt_sql[ST_COUNT] = {
                         " ORDER BY channel",
     [ST_POINT_LIST] = "SELECT role, t_s, f0_st, energy_db, speech, frustration, hesitation,"
                       " fatigue FROM timeline WHERE call_id = ?1 ORDER BY role, t_s",
-    [ST_PURGE_COUNT] = "WITH old AS (SELECT id FROM calls WHERE started_unix_s < ?1),"
-                       " old_alerts AS (SELECT id FROM alerts WHERE call_id IN old)"
-                       " SELECT (SELECT count(*) FROM old),"
-                       " (SELECT count(*) FROM channel_stats WHERE call_id IN old),"
-                       " (SELECT count(*) FROM timeline WHERE call_id IN old),"
-                       " (SELECT count(*) FROM old_alerts),"
-                       " (SELECT count(*) FROM alert_history WHERE alert_id IN old_alerts)",
-    [ST_PURGE_DELETE] = "DELETE FROM calls WHERE started_unix_s < ?1",
+    [ST_PURGE_COUNT] =
+        "WITH old AS (SELECT id FROM calls WHERE started_unix_s < ?1 AND " PURGEABLE
+        "), old_alerts AS (SELECT id, status FROM alerts WHERE call_id IN old)"
+        " SELECT (SELECT count(*) FROM old),"
+        " (SELECT count(*) FROM channel_stats WHERE call_id IN old),"
+        " (SELECT count(*) FROM timeline WHERE call_id IN old),"
+        " (SELECT count(*) FROM old_alerts),"
+        " (SELECT count(*) FROM alert_history WHERE alert_id IN"
+        " (SELECT id FROM old_alerts)),"
+        " (SELECT count(*) FROM old_alerts WHERE status IN ('open',"
+        " 'acknowledged')),"
+        " (SELECT count(*) FROM calls WHERE started_unix_s < ?1 AND NOT " PURGEABLE ")",
+    [ST_PURGE_DELETE] = "DELETE FROM calls WHERE started_unix_s < ?1 AND " PURGEABLE,
     [ST_WINDOW_COUNT] = "SELECT count(*) FROM (SELECT 1 FROM alerts WHERE raised_unix_s >= ?1"
                         " AND raised_unix_s < ?2 LIMIT ?3)",
 };
@@ -391,10 +427,10 @@ bool rpl_store_transition_allowed(rpl_store_alert_status from, rpl_store_alert_s
     case RPL_STORE_OPEN:
         return to == RPL_STORE_ACKNOWLEDGED || to == RPL_STORE_DONE || to == RPL_STORE_DISMISSED;
     case RPL_STORE_ACKNOWLEDGED:
-        return to == RPL_STORE_DONE || to == RPL_STORE_DISMISSED;
+        return to == RPL_STORE_OPEN || to == RPL_STORE_DONE || to == RPL_STORE_DISMISSED;
     case RPL_STORE_DONE:
     case RPL_STORE_DISMISSED:
-        break;
+        return to == RPL_STORE_OPEN; /* reopened: a mistaken click, or the customer calls again */
     }
     return false;
 }
@@ -841,11 +877,12 @@ static rpl_status ensure_file(rpl_store *s, const char *path, bool create)
 /* A database that cannot be written (read-only file, folder or file system) reaches us from
  * SQLite as "unable to open database file" (WAL needs to create its -shm file) or "attempt to
  * write a readonly database". When that is the cause, say so with the system's reason. */
-static void explain_not_writable(rpl_store *s, const char *path)
+static void explain_not_writable(rpl_store *s, const char *path, bool read_only)
 {
     const char *what = NULL;
     int err = 0;
-    if (access(path, W_OK) != 0 && (errno == EROFS || errno == EACCES || errno == EPERM)) {
+    if (!read_only && access(path, W_OK) != 0 &&
+        (errno == EROFS || errno == EACCES || errno == EPERM)) {
         what = "the database file is not writable";
         err = errno;
     } else {
@@ -858,7 +895,10 @@ static void explain_not_writable(rpl_store *s, const char *path)
         memcpy(dir, slash == NULL ? "." : path, n);
         dir[n] = '\0';
         if (access(dir, W_OK) != 0 && (errno == EROFS || errno == EACCES || errno == EPERM)) {
-            what = "its folder is not writable (SQLite keeps its -wal and -shm files there)";
+            what = read_only ? "its folder is not writable and it has no -shm file, which "
+                               "SQLite needs to read it (until a writer opens it again)"
+                             : "its folder is not writable (SQLite keeps its -wal and -shm "
+                               "files there)";
             err = errno;
         }
     }
@@ -903,11 +943,15 @@ rpl_status rpl_store_open(const char *path, const rpl_store_config *cfg, rpl_sto
         s->host[0] = '\0';
     }
 
+    bool read_only = cfg->read_only;
     status = ensure_file(s, path, cfg->create);
     if (status != RPL_OK) {
         goto fail;
     }
-    rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_EXRESCODE, NULL);
+reopen:
+    rc = sqlite3_open_v2(
+        path, &s->db,
+        (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) | SQLITE_OPEN_EXRESCODE, NULL);
     if (rc != SQLITE_OK) {
         status = fail_db(s, rc);
         goto fail;
@@ -933,6 +977,13 @@ rpl_status rpl_store_open(const char *path, const rpl_store_config *cfg, rpl_sto
         status = refuse_newer(s, s->version);
         goto fail;
     }
+    if (read_only && s->version < RPL_STORE_SCHEMA_VERSION && s->version > 0) {
+        /* an older schema: open it for writing, to upgrade it */
+        sqlite3_close_v2(s->db);
+        s->db = NULL;
+        read_only = false;
+        goto reopen;
+    }
     if (s->version == 0 && !cfg->create) {
         /* an empty file (or another program's database): a reader must not build ours in it */
         status = fail_msg(s, RPL_ERR_NOT_FOUND,
@@ -944,6 +995,10 @@ rpl_status rpl_store_open(const char *path, const rpl_store_config *cfg, rpl_sto
         if (status != RPL_OK) {
             goto fail;
         }
+        /* Leave the -wal and -shm files in place when the last writer closes: a reader who may
+         * read the file but not write its folder (a supervisor's account) needs them. */
+        int persist = 1;
+        sqlite3_file_control(s->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
     }
     if (s->version < RPL_STORE_SCHEMA_VERSION) {
         status = migrate(s);
@@ -957,7 +1012,7 @@ rpl_status rpl_store_open(const char *path, const rpl_store_config *cfg, rpl_sto
 
 fail:
     if (status == RPL_ERR_DB || status == RPL_ERR_IO) {
-        explain_not_writable(s, path);
+        explain_not_writable(s, path, read_only);
     }
     if (detail != NULL && detail_size > 0) {
         snprintf(detail, detail_size, "%s",
@@ -1056,16 +1111,23 @@ static rpl_status check_call_id(rpl_store *s, const char *call_id)
     return check_text(s, "call id", call_id, true, RPL_STORE_NAME_MAX);
 }
 
-rpl_status rpl_store_begin_call(rpl_store *store, const rpl_store_call_info *info)
+/* Whether text is a SHA-256 digest as the store keeps it: 64 lower-case hex digits. */
+static bool is_sha256_hex(const char *text)
 {
-    sqlite3_stmt *st = NULL;
-    rpl_status status = RPL_OK;
-    bool own = false;
+    size_t n = 0;
+    while (text[n] != '\0' &&
+           ((text[n] >= '0' && text[n] <= '9') || (text[n] >= 'a' && text[n] <= 'f'))) {
+        n++;
+    }
+    return n == 64 && text[n] == '\0';
+}
 
+static rpl_status check_call_info(rpl_store *store, const rpl_store_call_info *info)
+{
     if (store == NULL || info == NULL) {
         return RPL_ERR_INVALID_ARG;
     }
-    status = check_call_id(store, info->id);
+    rpl_status status = check_call_id(store, info->id);
     if (status == RPL_OK) {
         status = check_text(store, "source file", info->source_file, false, PATH_MAX);
     }
@@ -1084,10 +1146,45 @@ rpl_status rpl_store_begin_call(rpl_store *store, const rpl_store_call_info *inf
     if (status == RPL_OK && info->started_unix_s < 0) {
         status = fail_msg(store, RPL_ERR_INVALID_ARG, "start time before 1970");
     }
+    if (status == RPL_OK && info->audio_sha256 != NULL && !is_sha256_hex(info->audio_sha256)) {
+        status =
+            fail_msg(store, RPL_ERR_INVALID_ARG, "audio digest is not 64 lower-case hex digits");
+    }
+    return status;
+}
+
+/* Bind info to ST_CALL_INSERT or ST_CALL_REDO, which share their parameters; started 0 binds
+ * `unknown` (now for a new call, NULL to keep a redone call's). */
+static void bind_call_info(const rpl_store *store, sqlite3_stmt *st,
+                           const rpl_store_call_info *info, int64_t now, bool unknown_is_null)
+{
+    bind_text(st, 1, info->id);
+    bind_text(st, 2, info->source_file);
+    bind_text(st, 3, info->agent);
+    bind_text(st, 4, info->customer);
+    if (info->started_unix_s != 0) {
+        sqlite3_bind_int64(st, 5, info->started_unix_s);
+    } else if (unknown_is_null) {
+        sqlite3_bind_null(st, 5);
+    } else {
+        sqlite3_bind_int64(st, 5, now);
+    }
+    sqlite3_bind_int64(st, 6, now);
+    bind_text(st, 7, info->channel_map);
+    bind_text(st, 8, info->model_version);
+    bind_text(st, 9, store->host[0] != '\0' ? store->host : NULL);
+    sqlite3_bind_int64(st, 10, (sqlite3_int64)getpid());
+    bind_text(st, 11, info->audio_sha256);
+}
+
+rpl_status rpl_store_begin_call(rpl_store *store, const rpl_store_call_info *info)
+{
+    sqlite3_stmt *st = NULL;
+    bool own = false;
+    rpl_status status = check_call_info(store, info);
     if (status != RPL_OK) {
         return status;
     }
-    int64_t now = now_unix_s();
     status = txn_enter(store, &own);
     if (status != RPL_OK) {
         return status;
@@ -1096,22 +1193,126 @@ rpl_status rpl_store_begin_call(rpl_store *store, const rpl_store_call_info *inf
     if (status != RPL_OK) {
         goto fail;
     }
-    bind_text(st, 1, info->id);
-    bind_text(st, 2, info->source_file);
-    bind_text(st, 3, info->agent);
-    bind_text(st, 4, info->customer);
-    sqlite3_bind_int64(st, 5, info->started_unix_s != 0 ? info->started_unix_s : now);
-    sqlite3_bind_int64(st, 6, now);
-    bind_text(st, 7, info->channel_map);
-    bind_text(st, 8, info->model_version);
-    bind_text(st, 9, store->host[0] != '\0' ? store->host : NULL);
-    sqlite3_bind_int64(st, 10, (sqlite3_int64)getpid());
+    bind_call_info(store, st, info, now_unix_s(), false);
     status = step_done(store, st);
     if (status == RPL_ERR_EXISTS) {
         fail_msg(store, status, "call %s is already stored", info->id);
     }
 fail:
     return txn_leave(store, own, status);
+}
+
+/* Run a write statement whose one parameter is a call id (not prepared for the handle's life). */
+static rpl_status run_with_call_id(rpl_store *s, const char *sql, const char *call_id)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, call_id, -1, SQLITE_STATIC);
+        rc = sqlite3_step(st);
+        rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_OK ? RPL_OK : fail_db(s, rc);
+}
+
+/* An alert a person has worked: moved on from open, or given a history. */
+#define WORKED_ALERT                                                                               \
+    "(status <> 'open' OR EXISTS (SELECT 1 FROM alert_history h WHERE h.alert_id = alerts.id))"
+
+/* The alerts of a call, by id, in a new array (NULL when none). */
+static rpl_status list_kept_alerts(rpl_store *s, const char *call_id, rpl_store_kept_alert **out,
+                                   size_t *count)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(s->db,
+                                "SELECT id, kind, role, status, t_start_s, t_end_s FROM alerts"
+                                " WHERE call_id = ?1 ORDER BY id",
+                                -1, &st, NULL);
+    rpl_status status = RPL_OK;
+    size_t n = 0, cap = 0;
+    rpl_store_kept_alert *list = NULL;
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, call_id, -1, SQLITE_STATIC);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            if (n == cap) {
+                cap = cap == 0 ? 8 : 2 * cap;
+                rpl_store_kept_alert *grown = realloc(list, cap * sizeof *list);
+                if (grown == NULL) {
+                    status = RPL_ERR_NO_MEMORY;
+                    break;
+                }
+                list = grown;
+            }
+            rpl_store_kept_alert *k = &list[n++];
+            memset(k, 0, sizeof *k);
+            k->id = sqlite3_column_int64(st, 0);
+            rpl_store_kind_parse(col_text(st, 1), &k->kind);
+            rpl_store_role_parse(col_text(st, 2), &k->role);
+            rpl_store_status_parse(col_text(st, 3), &k->status);
+            k->t_start_s = sqlite3_column_double(st, 4);
+            k->t_end_s = sqlite3_column_double(st, 5);
+        }
+        rc = rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc;
+    }
+    sqlite3_finalize(st);
+    if (status == RPL_OK && rc != SQLITE_OK) {
+        status = fail_db(s, rc);
+    }
+    if (status != RPL_OK) {
+        free(list);
+        return status;
+    }
+    *out = list;
+    *count = n;
+    return RPL_OK;
+}
+
+rpl_status rpl_store_redo_call(rpl_store *store, const rpl_store_call_info *info,
+                               rpl_store_kept_alert **kept, size_t *kept_count)
+{
+    sqlite3_stmt *st = NULL;
+    bool own = false;
+    *kept = NULL;
+    *kept_count = 0;
+    rpl_status status = check_call_info(store, info);
+    if (status != RPL_OK) {
+        return status;
+    }
+    status = txn_enter(store, &own);
+    if (status != RPL_OK) {
+        return status;
+    }
+    status = stmt_get(store, ST_CALL_REDO, &st);
+    if (status != RPL_OK) {
+        goto fail;
+    }
+    bind_call_info(store, st, info, now_unix_s(), true);
+    status = step_done(store, st);
+    if (status == RPL_OK && sqlite3_changes(store->db) == 0) {
+        status = fail_msg(store, RPL_ERR_NOT_FOUND, "no call %s", info->id);
+    }
+    /* Not hot (a call redone by hand): plain statements. */
+    static const char *const clear[] = {
+        "DELETE FROM channel_stats WHERE call_id = ?1",
+        "DELETE FROM call_cross WHERE call_id = ?1",
+        "DELETE FROM timeline WHERE call_id = ?1",
+        "DELETE FROM alerts WHERE call_id = ?1 AND NOT " WORKED_ALERT,
+    };
+    for (size_t i = 0; i < COUNT_OF(clear) && status == RPL_OK; i++) {
+        status = run_with_call_id(store, clear[i], info->id);
+    }
+    if (status == RPL_OK) {
+        status = list_kept_alerts(store, info->id, kept, kept_count);
+    }
+fail:
+    status = txn_leave(store, own, status);
+    if (status != RPL_OK) {
+        free(*kept);
+        *kept = NULL;
+        *kept_count = 0;
+    }
+    return status;
 }
 
 /* Run one of the single-row call updates; RPL_ERR_NOT_FOUND when no row matched. */
@@ -1415,15 +1616,33 @@ rpl_status rpl_store_add_timeline(rpl_store *store, const char *call_id,
     return txn_leave(store, own, status);
 }
 
-rpl_status rpl_store_add_alert(rpl_store *store, const char *call_id,
-                               const rpl_store_alert_info *alert, int64_t *alert_id)
+/* Evidence is required and a JSON object. */
+static rpl_status check_evidence(rpl_store *store, const char *evidence_json)
 {
     sqlite3_stmt *st = NULL;
-    bool own = false;
-    rpl_status status = check_call_id(store, call_id);
+    rpl_status status = check_text(store, "evidence", evidence_json, true, 0);
+    if (status == RPL_OK) {
+        status = stmt_get(store, ST_EVIDENCE_CHECK, &st);
+    }
     if (status != RPL_OK) {
         return status;
     }
+    bind_text(st, 1, evidence_json);
+    int rc = sqlite3_step(st);
+    bool object = rc == SQLITE_ROW && sqlite3_column_int(st, 0) == 1;
+    if (rc != SQLITE_ROW) {
+        status = fail_db(store, rc);
+    }
+    stmt_done(st);
+    if (status == RPL_OK && !object) {
+        status = fail_msg(store, RPL_ERR_INVALID_ARG, "evidence is not a JSON object");
+    }
+    return status;
+}
+
+/* An alert's fields in range and its evidence a JSON object. */
+static rpl_status check_alert(rpl_store *store, const rpl_store_alert_info *alert)
+{
     if (alert == NULL || (unsigned)alert->kind >= COUNT_OF(kind_names) ||
         (unsigned)alert->role >= COUNT_OF(role_names) || !finite_nonneg(alert->t_start_s) ||
         !isfinite(alert->t_end_s) || alert->t_end_s < alert->t_start_s || alert->t_start_s > 1e9 ||
@@ -1432,29 +1651,22 @@ rpl_status rpl_store_add_alert(rpl_store *store, const char *call_id,
                         "alert out of range (0 <= t_start_s <= t_end_s, score in 0..1,"
                         " priority in 0..100)");
     }
-    status = check_text(store, "evidence", alert->evidence_json, true, 0);
+    rpl_status status =
+        check_text(store, "model version", alert->model_version, true, RPL_STORE_NAME_MAX);
+    return status == RPL_OK ? check_evidence(store, alert->evidence_json) : status;
+}
+
+rpl_status rpl_store_add_alert(rpl_store *store, const char *call_id,
+                               const rpl_store_alert_info *alert, int64_t *alert_id)
+{
+    sqlite3_stmt *st = NULL;
+    bool own = false;
+    rpl_status status = check_call_id(store, call_id);
     if (status == RPL_OK) {
-        status = check_text(store, "model version", alert->model_version, true, RPL_STORE_NAME_MAX);
+        status = check_alert(store, alert);
     }
     if (status != RPL_OK) {
         return status;
-    }
-    status = stmt_get(store, ST_EVIDENCE_CHECK, &st);
-    if (status != RPL_OK) {
-        return status;
-    }
-    bind_text(st, 1, alert->evidence_json);
-    int rc = sqlite3_step(st);
-    bool object = rc == SQLITE_ROW && sqlite3_column_int(st, 0) == 1;
-    if (rc != SQLITE_ROW) {
-        status = fail_db(store, rc);
-    }
-    stmt_done(st);
-    if (status != RPL_OK) {
-        return status;
-    }
-    if (!object) {
-        return fail_msg(store, RPL_ERR_INVALID_ARG, "evidence is not a JSON object");
     }
 
     int64_t now = now_unix_s();
@@ -1504,31 +1716,10 @@ rpl_status rpl_store_update_alert(rpl_store *store, int64_t alert_id, double t_e
         return fail_msg(store, RPL_ERR_INVALID_ARG,
                         "alert update out of range (t_end_s finite, score in 0..1)");
     }
-    rpl_status status = RPL_OK;
-    if (evidence_json != NULL) {
-        status = check_text(store, "evidence", evidence_json, true, 0);
-        if (status != RPL_OK) {
-            return status;
-        }
-        status = stmt_get(store, ST_EVIDENCE_CHECK, &st);
-        if (status != RPL_OK) {
-            return status;
-        }
-        bind_text(st, 1, evidence_json);
-        int rc = sqlite3_step(st);
-        bool object = rc == SQLITE_ROW && sqlite3_column_int(st, 0) == 1;
-        if (rc != SQLITE_ROW) {
-            status = fail_db(store, rc);
-        }
-        stmt_done(st);
-        if (status != RPL_OK) {
-            return status;
-        }
-        if (!object) {
-            return fail_msg(store, RPL_ERR_INVALID_ARG, "evidence is not a JSON object");
-        }
+    rpl_status status = evidence_json != NULL ? check_evidence(store, evidence_json) : RPL_OK;
+    if (status == RPL_OK) {
+        status = stmt_get(store, ST_ALERT_EXTEND, &st);
     }
-    status = stmt_get(store, ST_ALERT_EXTEND, &st);
     if (status != RPL_OK) {
         return status;
     }
@@ -1554,6 +1745,93 @@ rpl_status rpl_store_update_alert(rpl_store *store, int64_t alert_id, double t_e
         }
     }
     return status;
+}
+
+rpl_status rpl_store_renew_alert(rpl_store *store, int64_t alert_id,
+                                 const rpl_store_alert_info *alert)
+{
+    if (store == NULL) {
+        return RPL_ERR_INVALID_ARG;
+    }
+    rpl_status status = check_alert(store, alert);
+    if (status != RPL_OK) {
+        return status;
+    }
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(
+        store->db,
+        "UPDATE alerts SET t_start_s = ?2, t_end_s = ?3, score = ?4, priority = ?5,"
+        " evidence = ?6, top_cues = " RPL_TOP_CUES_SQL(
+            "?6") ", model_version = ?7,"
+                  " raised_unix_s = (SELECT c.started_unix_s FROM calls c WHERE c.id = "
+                  "alerts.call_id)"
+                  " + CAST(?2 AS INTEGER), updated_unix_s = ?8 WHERE id = ?1",
+        -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, alert_id);
+        sqlite3_bind_double(st, 2, alert->t_start_s);
+        sqlite3_bind_double(st, 3, alert->t_end_s);
+        sqlite3_bind_double(st, 4, alert->score);
+        sqlite3_bind_int(st, 5, alert->priority);
+        bind_text(st, 6, alert->evidence_json);
+        bind_text(st, 7, alert->model_version);
+        sqlite3_bind_int64(st, 8, now_unix_s());
+        rc = sqlite3_step(st);
+        rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_OK) {
+        return fail_db(store, rc);
+    }
+    return sqlite3_changes(store->db) == 0
+               ? fail_msg(store, RPL_ERR_NOT_FOUND, "no alert %lld", (long long)alert_id)
+               : RPL_OK;
+}
+
+/* One text column of the first row of a one-parameter query into out (size bytes; "" for
+ * NULL); RPL_ERR_NOT_FOUND when no row. */
+static rpl_status first_text(rpl_store *s, const char *sql, const char *param, char *out,
+                             size_t size)
+{
+    sqlite3_stmt *st = NULL;
+    rpl_status status = RPL_OK;
+    int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, param, -1, SQLITE_STATIC);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            const char *text = col_text(st, 0);
+            snprintf(out, size, "%s", text != NULL ? text : "");
+            rc = SQLITE_OK;
+        } else if (rc == SQLITE_DONE) {
+            status = RPL_ERR_NOT_FOUND;
+            rc = SQLITE_OK;
+        }
+    }
+    sqlite3_finalize(st);
+    return rc != SQLITE_OK ? fail_db(s, rc) : status;
+}
+
+rpl_status rpl_store_call_audio(rpl_store *store, const char *call_id, char sha256_hex[65])
+{
+    rpl_status status = check_call_id(store, call_id);
+    if (status == RPL_OK) {
+        status = first_text(store, "SELECT audio_sha256 FROM calls WHERE id = ?1", call_id,
+                            sha256_hex, 65);
+    }
+    return status == RPL_ERR_NOT_FOUND ? fail_msg(store, status, "no call %s", call_id) : status;
+}
+
+rpl_status rpl_store_find_audio(rpl_store *store, const char *sha256_hex, char *call_id,
+                                size_t size)
+{
+    if (store == NULL || sha256_hex == NULL || !is_sha256_hex(sha256_hex)) {
+        return RPL_ERR_INVALID_ARG;
+    }
+    return first_text(store,
+                      "SELECT id FROM calls WHERE audio_sha256 = ?1 AND state = 'done'"
+                      " ORDER BY analysed_unix_s, id LIMIT 1",
+                      sha256_hex, call_id, size);
 }
 
 /* ---- the workflow ---------------------------------------------------------------------------- */
@@ -1605,7 +1883,7 @@ rpl_status rpl_store_set_alert_status(rpl_store *store, int64_t alert_id, rpl_st
         status =
             fail_msg(store, RPL_ERR_TRANSITION,
                      "alert %lld is %s and cannot become %s (allowed: open -> acknowledged"
-                     " -> done|dismissed, open -> done|dismissed)",
+                     " -> done|dismissed, open -> done|dismissed, and back to open)",
                      (long long)alert_id, rpl_store_status_name(from), rpl_store_status_name(to));
         goto fail;
     }
@@ -1683,6 +1961,9 @@ static void read_alert(sqlite3_stmt *st, rpl_store_alert *a)
     a->agent = col_text(st, 16);
     a->customer = col_text(st, 17);
     a->source_file = col_text(st, 18);
+    a->changed_by = col_text(st, 19);
+    a->changed_unix_s = sqlite3_column_int64(st, 20);
+    a->change_note = col_text(st, 21);
 }
 
 /* The upper bound of the ids that start with prefix: prefix with its last byte plus one (valid
@@ -1845,8 +2126,10 @@ rpl_status rpl_store_query_alerts(rpl_store *store, const rpl_store_alert_query 
     const rpl_store_filter *f = &q->filter;
     bool calls_first = f->agent != NULL || f->customer != NULL || f->call_id != NULL;
     sql_add(sql, sizeof sql,
-            calls_first ? " FROM calls c CROSS JOIN alerts a ON a.call_id = c.id WHERE 1"
-                        : " FROM alerts a CROSS JOIN calls c ON c.id = a.call_id WHERE 1");
+            calls_first ? " FROM calls c CROSS JOIN alerts a ON a.call_id = c.id" LAST_CHANGE_JOIN
+                          " WHERE 1"
+                        : " FROM alerts a CROSS JOIN calls c ON c.id = a.call_id" LAST_CHANGE_JOIN
+                          " WHERE 1");
     if ((!q->any_status && (unsigned)q->status >= COUNT_OF(status_names)) ||
         (!q->any_kind && (unsigned)q->kind >= COUNT_OF(kind_names))) {
         return fail_msg(store, RPL_ERR_INVALID_ARG, "invalid alert query");
@@ -2150,6 +2433,44 @@ rpl_status rpl_store_each_point(rpl_store *store, const char *call_id, rpl_store
 
 /* ---- retention ------------------------------------------------------------------------------- */
 
+/* Fill temp.purge_keep with the calls started before before_unix_s whose writer is still at
+ * work (a live call: derive_state), which retention must not pull from under it. */
+static rpl_status list_calls_being_written(rpl_store *s, int64_t before_unix_s)
+{
+    rpl_status status = exec(s, "CREATE TEMP TABLE IF NOT EXISTS purge_keep (id TEXT PRIMARY KEY);"
+                                "DELETE FROM temp.purge_keep");
+    if (status != RPL_OK) {
+        return status;
+    }
+    sqlite3_stmt *st = NULL, *keep = NULL;
+    int rc = sqlite3_prepare_v2(s->db,
+                                "SELECT id, writer_host, writer_pid, updated_unix_s FROM calls"
+                                " WHERE started_unix_s < ?1 AND state = 'analysing'",
+                                -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_prepare_v2(s->db, "INSERT INTO temp.purge_keep VALUES (?1)", -1, &keep, NULL);
+    }
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, before_unix_s);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            if (derive_state(s, "analysing", col_text(st, 1), sqlite3_column_int64(st, 2),
+                             sqlite3_column_int64(st, 3)) != RPL_STORE_CALL_ANALYSING) {
+                continue;
+            }
+            sqlite3_bind_text(keep, 1, col_text(st, 0), -1, SQLITE_TRANSIENT);
+            rc = sqlite3_step(keep);
+            sqlite3_reset(keep);
+            if (rc != SQLITE_DONE) {
+                break;
+            }
+        }
+        rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+    }
+    sqlite3_finalize(keep);
+    sqlite3_finalize(st);
+    return rc == SQLITE_OK ? RPL_OK : fail_db(s, rc);
+}
+
 rpl_status rpl_store_purge(rpl_store *store, int64_t before_unix_s, bool dry_run,
                            rpl_store_purge_counts *counts)
 {
@@ -2164,7 +2485,10 @@ rpl_status rpl_store_purge(rpl_store *store, int64_t before_unix_s, bool dry_run
     if (status != RPL_OK) {
         return status;
     }
-    status = stmt_get(store, ST_PURGE_COUNT, &st);
+    status = list_calls_being_written(store, before_unix_s);
+    if (status == RPL_OK) {
+        status = stmt_get(store, ST_PURGE_COUNT, &st);
+    }
     if (status != RPL_OK) {
         goto fail;
     }
@@ -2176,6 +2500,8 @@ rpl_status rpl_store_purge(rpl_store *store, int64_t before_unix_s, bool dry_run
         counts->points = (size_t)sqlite3_column_int64(st, 2);
         counts->alerts = (size_t)sqlite3_column_int64(st, 3);
         counts->history = (size_t)sqlite3_column_int64(st, 4);
+        counts->unworked_alerts = (size_t)sqlite3_column_int64(st, 5);
+        counts->being_written = (size_t)sqlite3_column_int64(st, 6);
     } else {
         status = fail_db(store, rc);
     }

@@ -257,9 +257,9 @@ static void test_names_and_codes(void **state)
     /* allowed[from][to] */
     static const bool allowed[4][4] = {
         {false, true, true, true},
-        {false, false, true, true},
-        {false, false, false, false},
-        {false, false, false, false},
+        {true, false, true, true},
+        {true, false, false, false},
+        {true, false, false, false},
     };
     for (int from = 0; from < 4; from++) {
         for (int to = 0; to < 4; to++) {
@@ -411,6 +411,14 @@ static void test_migrates_every_earlier_version(void **state)
         assert_string_equal(raw_query(db_path, "SELECT frustration_max FROM channel_stats WHERE"
                                                " role = 'customer' AND call_id <> 'live-0042'"),
                             "0.91");
+        /* What v5 added: a recorded call's digest id is its audio's digest; a live call has
+         * none. */
+        assert_string_equal(raw_query(db_path, "SELECT group_concat(id) FROM calls WHERE"
+                                               " audio_sha256 = id"),
+                            "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08");
+        assert_string_equal(raw_query(db_path, "SELECT count(*) FROM calls WHERE"
+                                               " audio_sha256 IS NULL"),
+                            "1");
         assert_string_equal(raw_query(db_path, "PRAGMA integrity_check"), "ok");
         assert_string_equal(raw_query(db_path, "SELECT count(*) FROM pragma_foreign_key_check"),
                             "0");
@@ -908,7 +916,7 @@ static void test_workflow_notes_verbatim(void **state)
     assert_int_equal(rpl_store_set_alert_status(s, b, RPL_STORE_ACKNOWLEDGED, "x", notes[2]),
                      RPL_OK);
     assert_int_equal(rpl_store_set_alert_status(s, b, RPL_STORE_DISMISSED, "y", notes[3]), RPL_OK);
-    assert_int_equal(rpl_store_set_alert_status(s, b, RPL_STORE_OPEN, "y", NULL),
+    assert_int_equal(rpl_store_set_alert_status(s, b, RPL_STORE_DISMISSED, "y", NULL),
                      RPL_ERR_TRANSITION);
     assert_int_equal(rpl_store_set_alert_status(s, b, RPL_STORE_DONE, "y", "bad \xed\xa0\x80"),
                      RPL_ERR_INVALID_ARG);
@@ -1119,10 +1127,18 @@ static void test_purge(void **state)
     int64_t last = add_alert(s, "new", RPL_STORE_KIND_FRUSTRATION, 1.0, 0.5, 0);
     assert_int_equal(rpl_store_set_alert_status(s, a, RPL_STORE_DONE, "u", "called"), RPL_OK);
 
+    /* A call still being written (this process, just now) is not purged under its writer. */
     rpl_store_purge_counts c;
     assert_int_equal(rpl_store_purge(s, 1650000000, true, &c), RPL_OK);
+    assert_int_equal(c.calls, 0);
+    assert_int_equal(c.being_written, 1);
+    assert_int_equal(rpl_store_finish_call(s, "old", 60.0), RPL_OK);
+
+    assert_int_equal(rpl_store_purge(s, 1650000000, true, &c), RPL_OK);
     assert_int_equal(c.calls, 1);
+    assert_int_equal(c.being_written, 0);
     assert_int_equal(c.alerts, 2);
+    assert_int_equal(c.unworked_alerts, 1); /* one of the two is done */
     assert_int_equal(c.history, 1);
     assert_int_equal(c.points, 1);
     assert_int_equal(c.channels, 0);
@@ -1138,7 +1154,10 @@ static void test_purge(void **state)
     assert_int_equal(c.calls, 0);
     assert_int_equal(rpl_store_purge(s, 1650000000, false, NULL), RPL_ERR_INVALID_ARG);
 
-    /* Purging everything never lets an alert id come back: a CRM may hold the old ones. */
+    /* Purging everything never lets an alert id come back: a CRM may hold the old ones. A call
+     * left "analysing" by a writer that stopped writing long ago goes too. */
+    raw_exec(f->path, "UPDATE calls SET writer_host = 'elsewhere', updated_unix_s = 1000 WHERE"
+                      " id = 'new'");
     assert_int_equal(rpl_store_purge(s, INT64_MAX, false, &c), RPL_OK);
     assert_int_equal(c.calls, 1);
     begin_call(s, "again", "alice", 1700000000);
@@ -1539,6 +1558,104 @@ static void test_update_alert(void **state)
     rpl_store_close(s);
 }
 
+/* A call analysed again (--force): what nobody worked goes; what a person worked stays with its
+ * history and takes the new analysis of the same episode; names and start given before stay. */
+static void test_redo_call(void **state)
+{
+    fixture *f = *state;
+    rpl_store *s = open_ok(f->path);
+    const char *digest = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    rpl_store_call_info info = {.id = "C-1",
+                                .source_file = "calls/a.wav",
+                                .agent = "alice",
+                                .customer = "Zo\xc3\xab",
+                                .started_unix_s = 1700000000,
+                                .channel_map = "agent=0,customer=1",
+                                .model_version = "m1",
+                                .audio_sha256 = digest};
+    assert_int_equal(rpl_store_begin_call(s, &info), RPL_OK);
+    rpl_store_point p = {.t_s = 1.0, .role = RPL_STORE_ROLE_CUSTOMER, .speech = true};
+    assert_int_equal(rpl_store_add_timeline(s, "C-1", &p, 1), RPL_OK);
+    int64_t open_one = add_alert(s, "C-1", RPL_STORE_KIND_FRUSTRATION, 10.0, 0.6, 50);
+    int64_t acked = add_alert(s, "C-1", RPL_STORE_KIND_HESITATION, 20.0, 0.7, 50);
+    int64_t dismissed = add_alert(s, "C-1", RPL_STORE_KIND_FATIGUE, 40.0, 0.8, 50);
+    assert_int_equal(rpl_store_set_alert_status(s, acked, RPL_STORE_ACKNOWLEDGED, "sup", "on it"),
+                     RPL_OK);
+    assert_int_equal(rpl_store_set_alert_status(s, dismissed, RPL_STORE_DISMISSED, "sup", NULL),
+                     RPL_OK);
+    assert_int_equal(rpl_store_finish_call(s, "C-1", 60.0), RPL_OK);
+
+    char found[80];
+    assert_int_equal(rpl_store_find_audio(s, digest, found, sizeof found), RPL_OK);
+    assert_string_equal(found, "C-1");
+    char stored[65];
+    assert_int_equal(rpl_store_call_audio(s, "C-1", stored), RPL_OK);
+    assert_string_equal(stored, digest);
+    assert_int_equal(rpl_store_find_audio(s, "ab", found, sizeof found), RPL_ERR_INVALID_ARG);
+    assert_int_equal(rpl_store_call_audio(s, "nope", stored), RPL_ERR_NOT_FOUND);
+
+    /* Again, by someone who gave no names and no start, with another model. */
+    rpl_store_call_info again = info;
+    again.agent = again.customer = NULL;
+    again.started_unix_s = 0;
+    again.model_version = "m2";
+    rpl_store_kept_alert *kept = NULL;
+    size_t kept_count = 0;
+    assert_int_equal(rpl_store_redo_call(s, &again, &kept, &kept_count), RPL_OK);
+    assert_int_equal(kept_count, 2);
+    assert_int_equal(kept[0].id, acked);
+    assert_int_equal(kept[0].kind, RPL_STORE_KIND_HESITATION);
+    assert_int_equal(kept[0].status, RPL_STORE_ACKNOWLEDGED);
+    assert_int_equal(kept[1].id, dismissed);
+    free(kept);
+    assert_string_equal(raw_query(f->path, "SELECT count(*) FROM alerts WHERE id = 1"), "0");
+    (void)open_one;
+    assert_string_equal(raw_query(f->path, "SELECT count(*) FROM timeline"), "0");
+    assert_string_equal(raw_query(f->path, "SELECT agent || '|' || customer || '|' ||"
+                                           " started_unix_s || '|' || model_version || '|' ||"
+                                           " state FROM calls"),
+                        "alice|Zo\xc3\xab|1700000000|m2|analysing");
+
+    rpl_store_alert_info renewal = {.kind = RPL_STORE_KIND_HESITATION,
+                                    .role = RPL_STORE_ROLE_CUSTOMER,
+                                    .t_start_s = 21.0,
+                                    .t_end_s = 27.0,
+                                    .score = 0.75,
+                                    .priority = 50,
+                                    .evidence_json = "{\"cues\":[{\"name\":\"pause_s\"}]}",
+                                    .model_version = "m2"};
+    assert_int_equal(rpl_store_renew_alert(s, acked, &renewal), RPL_OK);
+    rpl_store_alert a;
+    assert_int_equal(rpl_store_get_alert(s, acked, first_alert_cb, &a), RPL_OK);
+    assert_int_equal(a.status, RPL_STORE_ACKNOWLEDGED);
+    assert_string_equal(a.assignee, "sup");
+    assert_near(a.t_start_s, 21.0, 1e-9);
+    assert_near(a.score, 0.75, 1e-9);
+    assert_string_equal(a.top_cues, "pause_s");
+    assert_string_equal(raw_query(f->path, "SELECT model_version FROM alerts WHERE id = 2"), "m2");
+    assert_int_equal(a.raised_unix_s, 1700000021);
+    assert_string_equal(raw_query(f->path, "SELECT count(*) || ' ' || group_concat(note) FROM"
+                                           " alert_history WHERE alert_id = 2"),
+                        "1 on it");
+    renewal.score = 2.0;
+    assert_int_equal(rpl_store_renew_alert(s, acked, &renewal), RPL_ERR_INVALID_ARG);
+    renewal.score = 0.5;
+    assert_int_equal(rpl_store_renew_alert(s, 9999, &renewal), RPL_ERR_NOT_FOUND);
+
+    /* A start given now replaces the old one; an unknown call cannot be redone. */
+    again.started_unix_s = 1700003600;
+    assert_int_equal(rpl_store_redo_call(s, &again, &kept, &kept_count), RPL_OK);
+    free(kept);
+    assert_string_equal(raw_query(f->path, "SELECT started_unix_s FROM calls"), "1700003600");
+    again.id = "nope";
+    assert_int_equal(rpl_store_redo_call(s, &again, &kept, &kept_count), RPL_ERR_NOT_FOUND);
+    assert_null(kept);
+    again.id = "C-1";
+    again.audio_sha256 = "not a digest";
+    assert_int_equal(rpl_store_redo_call(s, &again, &kept, &kept_count), RPL_ERR_INVALID_ARG);
+    rpl_store_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1558,6 +1675,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_two_writers_wait, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sigkill_loses_no_committed_alert, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unfinished_by_staleness, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_redo_call, setup, teardown),
         cmocka_unit_test_setup_teardown(test_update_alert, setup, teardown),
     };
     return cmocka_run_group_tests_name("store", tests, NULL, NULL);

@@ -57,4 +57,9 @@ bool rpl_crosstalk_process(rpl_crosstalk *x, const rpl_frame *source, const rpl_
 /* The established leakage path: true with its delay (s) and loss (dB) once there is one. */
 bool rpl_crosstalk_path(const rpl_crosstalk *x, double *delay_s, double *loss_db);
 
+/* True, with the delay (s), when the target carries the source's voice as a leak would (the
+ * same F0 at one delay in most co-voiced frames) but less than min_loss_db quieter: not a leak
+ * but the same mix on both channels, when the other direction says so too. */
+bool rpl_crosstalk_copy(const rpl_crosstalk *x, double *delay_s);
+
 #endif

@@ -55,10 +55,12 @@ typedef struct rpl_pipeline_alert {
 typedef struct rpl_pipeline_scores {
     rpl_store_role role;
     double t_s;
-    const rpl_cues *cues;          /* the frustration window's cues */
-    double score[RPL_SCORE_COUNT]; /* NAN when not scored */
-    bool speaking;                 /* voice activity at the latest frame */
-    bool dead_air, overtalk;       /* cross-party state at the latest frame */
+    const rpl_cues *cues;            /* the frustration/fatigue window's cues (3 s) */
+    const rpl_cues *hesitation_cues; /* the hesitation window's (8 s, with the latency cue):
+                                        what the hesitation score read */
+    double score[RPL_SCORE_COUNT];   /* NAN when not scored */
+    bool speaking;                   /* voice activity at the latest frame */
+    bool dead_air, overtalk;         /* cross-party state at the latest frame */
 } rpl_pipeline_scores;
 
 typedef struct rpl_pipeline_sink {
@@ -88,8 +90,8 @@ rpl_status rpl_pipeline_finish(rpl_pipeline *p, const rpl_pipeline_sink *sink);
  * analysis look-ahead (rpl_analysis_delay_frames, 0.71 s): its cue windows as if the frames
  * still inside that look-ahead had been final, from their provisional records (energy, and
  * pitch and voice activity decided with no look-ahead: rpl_analysis_sink.on_early), scored by
- * the model. t_s is the end of the newest frame; cues (the frustration window's) point into
- * the pipeline and stay valid until the next call. Needs cfg.provisional; false when the
+ * the model. t_s is the end of the newest frame; cues and hesitation_cues point into the
+ * pipeline and stay valid until the next call. Needs cfg.provisional; false when the
  * party is absent or no frame is in yet. Alerts, timeline and statistics never use them.
  * No allocation. */
 bool rpl_pipeline_provisional(rpl_pipeline *p, rpl_store_role role, rpl_pipeline_scores *out);
@@ -131,5 +133,12 @@ bool rpl_pipeline_cross_stats(const rpl_pipeline *p, rpl_store_cross_stats *out)
  * pointer may be NULL. */
 bool rpl_pipeline_leak(const rpl_pipeline *p, rpl_store_role role, double *delay_s, double *loss_db,
                        double *leaked_s);
+
+/* Whether the two channels of a stereo call carry the same voices at about the same level,
+ * each into the other (rpl_crosstalk_copy both ways), and its "parties" overtalk for at least
+ * half the speech of the quieter one: one mix recorded twice, not two parties (a dual-mono
+ * file resampled or re-encoded, so not identical bit for bit). False on mono. After
+ * rpl_pipeline_finish. */
+bool rpl_pipeline_mixed(const rpl_pipeline *p);
 
 #endif

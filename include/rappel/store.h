@@ -34,7 +34,7 @@
 typedef struct rpl_store rpl_store;
 
 /* Schema version this build writes; a database with a higher one is refused. */
-#define RPL_STORE_SCHEMA_VERSION 4
+#define RPL_STORE_SCHEMA_VERSION 5
 
 /* Longest call id, agent, customer, "by" name or model version, in bytes. */
 #define RPL_STORE_NAME_MAX 256
@@ -86,8 +86,9 @@ bool rpl_store_role_parse(const char *text, rpl_store_role *out);
 bool rpl_store_kind_parse(const char *text, rpl_store_kind *out);
 bool rpl_store_status_parse(const char *text, rpl_store_alert_status *out);
 
-/* True when the workflow allows from -> to: open -> acknowledged | done | dismissed and
- * acknowledged -> done | dismissed. Nothing else (no reopening, no self-transition). */
+/* True when the workflow allows from -> to: open -> acknowledged | done | dismissed,
+ * acknowledged -> done | dismissed, and any other status back to open (reopened, unassigned).
+ * No self-transition. */
 bool rpl_store_transition_allowed(rpl_store_alert_status from, rpl_store_alert_status to);
 
 /* ---- opening --------------------------------------------------------------------------- */
@@ -108,6 +109,10 @@ typedef struct rpl_store_config {
      * batch, live) does as well with RPL_STORE_APPEND_CACHE_KIB, and then its memory stays flat
      * however many calls and hours it stores. */
     int cache_kib;
+    /* Only read: the file is opened read-only, so that someone without write access to it or
+     * its folder (a supervisor's account, a snapshot) can list and export. A file of an older
+     * schema is still opened for writing, to upgrade it. Default false. */
+    bool read_only;
 } rpl_store_config;
 
 #define RPL_STORE_APPEND_CACHE_KIB 2048
@@ -159,6 +164,8 @@ typedef struct rpl_store_call_info {
     int64_t started_unix_s;    /* when the call took place; 0 means now */
     const char *channel_map;   /* e.g. "agent=0,customer=1" or "customer=0" (mono); required */
     const char *model_version; /* required */
+    const char *audio_sha256;  /* SHA-256 of a recording's audio (64 lower-case hex digits), so
+                                  that it is known again under another id; NULL for none */
 } rpl_store_call_info;
 
 /* Record a new call in state "analysing", written by this process. The strings are copied.
@@ -166,6 +173,35 @@ typedef struct rpl_store_call_info {
  * rpl_store_call_state() first, and rpl_store_delete_call() to redo a failed or unfinished
  * call. RPL_ERR_INVALID_ARG for a missing field, text over RPL_STORE_NAME_MAX or not UTF-8. */
 rpl_status rpl_store_begin_call(rpl_store *store, const rpl_store_call_info *info);
+
+/* An alert of a call being analysed again that a person had worked, kept with its history. */
+typedef struct rpl_store_kept_alert {
+    int64_t id;
+    rpl_store_kind kind;
+    rpl_store_role role;
+    rpl_store_alert_status status;
+    double t_start_s, t_end_s;
+} rpl_store_kept_alert;
+
+/* Analyse a stored call again (analyze --force, a failed or unfinished call redone) without
+ * losing a person's work: its statistics, cross-party figures and timeline go, and so do the
+ * alerts nobody worked (open, no history); an alert that was acknowledged, closed or dismissed
+ * stays with its status, assignee and history, and is listed in *kept (a new array the caller
+ * frees; NULL when none) for rpl_store_renew_alert. The call takes info's source, channel map,
+ * model and digest, keeps its agent, customer and start where info leaves them unknown (NULL,
+ * 0), and is "analysing" by this process, as after rpl_store_begin_call. RPL_ERR_NOT_FOUND for
+ * an unknown id. */
+rpl_status rpl_store_redo_call(rpl_store *store, const rpl_store_call_info *info,
+                               rpl_store_kept_alert **kept, size_t *kept_count);
+
+/* The audio digest stored with a call into sha256_hex ("" when none: a live call, or one
+ * stored under a given id before schema 5). RPL_ERR_NOT_FOUND for an unknown call. */
+rpl_status rpl_store_call_audio(rpl_store *store, const char *call_id, char sha256_hex[65]);
+
+/* The first done call whose audio has this digest: its id into call_id (size bytes).
+ * RPL_ERR_NOT_FOUND when there is none. */
+rpl_status rpl_store_find_audio(rpl_store *store, const char *sha256_hex, char *call_id,
+                                size_t size);
 
 /* Mark the call done with its duration in seconds (>= 0, finite). RPL_ERR_NOT_FOUND for an
  * unknown id. */
@@ -273,6 +309,12 @@ rpl_status rpl_store_add_alert(rpl_store *store, const char *call_id,
 rpl_status rpl_store_update_alert(rpl_store *store, int64_t alert_id, double t_end_s, double score,
                                   const char *evidence_json);
 
+/* Give a kept alert (rpl_store_redo_call) what the new analysis found for the same episode:
+ * times, score, priority, evidence and model; its status, assignee and history stay.
+ * RPL_ERR_NOT_FOUND for an unknown id; RPL_ERR_INVALID_ARG as rpl_store_add_alert. */
+rpl_status rpl_store_renew_alert(rpl_store *store, int64_t alert_id,
+                                 const rpl_store_alert_info *alert);
+
 /* ---- the workflow ---------------------------------------------------------------------- */
 
 /* Move an alert to a new status, recording who (required), when (now) and an optional note
@@ -301,6 +343,9 @@ typedef struct rpl_store_alert {
     int64_t raised_unix_s; /* call start + t_start_s: when it happened */
     int64_t created_unix_s, updated_unix_s;
     const char *agent, *customer, *source_file; /* from the call */
+    const char *changed_by;                     /* its latest status change: who (NULL: none), */
+    int64_t changed_unix_s;                     /* when (0: none) */
+    const char *change_note;                    /* and the note given, or NULL */
 } rpl_store_alert;
 
 typedef int (*rpl_store_alert_fn)(const rpl_store_alert *alert, void *user);
@@ -393,11 +438,14 @@ rpl_status rpl_store_each_point(rpl_store *store, const char *call_id, rpl_store
 
 typedef struct rpl_store_purge_counts {
     size_t calls, channels, points, alerts, history;
+    size_t unworked_alerts; /* of those alerts, still open or acknowledged */
+    size_t being_written;   /* old enough, but still being written (live): kept */
 } rpl_store_purge_counts;
 
 /* Delete the calls that started before before_unix_s and everything that hangs off them, in
- * one transaction, overwriting the freed space (the data is personal). With dry_run nothing
- * changes and counts say what would go. counts is required. */
+ * one transaction, overwriting the freed space (the data is personal). A call whose writer is
+ * still at work (state analysing, written within the stale time of rpl_store_config) stays.
+ * With dry_run nothing changes and counts say what would go. counts is required. */
 rpl_status rpl_store_purge(rpl_store *store, int64_t before_unix_s, bool dry_run,
                            rpl_store_purge_counts *counts);
 

@@ -16,7 +16,8 @@ static void print_help(FILE *out)
             "                     [--since T] [--until T] [--agent A] [--customer C] [--call ID]\n"
             "                     [--limit N] [--format table|csv|json|jsonl] [--db PATH]\n"
             "       rappel alerts show ID [--format table|json] [--db PATH]\n"
-            "       rappel alerts ack|done|dismiss ID... [--note TEXT] [--by NAME] [--db PATH]\n"
+            "       rappel alerts ack|done|dismiss|reopen ID... [--note TEXT] [--by NAME]\n"
+            "                     [--db PATH]\n"
             "\n"
             "The follow-up list: open alerts first, then the most urgent (priority, score, most\n"
             "recent). K is frustration, hesitation, fatigue, dead_air or overtalk. T is 24h, 7d,\n"
@@ -26,7 +27,8 @@ static void print_help(FILE *out)
             "--call takes a call id or its first characters, or its recording's file name\n"
             "(the CALL column). The table shows %d rows unless --limit says otherwise (0 for\n"
             "all); CSV and JSON have every row, times in UTC.\n"
-            "Workflow: open -> acknowledged -> done|dismissed, or open -> done|dismissed.\n"
+            "Workflow: open -> acknowledged -> done|dismissed, or open -> done|dismissed;\n"
+            "reopen puts an alert back on the list, unassigned (say why with --note).\n"
             "--by defaults to your login name. Several IDs change together or not at all.\n"
             "The database is --db, else $RAPPEL_DB, else ./rappel.db.\n",
             CLI_TABLE_DEFAULT_LIMIT);
@@ -74,7 +76,7 @@ static void write_header(alert_writer *w)
     case CLI_FORMAT_CSV:
         fputs("id,call_id,raised_at,customer,agent,kind,role,score,priority,t_start_s,t_end_s,"
               "status,assignee,top_cues,model_version,source_file,created_at,updated_at,"
-              "evidence\r\n",
+              "evidence,changed_by,changed_at,change_note\r\n",
               w->out);
         break;
     case CLI_FORMAT_JSON:
@@ -113,8 +115,21 @@ static void write_json_alert(FILE *out, const rpl_store_alert *a)
     cli_json_string(out, a->model_version);
     fputs(",\"source_file\":", out);
     cli_json_string(out, a->source_file);
-    fprintf(out, ",\"created_at\":\"%s\",\"updated_at\":\"%s\",\"evidence\":%s}", created, updated,
+    fprintf(out, ",\"created_at\":\"%s\",\"updated_at\":\"%s\",\"evidence\":%s", created, updated,
             a->evidence_json != NULL ? a->evidence_json : "null");
+    fputs(",\"changed_by\":", out);
+    cli_json_string(out, a->changed_by);
+    fputs(",\"changed_at\":", out);
+    if (a->changed_by != NULL) {
+        char changed[32];
+        cli_format_iso(a->changed_unix_s, changed, sizeof changed);
+        fprintf(out, "\"%s\"", changed);
+    } else {
+        fputs("null", out);
+    }
+    fputs(",\"change_note\":", out);
+    cli_json_string(out, a->change_note);
+    fputc('}', out);
 }
 
 static int write_alert(const rpl_store_alert *a, void *user)
@@ -146,7 +161,7 @@ static int write_alert(const rpl_store_alert *a, void *user)
         fputc('\n', w->out);
         break;
     case CLI_FORMAT_CSV: {
-        char raised[32], created[32], updated[32];
+        char raised[32], created[32], updated[32], changed[32];
         cli_format_iso(a->raised_unix_s, raised, sizeof raised);
         cli_format_iso(a->created_unix_s, created, sizeof created);
         cli_format_iso(a->updated_unix_s, updated, sizeof updated);
@@ -168,6 +183,15 @@ static int write_alert(const rpl_store_alert *a, void *user)
         cli_csv_field(w->out, a->source_file);
         fprintf(w->out, ",%s,%s,", created, updated);
         cli_csv_field(w->out, a->evidence_json);
+        fputc(',', w->out);
+        cli_csv_field(w->out, a->changed_by);
+        if (a->changed_by != NULL) {
+            cli_format_iso(a->changed_unix_s, changed, sizeof changed);
+            fprintf(w->out, ",%s,", changed);
+        } else {
+            fputs(",,", w->out);
+        }
+        cli_csv_field(w->out, a->change_note);
         fputs("\r\n", w->out);
         break;
     }
@@ -223,7 +247,7 @@ static int list_alerts(int argc, char **argv)
     q.filter = cli_list_filter(&list);
     cli_format format = list.format;
     const char *path = cli_db_path(list.db);
-    rpl_store *store = cli_open_store(command, path, false);
+    rpl_store *store = cli_open_store(command, path, CLI_STORE_READ);
     if (store == NULL) {
         return RPL_EXIT_FAILURE;
     }
@@ -390,7 +414,7 @@ static int show(int argc, char **argv)
         return cli_usage_error(command, "show needs one alert id (a whole number >= 1)");
     }
     const char *path = cli_db_path(db);
-    rpl_store *store = cli_open_store(command, path, false);
+    rpl_store *store = cli_open_store(command, path, CLI_STORE_READ);
     if (store == NULL) {
         return RPL_EXIT_FAILURE;
     }
@@ -414,6 +438,16 @@ static int show(int argc, char **argv)
 }
 
 /* ---- rappel alerts ack|done|dismiss ID... --------------------------------------------------- */
+
+static bool contains(const int64_t *ids, size_t n, int64_t id)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (ids[i] == id) {
+            return true;
+        }
+    }
+    return false;
+}
 
 static int change(int argc, char **argv, rpl_store_alert_status to)
 {
@@ -445,8 +479,10 @@ static int change(int argc, char **argv, rpl_store_alert_status to)
         } else if (n == sizeof ids / sizeof ids[0]) {
             return cli_usage_error(command, "%s: at most %zu ids at once", argv[1],
                                    sizeof ids / sizeof ids[0]);
-        } else if (!parse_id(argv[i], &ids[n++])) {
+        } else if (!parse_id(argv[i], &ids[n])) {
             return cli_usage_error(command, "%s: '%s' is not an alert id", argv[1], argv[i]);
+        } else if (!contains(ids, n, ids[n])) { /* "ack 9 9" is one change, not a refusal */
+            n++;
         }
     }
     if (n == 0) {
@@ -456,7 +492,7 @@ static int change(int argc, char **argv, rpl_store_alert_status to)
         by = cli_login_name();
     }
     const char *path = cli_db_path(db);
-    rpl_store *store = cli_open_store(command, path, false);
+    rpl_store *store = cli_open_store(command, path, CLI_STORE_CHANGE);
     if (store == NULL) {
         return RPL_EXIT_FAILURE;
     }
@@ -499,9 +535,12 @@ int cli_alerts(int argc, char **argv)
     if (argc >= 2 && strcmp(argv[1], "dismiss") == 0) {
         return change(argc, argv, RPL_STORE_DISMISSED);
     }
+    if (argc >= 2 && strcmp(argv[1], "reopen") == 0) {
+        return change(argc, argv, RPL_STORE_OPEN);
+    }
     if (argc >= 2 && argv[1][0] != '-') {
-        return cli_usage_error(command, "unknown subcommand '%s' (show, ack, done, dismiss)",
-                               argv[1]);
+        return cli_usage_error(
+            command, "unknown subcommand '%s' (show, ack, done, dismiss, reopen)", argv[1]);
     }
     return list_alerts(argc, argv);
 }

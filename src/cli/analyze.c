@@ -80,10 +80,12 @@ static int analyse_file(const char *path, const cli_call_options *o, bool json, 
     if (r == CLI_STORE_ALREADY) {
         fprintf(stderr,
                 "rappel: %s: %s: already stored as call %s; not stored again (--force "
-                "replaces it)\n",
-                COMMAND, path, call.id);
+                "analyses it again)\n",
+                COMMAND, path, call.stored_as);
     } else if (r == CLI_STORE_FAILED) {
         cli_error(COMMAND, path, "%s", call.why);
+    } else if (call.store_note[0] != '\0') {
+        fprintf(stderr, "rappel: %s: %s: %s\n", COMMAND, path, call.store_note);
     }
     bool stored = r == CLI_STORE_STORED;
     if (json) {
@@ -123,7 +125,7 @@ int cli_analyze(int argc, char **argv)
     int opt;
     optind = 1;
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
+    for (int at = optind; (opt = getopt_long(argc, argv, ":h", options, NULL)) != -1; at = optind) {
         switch (opt) {
         case 'd':
             db = optarg;
@@ -177,7 +179,7 @@ int cli_analyze(int argc, char **argv)
         case ':':
             return cli_usage_error(COMMAND, "%s needs a value", argv[optind - 1]);
         default:
-            return cli_usage_error(COMMAND, "unknown option '%s'", argv[optind - 1]);
+            return cli_unknown_option(COMMAND, options, true, argc, argv, at);
         }
     }
     if (optind == argc) {
@@ -203,7 +205,7 @@ int cli_analyze(int argc, char **argv)
         o.model = &model;
     }
     const char *db_path = cli_db_path(db);
-    rpl_store *store = cli_open_store(COMMAND, db_path, true);
+    rpl_store *store = cli_open_store(COMMAND, db_path, CLI_STORE_APPEND);
     if (store == NULL) {
         return RPL_EXIT_FAILURE;
     }

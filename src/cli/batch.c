@@ -502,6 +502,7 @@ static rpl_status identify(cli_call *call, const cli_call_options *o)
         return read;
     }
     call->identified = true;
+    snprintf(call->audio_sha256, sizeof call->audio_sha256, "%s", digest.sha256_hex);
     snprintf(call->id, sizeof call->id, "%s", digest.sha256_hex);
     return status;
 }
@@ -660,8 +661,10 @@ static void write_call(batch *b, batch_item *item)
     pthread_mutex_unlock(&b->lock);
     if (r == CLI_STORE_FAILED) {
         say(b, call->path, "%s", call->why);
+    } else if (r == CLI_STORE_STORED && call->store_note[0] != '\0') {
+        say(b, call->path, "%s", call->store_note);
     } else if (r == CLI_STORE_ALREADY && b->verbose) {
-        say(b, call->path, "skipped: already stored as call %s", call->id);
+        say(b, call->path, "skipped: already stored as call %s", call->stored_as);
     }
     if (r == CLI_STORE_STORED) {
         if (b->json) {
@@ -738,9 +741,10 @@ static void progress(batch *b, int64_t total_bytes)
     char eta[32];
     format_duration(eta_s, eta, sizeof eta);
     pthread_mutex_lock(&b->err_lock);
-    fprintf(stderr, "%s%zu/%zu files, %.2f h of audio, %.1fx realtime, ETA %s, %zu failed%s",
-            b->tty ? "\r" : "rappel: batch: ", done, b->file_count, audio_s / 3600.0,
-            elapsed_s > 0.0 ? audio_s / elapsed_s : 0.0, eta, failed, b->tty ? "\033[K" : "\n");
+    fprintf(stderr, "%s%zu/%zu file%s, %.2f h of audio, %.1fx realtime, ETA %s, %zu failed%s",
+            b->tty ? "\r" : "rappel: batch: ", done, b->file_count, b->file_count == 1 ? "" : "s",
+            audio_s / 3600.0, elapsed_s > 0.0 ? audio_s / elapsed_s : 0.0, eta, failed,
+            b->tty ? "\033[K" : "\n");
     fflush(stderr);
     pthread_mutex_unlock(&b->err_lock);
 }
@@ -899,15 +903,15 @@ static void summary(batch *b, long jobs)
     struct rusage ru;
     double peak_mb = getrusage(RUSAGE_SELF, &ru) == 0 ? (double)ru.ru_maxrss / 1024.0 : 0.0;
     fprintf(stderr,
-            "rappel: batch: %zu files: %zu stored, %zu already stored, %zu duplicates, "
+            "rappel: batch: %zu file%s: %zu stored, %zu already stored, %zu duplicate%s, "
             "%zu failed, %zu not analysed\n",
-            b->file_count, b->stored_count, b->skipped_count, b->duplicate_count, b->failure_count,
-            not_done);
+            b->file_count, b->file_count == 1 ? "" : "s", b->stored_count, b->skipped_count,
+            b->duplicate_count, b->duplicate_count == 1 ? "" : "s", b->failure_count, not_done);
     fprintf(stderr,
-            "rappel: batch: %.3f h of audio in %.2f s: %.1fx realtime with %ld jobs; workers "
+            "rappel: batch: %.3f h of audio in %.2f s: %.1fx realtime with %ld job%s; workers "
             "waited %.3f s on the writer (busy %.2f s); peak RSS %.1f MB\n",
             b->audio_s / 3600.0, elapsed_s, elapsed_s > 0.0 ? b->audio_s / elapsed_s : 0.0, jobs,
-            b->worker_wait_s, b->writer_busy_s, peak_mb);
+            jobs == 1 ? "" : "s", b->worker_wait_s, b->writer_busy_s, peak_mb);
     if (b->failure_count > 0) {
         fprintf(stderr, "rappel: batch: %zu failed:\n", b->failure_count);
         for (size_t i = 0; i < b->failure_count; i++) {
@@ -942,7 +946,8 @@ int cli_batch(int argc, char **argv)
     int opt;
     optind = 1;
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":hv", options, NULL)) != -1) {
+    for (int at = optind; (opt = getopt_long(argc, argv, ":hv", options, NULL)) != -1;
+         at = optind) {
         switch (opt) {
         case 'd':
             db = optarg;
@@ -986,7 +991,7 @@ int cli_batch(int argc, char **argv)
         case ':':
             return cli_usage_error(COMMAND, "%s needs a value", argv[optind - 1]);
         default:
-            return cli_usage_error(COMMAND, "unknown option '%s'", argv[optind - 1]);
+            return cli_unknown_option(COMMAND, options, true, argc, argv, at);
         }
     }
     if (optind == argc) {
@@ -1017,7 +1022,7 @@ int cli_batch(int argc, char **argv)
     }
     b.files = files.items;
     b.file_count = files.count;
-    b.store = cli_open_store(COMMAND, cli_db_path(db), true);
+    b.store = cli_open_store(COMMAND, cli_db_path(db), CLI_STORE_APPEND);
     if (b.store == NULL) {
         goto done;
     }

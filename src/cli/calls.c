@@ -273,7 +273,7 @@ int cli_calls(int argc, char **argv)
     q.filter = cli_list_filter(&list);
     cli_format format = list.format;
     const char *path = cli_db_path(list.db);
-    rpl_store *store = cli_open_store(command, path, false);
+    rpl_store *store = cli_open_store(command, path, CLI_STORE_READ);
     if (store == NULL) {
         return RPL_EXIT_FAILURE;
     }

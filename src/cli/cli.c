@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,35 @@ int cli_usage_error(const char *command, const char *fmt, ...)
     va_end(args);
     fprintf(stderr, "\nTry 'rappel %s --help'.\n", command);
     return RPL_EXIT_USAGE;
+}
+
+int cli_unknown_option(const char *command, const struct option *options, bool takes_files,
+                       int argc, char **argv, int at)
+{
+    /* getopt_long moves optind past an argument only once it has read its last short option:
+     * after "-dash.wav" fails on 'd', optind is still on it, either where the call began (at) or
+     * just past the files (non-options) it stepped over first. Otherwise the failed argument is
+     * the one before optind. */
+    const char *prev = argv[optind - 1];
+    bool prev_is_option = prev[0] == '-' && prev[1] != '\0';
+    const char *arg = optind < argc && (optind == at || !prev_is_option) ? argv[optind] : prev;
+    if (arg[0] != '-' || arg[1] == '-') {
+        return cli_usage_error(command, "unknown option '%s'", arg);
+    }
+    for (const struct option *o = options; o->name != NULL; o++) {
+        size_t n = strlen(o->name);
+        if (strncmp(arg + 1, o->name, n) == 0 && (arg[1 + n] == '\0' || arg[1 + n] == '=')) {
+            return cli_usage_error(
+                command, "unknown option '%s' (long options take two dashes: -%s)", arg, arg);
+        }
+    }
+    if (takes_files) {
+        return cli_usage_error(command,
+                               "unknown option '%s' (a file whose name starts with '-': write "
+                               "./%s, or put -- before it)",
+                               arg, arg);
+    }
+    return cli_usage_error(command, "unknown option '%s'", arg);
 }
 
 bool cli_parse_long(const char *text, long min, long max, long *out)

@@ -34,6 +34,16 @@ void cli_error(const char *command, const char *object, const char *fmt, ...)
 int cli_usage_error(const char *command, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+struct option;
+
+/* The usage error for getopt_long's '?' (opterr = 0): "unknown option 'ARG'" naming the argument
+ * as typed, with a hint when it has one dash: the long option it spells ("-json": two dashes), or
+ * else, if the command takes files (takes_files), how to name a file that starts with '-'.
+ * options: the command's table; at: optind before the getopt_long call that returned '?'.
+ * Returns RPL_EXIT_USAGE. */
+int cli_unknown_option(const char *command, const struct option *options, bool takes_files,
+                       int argc, char **argv, int at);
+
 /* Parse a whole decimal integer within [min, max]; false on any other text. */
 bool cli_parse_long(const char *text, long min, long max, long *out);
 

@@ -145,6 +145,9 @@ rpl_status cli_call_identify(cli_call *call, const cli_call_options *o)
     }
     decide_started(call, o, &digest.info);
     call->identified = digest.complete;
+    if (digest.complete) {
+        snprintf(call->audio_sha256, sizeof call->audio_sha256, "%s", digest.sha256_hex);
+    }
     call->info = digest.info;
     call->channels_identical = digest.channels_identical;
     call->duration_s = (double)digest.info.frames / digest.info.sample_rate_hz;
@@ -155,11 +158,20 @@ rpl_status cli_call_identify(cli_call *call, const cli_call_options *o)
     cfg.input_rate_hz = digest.info.sample_rate_hz;
     cfg.model = o->model;
     cfg.rules = o->rules;
-    if (o->customer_channel >= 0) {
+    /* The channel options describe the archive's stereo layout; a mono file in it holds one
+     * party, analysed as the customer as always (said below), not refused. */
+    bool layout_ignored = channels == 1 && (o->customer_channel > 0 || o->agent_channel >= 0);
+    if (o->customer_channel >= 0 && !layout_ignored) {
         cfg.customer_channel = (int)o->customer_channel;
     }
-    if (o->agent_channel >= 0) {
+    if (layout_ignored) {
+        cfg.customer_channel = 0;
+        cfg.agent_channel = -1;
+    } else if (o->agent_channel >= 0) {
         cfg.agent_channel = (int)o->agent_channel;
+        if (o->customer_channel < 0 && channels == 2) { /* the other one */
+            cfg.customer_channel = 1 - cfg.agent_channel;
+        }
     } else if (o->agent_channel == -2) {
         cfg.agent_channel = -1;
     } else if (o->customer_channel >= 0 && channels == 2) {
@@ -191,8 +203,12 @@ rpl_status cli_call_identify(cli_call *call, const cli_call_options *o)
         add_note(call, warning);
         cfg.agent_channel = -1;
     } else if (cfg.agent_channel < 0) {
-        add_note(call, "warning: no agent channel: analysed as the customer alone; dead air, "
-                       "overtalk and response latency are off");
+        add_note(call, layout_ignored
+                           ? "warning: one channel: analysed as the customer alone (the channel "
+                             "options are for files with more); dead air, overtalk and response "
+                             "latency are off"
+                           : "warning: no agent channel: analysed as the customer alone; dead "
+                             "air, overtalk and response latency are off");
     }
     if (cfg.agent_channel >= 0) {
         snprintf(call->channel_map, sizeof call->channel_map, "agent=%d,customer=%d",
@@ -355,8 +371,8 @@ static rpl_status analyse_pass(cli_call *call, const cli_call_options *o, const 
     rpl_pipeline_sink sink = {.on_alert = on_alert, .on_point = on_point, .user = call};
     rpl_status status = rpl_pipeline_create(&call->cfg, out);
     rpl_pipeline *pl = *out;
-    if (status == RPL_OK && !call->identified && o->call_id == NULL) {
-        /* the id is the digest of what this pass reads */
+    if (status == RPL_OK && !call->identified) {
+        /* the digest (and the id, unless given) is that of what this pass reads */
         status = rpl_audio_hasher_create(call->info.sample_rate_hz, call->info.channels, &hasher);
     }
     if (status != RPL_OK) {
@@ -385,7 +401,10 @@ static rpl_status analyse_pass(cli_call *call, const cli_call_options *o, const 
     }
     call->why[0] = '\0';
     if (hasher != NULL) {
-        rpl_audio_hasher_hex(hasher, call->id);
+        rpl_audio_hasher_hex(hasher, call->audio_sha256);
+        if (o->call_id == NULL) {
+            snprintf(call->id, sizeof call->id, "%s", call->audio_sha256);
+        }
         call->identified = true;
     }
     snprintf(call->model_version, sizeof call->model_version, "%s",
@@ -427,15 +446,25 @@ rpl_status cli_call_analyse(cli_call *call, const cli_call_options *o, const ato
     const rpl_store_channel_stats *agent = &call->stats[RPL_STORE_ROLE_AGENT];
     const rpl_store_channel_stats *customer = &call->stats[RPL_STORE_ROLE_CUSTOMER];
     char note[300];
-    if (status == RPL_OK && call->stereo && agent->speech_s < CLI_SILENT_PARTY_S &&
-        customer->speech_s >= CLI_SILENT_PARTY_S) {
-        /* No agent on the agent's channel: a recorder that puts both parties on the customer's
-         * channel, or lost the agent's side. Either way the customer's silences are not dead
-         * air nor answers to wait for, and the other voice there must be told from theirs:
-         * analysed again as one channel, as a mono recording is. Costs a second pass, on
-         * these files only. */
-        cli_silent_party_warning(RPL_STORE_ROLE_AGENT, call->cfg.agent_channel, agent->speech_s,
-                                 call->cfg.customer_channel, true, note, sizeof note);
+    bool mixed = status == RPL_OK && call->stereo && rpl_pipeline_mixed(pl);
+    if (mixed || (status == RPL_OK && call->stereo && agent->speech_s < CLI_SILENT_PARTY_S &&
+                  customer->speech_s >= CLI_SILENT_PARTY_S)) {
+        /* No agent of its own on the agent's channel: a recorder that puts both parties on the
+         * customer's channel, or lost the agent's side, or wrote one mix to both channels
+         * (dual mono, not identical bit for bit once resampled or re-encoded). Either way the
+         * customer's silences are not dead air nor answers to wait for, and the other voice
+         * there must be told from theirs: analysed again as one channel, as a mono recording
+         * is. Costs a second pass, on these files only. */
+        if (mixed) {
+            snprintf(note, sizeof note,
+                     "warning: the two channels carry the same voices at about the same level "
+                     "(one mix recorded twice): analysed again as mono on channel %d (the "
+                     "customer); cross-party cues are off",
+                     call->cfg.customer_channel);
+        } else {
+            cli_silent_party_warning(RPL_STORE_ROLE_AGENT, call->cfg.agent_channel, agent->speech_s,
+                                     call->cfg.customer_channel, true, note, sizeof note);
+        }
         rpl_pipeline_destroy(pl);
         pl = NULL;
         forget_pass(call);
@@ -460,22 +489,62 @@ rpl_status cli_call_analyse(cli_call *call, const cli_call_options *o, const ato
 
 /* ---- storing ----------------------------------------------------------------------------- */
 
-/* Inside an open transaction: make room for call->id. Returns RPL_OK when the id is free now,
- * RPL_ERR_EXISTS when a done call keeps it (and !replace_done), else the store's failure. */
-static rpl_status clear_id(rpl_store *store, const char *id, bool replace_done)
+/* Inside an open transaction: whether call->id may be written, and how. RPL_OK with
+ * *exists false: a new call; with *exists true: redo the stored one (rpl_store_redo_call).
+ * RPL_ERR_EXISTS: nothing to write (call->stored_as says where this audio is). Any other
+ * status: refused, call->why says why. */
+static rpl_status place_call(rpl_store *store, cli_call *call, bool force, bool *exists)
 {
     rpl_store_call_state state;
-    rpl_status status = rpl_store_get_call_state(store, id, &state);
+    rpl_status status = rpl_store_get_call_state(store, call->id, &state);
+    *exists = status == RPL_OK;
     if (status == RPL_ERR_NOT_FOUND) {
+        /* the same recording stored under another id (a --call-id): once is enough */
+        if (call->audio_sha256[0] != '\0' && !force &&
+            rpl_store_find_audio(store, call->audio_sha256, call->stored_as,
+                                 sizeof call->stored_as) == RPL_OK) {
+            return RPL_ERR_EXISTS;
+        }
         return RPL_OK;
     }
+    char stored[65] = "";
+    if (status == RPL_OK) {
+        status = rpl_store_call_audio(store, call->id, stored);
+    }
     if (status != RPL_OK) {
+        snprintf(call->why, sizeof call->why, "%s", rpl_store_errmsg(store));
         return status;
     }
-    if (state == RPL_STORE_CALL_DONE && !replace_done) {
+    if (state == RPL_STORE_CALL_ANALYSING) {
+        snprintf(call->why, sizeof call->why,
+                 "call %s is being analysed by another process (live or replay); not replaced",
+                 call->id);
+        return RPL_ERR_DB_BUSY;
+    }
+    if (!force && stored[0] != '\0' && call->audio_sha256[0] != '\0' &&
+        strcmp(stored, call->audio_sha256) != 0) {
+        snprintf(call->why, sizeof call->why,
+                 "call id %s is already stored for another recording; choose another --call-id "
+                 "(--force replaces that call)",
+                 call->id);
+        return RPL_ERR_INVALID_ARG;
+    }
+    if (state == RPL_STORE_CALL_DONE && !force) {
+        snprintf(call->stored_as, sizeof call->stored_as, "%s", call->id);
         return RPL_ERR_EXISTS;
     }
-    return rpl_store_delete_call(store, id);
+    return RPL_OK;
+}
+
+/* Begin the call's rows: a new call, or the stored one analysed again, whose worked alerts
+ * come back in *kept. */
+static rpl_status write_call_row(rpl_store *store, const rpl_store_call_info *info, bool exists,
+                                 rpl_store_kept_alert **kept, size_t *kept_count)
+{
+    *kept = NULL;
+    *kept_count = 0;
+    return exists ? rpl_store_redo_call(store, info, kept, kept_count)
+                  : rpl_store_begin_call(store, info);
 }
 
 static rpl_store_call_info call_info(const cli_call *call, const cli_call_options *o)
@@ -488,8 +557,25 @@ static rpl_store_call_info call_info(const cli_call *call, const cli_call_option
         .started_unix_s = call->started_unix_s,
         .channel_map = call->channel_map[0] != '\0' ? call->channel_map : "unknown",
         .model_version = call->model_version,
+        .audio_sha256 = call->audio_sha256[0] != '\0' ? call->audio_sha256 : NULL,
     };
     return info;
+}
+
+/* The kept alert a new alert renews: the first not yet renewed of the same kind and party
+ * whose span overlaps or touches it (the same episode, its edges moved a little by another
+ * model or rules); NULL when none. */
+static rpl_store_kept_alert *renewed_alert(rpl_store_kept_alert *kept, size_t count, bool *renewed,
+                                           const rpl_pipeline_alert *a)
+{
+    for (size_t k = 0; k < count; k++) {
+        if (!renewed[k] && kept[k].kind == a->kind && kept[k].role == a->role &&
+            kept[k].t_start_s <= a->t_end_s + 1.0 && a->t_start_s <= kept[k].t_end_s + 1.0) {
+            renewed[k] = true;
+            return &kept[k];
+        }
+    }
+    return NULL;
 }
 
 static cli_store_result store_failed(rpl_store *store, cli_call *call)
@@ -506,16 +592,28 @@ cli_store_result cli_call_store(rpl_store *store, cli_call *call, const cli_call
                                 bool force)
 {
     rpl_store_call_info info = call_info(call, o);
+    rpl_store_kept_alert *kept = NULL;
+    size_t kept_count = 0;
+    bool *renewed = NULL;
+    bool exists = false;
     rpl_status status = rpl_store_begin(store);
     if (status == RPL_OK) {
-        status = clear_id(store, call->id, force);
+        status = place_call(store, call, force, &exists);
         if (status == RPL_ERR_EXISTS) {
             rpl_store_rollback(store);
             return CLI_STORE_ALREADY;
         }
+        if (status != RPL_OK) {
+            rpl_store_rollback(store);
+            return CLI_STORE_FAILED;
+        }
     }
     if (status == RPL_OK) {
-        status = rpl_store_begin_call(store, &info);
+        status = write_call_row(store, &info, exists, &kept, &kept_count);
+    }
+    if (status == RPL_OK && kept_count > 0 &&
+        (renewed = calloc(kept_count, sizeof *renewed)) == NULL) {
+        status = RPL_ERR_NO_MEMORY;
     }
     for (int role = RPL_STORE_ROLE_AGENT; role <= RPL_STORE_ROLE_CUSTOMER && status == RPL_OK;
          role++) {
@@ -529,6 +627,7 @@ cli_store_result cli_call_store(rpl_store *store, cli_call *call, const cli_call
     if (status == RPL_OK) {
         status = store_timeline(store, call);
     }
+    size_t renewals = 0;
     for (size_t i = 0; i < call->alert_count && status == RPL_OK; i++) {
         cli_call_alert *a = &call->alerts[i];
         rpl_store_alert_info alert = {
@@ -541,7 +640,14 @@ cli_store_result cli_call_store(rpl_store *store, cli_call *call, const cli_call
             .evidence_json = a->evidence,
             .model_version = info.model_version,
         };
-        status = rpl_store_add_alert(store, call->id, &alert, &a->id);
+        const rpl_store_kept_alert *k = renewed_alert(kept, kept_count, renewed, &a->alert);
+        if (k != NULL) {
+            a->id = k->id;
+            renewals++;
+            status = rpl_store_renew_alert(store, k->id, &alert);
+        } else {
+            status = rpl_store_add_alert(store, call->id, &alert, &a->id);
+        }
     }
     if (status == RPL_OK) {
         status = rpl_store_finish_call(store, call->id, call->duration_s);
@@ -549,8 +655,18 @@ cli_store_result cli_call_store(rpl_store *store, cli_call *call, const cli_call
     if (status == RPL_OK) {
         status = rpl_store_commit(store);
     }
+    free(renewed);
+    free(kept);
     if (status != RPL_OK) {
         return store_failed(store, call);
+    }
+    call->store_note[0] = '\0';
+    if (kept_count > renewals) {
+        size_t n = kept_count - renewals;
+        snprintf(call->store_note, sizeof call->store_note,
+                 "%zu alert%s a person had worked %s not raised by this analysis: kept with %s "
+                 "history (alerts --call %s --status all)",
+                 n, n == 1 ? "" : "s", n == 1 ? "is" : "are", n == 1 ? "its" : "their", call->id);
     }
     return CLI_STORE_STORED;
 }
@@ -559,17 +675,25 @@ cli_store_result cli_call_store_failure(rpl_store *store, cli_call *call, const 
                                         const char *reason)
 {
     rpl_store_call_info info = call_info(call, o);
+    rpl_store_kept_alert *kept = NULL;
+    size_t kept_count = 0;
+    bool exists = false;
     rpl_status status = rpl_store_begin(store);
     if (status == RPL_OK) {
-        status = clear_id(store, call->id, false);
+        status = place_call(store, call, false, &exists);
         if (status == RPL_ERR_EXISTS) {
             rpl_store_rollback(store);
             return CLI_STORE_ALREADY;
         }
+        if (status != RPL_OK) {
+            rpl_store_rollback(store);
+            return CLI_STORE_FAILED;
+        }
     }
     if (status == RPL_OK) {
-        status = rpl_store_begin_call(store, &info);
+        status = write_call_row(store, &info, exists, &kept, &kept_count);
     }
+    free(kept); /* a failed call raises nothing: its worked alerts stay as they were */
     if (status == RPL_OK) {
         status = rpl_store_fail_call(store, call->id, reason);
     }

@@ -59,16 +59,19 @@ typedef struct cli_call {
                                         bytes read as Latin-1: rpl_store_text_from_bytes) */
     bool path_not_utf8;              /* path_text differs from path */
     char id[RPL_STORE_NAME_MAX + 1]; /* call id: digest, --call-id, or "file:<sha256>" */
-    bool identified;                 /* the digest was read (id is the content's) */
-    rpl_source_info info;            /* after identify */
-    bool channels_identical;         /* after identify */
-    double duration_s;               /* frames / rate, after identify */
-    rpl_pipeline_config cfg;         /* the pipeline this call is analysed with */
-    char channel_map[64];            /* "agent=0,customer=1" or "customer=0" */
-    char note[768];                  /* warnings (a cut file, the channel map), or "" */
-    int64_t started_unix_s;          /* when the call took place; 0: not known (now) */
-    const char *started_from;        /* "--started", "bext", "date tag", "file name" (static)
-                                        or NULL with 0 above */
+    bool identified;                 /* the digest was read (and is the id unless --call-id) */
+    char audio_sha256[65];           /* that digest, hex; "" until read */
+    char stored_as[RPL_STORE_NAME_MAX + 1];    /* CLI_STORE_ALREADY: the stored call's id */
+    char store_note[160 + RPL_STORE_NAME_MAX]; /* after storing, what the caller should say */
+    rpl_source_info info;                      /* after identify */
+    bool channels_identical;                   /* after identify */
+    double duration_s;                         /* frames / rate, after identify */
+    rpl_pipeline_config cfg;                   /* the pipeline this call is analysed with */
+    char channel_map[64];                      /* "agent=0,customer=1" or "customer=0" */
+    char note[768];                            /* warnings (a cut file, the channel map), or "" */
+    int64_t started_unix_s;                    /* when the call took place; 0: not known (now) */
+    const char *started_from; /* "--started", "bext", "date tag", "file name" (static)
+                                 or NULL with 0 above */
     char model_version[RPL_STORE_NAME_MAX + 1];
     bool has_role[2];                 /* indexed by rpl_store_role agent/customer */
     rpl_store_channel_stats stats[2]; /* valid where has_role */
@@ -118,12 +121,17 @@ rpl_status cli_call_analyse(cli_call *call, const cli_call_options *o, const ato
 
 typedef enum cli_store_result {
     CLI_STORE_STORED,  /* committed; alert ids set */
-    CLI_STORE_ALREADY, /* a done call with this id exists and !force: nothing written */
-    CLI_STORE_FAILED   /* rolled back; call->why says why */
+    CLI_STORE_ALREADY, /* !force and this audio is stored, done, as call->stored_as (this id, or
+                          another given to the same recording): nothing written */
+    CLI_STORE_FAILED   /* rolled back, or refused; call->why says why */
 } cli_store_result;
 
-/* Step 3. In one transaction: replace a failed or unfinished call with this id (any call
- * when force), then the call, its statistics, timeline and alerts, done. */
+/* Step 3. In one transaction: the call, its statistics, timeline and alerts, done. A failed or
+ * unfinished call with this id (any call when force) is analysed again through
+ * rpl_store_redo_call: the alerts a person worked keep their status and history, renewed by a
+ * new alert of the same kind and party that overlaps them (call->note says how many no new
+ * alert renewed: call->store_note says so). Refused (CLI_STORE_FAILED): the id stored for another
+ * recording, unless force; a call still being written by a live process. */
 cli_store_result cli_call_store(rpl_store *store, cli_call *call, const cli_call_options *o,
                                 bool force);
 

@@ -1,6 +1,7 @@
 /* What `rappel live` and `rappel replay` share: see cli_live.h. */
 #include "cli/cli_live.h"
 
+#include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
 #include <signal.h>
@@ -371,6 +372,42 @@ void cli_live_summary(cli_live_ui *ui, rpl_live *live, const char *call_id, doub
     }
     fflush(stderr);
     pthread_mutex_unlock(&ui->lock);
+}
+
+/* ---- PortAudio's probing on stderr ------------------------------------------------------- */
+
+int cli_live_quiet_begin(void)
+{
+    const char *debug = getenv("RAPPEL_AUDIO_DEBUG");
+    if (debug != NULL && debug[0] != '\0') {
+        return -1;
+    }
+    fflush(stderr);
+    /* a copy of stderr first: if fd 2 were closed, /dev/null would be opened as fd 2 */
+    int saved = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+    if (saved < 0) {
+        return -1;
+    }
+    int null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (null_fd < 0 || dup2(null_fd, STDERR_FILENO) < 0) {
+        if (null_fd >= 0) {
+            close(null_fd);
+        }
+        close(saved);
+        return -1;
+    }
+    close(null_fd);
+    return saved;
+}
+
+void cli_live_quiet_end(int saved_stderr)
+{
+    if (saved_stderr < 0) {
+        return;
+    }
+    fflush(stderr);
+    dup2(saved_stderr, STDERR_FILENO);
+    close(saved_stderr);
 }
 
 double cli_live_cpu_s(void)

@@ -95,6 +95,14 @@ void cli_live_ui_end(cli_live_ui *ui);
 void cli_live_summary(cli_live_ui *ui, rpl_live *live, const char *call_id, double wall_s,
                       double cpu_s);
 
+/* PortAudio's host APIs (ALSA, JACK) write a line on stderr for every device they fail to probe:
+ * about 100 on a machine with no sound card, before rappel's own message. Between begin and end
+ * file descriptor 2 points at /dev/null, unless RAPPEL_AUDIO_DEBUG is set (non-empty) to keep
+ * those lines for troubleshooting. Call only while no other thread writes to stderr. begin
+ * returns what end needs (-1: nothing was changed). */
+int cli_live_quiet_begin(void);
+void cli_live_quiet_end(int saved_stderr);
+
 /* Seconds of CPU used by this process (user + system). */
 double cli_live_cpu_s(void);
 /* CLOCK_MONOTONIC seconds. */

@@ -24,13 +24,14 @@ const char *cli_db_path(const char *option)
     return "rappel.db";
 }
 
-rpl_store *cli_open_store(const char *command, const char *path, bool create)
+rpl_store *cli_open_store(const char *command, const char *path, cli_store_use use)
 {
     rpl_store_config cfg = rpl_store_config_default();
     rpl_store *store = NULL;
     char detail[512];
-    cfg.create = create;
-    if (create) { /* the commands that create a store are the ones that append calls to it */
+    cfg.create = use == CLI_STORE_APPEND;
+    cfg.read_only = use == CLI_STORE_READ;
+    if (use == CLI_STORE_APPEND) {
         cfg.cache_kib = RPL_STORE_APPEND_CACHE_KIB;
     }
     rpl_status status = rpl_store_open(path, &cfg, &store, detail, sizeof detail);

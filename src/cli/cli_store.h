@@ -19,9 +19,15 @@ enum { CLI_TABLE_DEFAULT_LIMIT = 100 };
  * "rappel.db" in the current folder. Never NULL. */
 const char *cli_db_path(const char *option);
 
-/* Open the store (creating it when create, else it must exist); on failure print
- * "rappel: <command>: <path>: <why>" and return NULL. */
-rpl_store *cli_open_store(const char *command, const char *path, bool create);
+typedef enum cli_store_use {
+    CLI_STORE_READ,   /* list, export, draw: read-only, so read access to the file is enough */
+    CLI_STORE_CHANGE, /* the workflow, retention: an existing store, written */
+    CLI_STORE_APPEND  /* analyse and store calls: created when missing, a small page cache */
+} cli_store_use;
+
+/* Open the store for a use; on failure print "rappel: <command>: <path>: <why>" and return
+ * NULL. */
+rpl_store *cli_open_store(const char *command, const char *path, cli_store_use use);
 
 /* Option with a value at argv[*i]: "--name VALUE" or "--name=VALUE". Returns 1 and sets
  * *value (advancing *i past a separate value) when argv[*i] is that option, 0 when it is not,

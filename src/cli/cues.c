@@ -3,7 +3,10 @@
  * The training export (models/train/): the Python scripts fit the models on exactly what the
  * C pipeline computes. --prime files are heard first, as the start of the same call by the
  * same speaker, so that the targets are scored against a baseline; only the targets' windows
- * are printed. */
+ * are printed. Each score's cues are those of the window it read: frustration and fatigue the
+ * 3 s window (the unprefixed columns, which train.py reads by name), hesitation the 8 s one
+ * (the hes_ columns, after the scores): a long pause has left the 3 s window while it still
+ * drives the hesitation score. */
 #include "cli/cli.h"
 
 #include <getopt.h>
@@ -34,8 +37,11 @@ static void print_help(void)
            "options:\n"
            "  --prime FILE   heard before each FILE (repeatable; same rate and channels)\n"
            "  --model FILE   scoring model parameters (default: the compiled-in model)\n\n"
-           "columns: file,t_s,baseline_ok,<cues>,frustration,hesitation,fatigue; an empty\n"
-           "field is a cue the window cannot tell. Cues:\n");
+           "columns: file,t_s,baseline_ok,<cues>,frustration,hesitation,fatigue,\n"
+           "hes_baseline_ok,hes_<cues>. The unprefixed cues are the 3 s window's, which\n"
+           "frustration and fatigue read; the hes_ ones the 8 s window's, which hesitation\n"
+           "reads (its pauses, rate and latency). An empty field is a cue the window cannot\n"
+           "tell. Cues:\n");
     for (size_t i = 0; i < RPL_CUE_COUNT; i++) {
         const rpl_cue_info *c = rpl_cue_info_get(i);
         printf("  %-17s %-6s %s\n", c->name, c->unit, c->meaning);
@@ -63,6 +69,10 @@ static void on_scores(void *user, const rpl_pipeline_scores *s)
     }
     for (size_t k = 0; k < RPL_SCORE_COUNT; k++) {
         print_value(s->score[k]);
+    }
+    printf(",%d", s->hesitation_cues->baseline_ok);
+    for (size_t i = 0; i < RPL_CUE_COUNT; i++) {
+        print_value(s->hesitation_cues->value[i]);
     }
     putchar('\n');
 }
@@ -157,7 +167,7 @@ int cli_cues(int argc, char **argv)
         cli_error(COMMAND, NULL, "%s", rpl_strerror(RPL_ERR_NO_MEMORY));
         return RPL_EXIT_FAILURE;
     }
-    while ((opt = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
+    for (int at = optind; (opt = getopt_long(argc, argv, ":h", options, NULL)) != -1; at = optind) {
         switch (opt) {
         case 'p':
             primes[prime_count++] = optarg;
@@ -174,7 +184,7 @@ int cli_cues(int argc, char **argv)
             return cli_usage_error(COMMAND, "%s needs a value", argv[optind - 1]);
         default:
             free(primes);
-            return cli_usage_error(COMMAND, "unknown option '%s'", argv[optind - 1]);
+            return cli_unknown_option(COMMAND, options, true, argc, argv, at);
         }
     }
     if (optind == argc) {
@@ -194,7 +204,11 @@ int cli_cues(int argc, char **argv)
     for (size_t i = 0; i < RPL_CUE_COUNT; i++) {
         printf(",%s", rpl_cue_info_get(i)->name);
     }
-    printf(",frustration,hesitation,fatigue\n");
+    printf(",frustration,hesitation,fatigue,hes_baseline_ok");
+    for (size_t i = 0; i < RPL_CUE_COUNT; i++) {
+        printf(",hes_%s", rpl_cue_info_get(i)->name);
+    }
+    putchar('\n');
     for (int i = optind; i < argc; i++) {
         if (run_target(argv[i], primes, prime_count, use) != RPL_EXIT_OK) {
             exit_status = RPL_EXIT_FAILURE;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/cli_live.h"
 #include "cli/cli_store.h"
 #include "source_live.h"
 
@@ -64,7 +65,7 @@ int cli_devices(int argc, char **argv)
     int opt;
     optind = 1;
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
+    for (int at = optind; (opt = getopt_long(argc, argv, ":h", options, NULL)) != -1; at = optind) {
         switch (opt) {
         case 'j':
             s.json = true;
@@ -73,7 +74,7 @@ int cli_devices(int argc, char **argv)
             print_help();
             return RPL_EXIT_OK;
         default:
-            return cli_usage_error(COMMAND, "unknown option '%s'", argv[optind - 1]);
+            return cli_unknown_option(COMMAND, options, false, argc, argv, at);
         }
     }
     if (optind < argc) {
@@ -83,7 +84,10 @@ int cli_devices(int argc, char **argv)
         printf("[");
     }
     char why[256] = "";
+    /* PortAudio starts and stops in here: its host APIs' probing stays off stderr */
+    int quiet = cli_live_quiet_begin();
     rpl_status st = rpl_live_devices(print_device, &s, why, sizeof why);
+    cli_live_quiet_end(quiet);
     if (s.json) {
         printf("%s]\n", s.count > 0 ? "\n" : "");
     } else if (st == RPL_OK && s.count == 0) {

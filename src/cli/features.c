@@ -255,7 +255,7 @@ int cli_features(int argc, char **argv)
     int opt;
     optind = 1;
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
+    for (int at = optind; (opt = getopt_long(argc, argv, ":h", options, NULL)) != -1; at = optind) {
         switch (opt) {
         case 'c':
             if (!cli_parse_long(optarg, 0, RPL_MAX_CHANNELS - 1, &channel)) {
@@ -306,7 +306,7 @@ int cli_features(int argc, char **argv)
         case ':':
             return cli_usage_error(COMMAND, "%s needs a value", argv[optind - 1]);
         default:
-            return cli_usage_error(COMMAND, "unknown option '%s'", argv[optind - 1]);
+            return cli_unknown_option(COMMAND, options, true, argc, argv, at);
         }
     }
     if (raw.encoding != RPL_RAW_NONE && !rate_given) {

@@ -68,7 +68,7 @@ int cli_live(int argc, char **argv)
     int opt;
     optind = 1;
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
+    for (int at = optind; (opt = getopt_long(argc, argv, ":h", options, NULL)) != -1; at = optind) {
         int taken = cli_live_take_option(COMMAND, opt, optarg, &o);
         if (taken < 0) {
             return -taken;
@@ -99,7 +99,7 @@ int cli_live(int argc, char **argv)
         case ':':
             return cli_usage_error(COMMAND, "%s needs a value", argv[optind - 1]);
         default:
-            return cli_usage_error(COMMAND, "unknown option '%s'", argv[optind - 1]);
+            return cli_unknown_option(COMMAND, options, false, argc, argv, at);
         }
     }
     if (optind < argc) {
@@ -116,7 +116,11 @@ int cli_live(int argc, char **argv)
 
     char why[512] = "";
     rpl_source_live *src = NULL;
-    if (rpl_source_live_open(&scfg, &src, why, sizeof why) != RPL_OK) {
+    /* before any thread runs: PortAudio's probing of every device stays off stderr */
+    int quiet = cli_live_quiet_begin();
+    rpl_status opened = rpl_source_live_open(&scfg, &src, why, sizeof why);
+    cli_live_quiet_end(quiet);
+    if (opened != RPL_OK) {
         cli_error(COMMAND, "device", "%s", why);
         return RPL_EXIT_FAILURE;
     }

@@ -52,7 +52,7 @@ int cli_purge(int argc, char **argv)
         return cli_usage_error(command, "--older-than DAYS is required");
     }
     const char *path = cli_db_path(db);
-    rpl_store *store = cli_open_store(command, path, false);
+    rpl_store *store = cli_open_store(command, path, CLI_STORE_CHANGE);
     if (store == NULL) {
         return RPL_EXIT_FAILURE;
     }
@@ -67,9 +67,20 @@ int cli_purge(int argc, char **argv)
     rpl_store_close(store);
     char when[32];
     cli_format_iso(before, when, sizeof when);
-    printf("%s %zu calls started before %s: %zu alerts, %zu alert history entries,"
-           " %zu timeline points, %zu channel statistics\n",
-           dry_run ? "would remove" : "removed", c.calls, when, c.alerts, c.history, c.points,
-           c.channels);
+    printf("%s %zu call%s started before %s: %zu alert%s, %zu alert history %s, %zu timeline "
+           "point%s, %zu channel statistic%s\n",
+           dry_run ? "would remove" : "removed", c.calls, c.calls == 1 ? "" : "s", when, c.alerts,
+           c.alerts == 1 ? "" : "s", c.history, c.history == 1 ? "entry" : "entries", c.points,
+           c.points == 1 ? "" : "s", c.channels, c.channels == 1 ? "" : "s");
+    if (c.unworked_alerts > 0) {
+        printf("  %zu of those alerts %s still open or acknowledged: nobody had closed %s\n",
+               c.unworked_alerts, c.unworked_alerts == 1 ? "was" : "were",
+               c.unworked_alerts == 1 ? "it" : "them");
+    }
+    if (c.being_written > 0) {
+        printf("  kept %zu call%s still being analysed (live); purge again once %s\n",
+               c.being_written, c.being_written == 1 ? "" : "s",
+               c.being_written == 1 ? "it ends" : "they end");
+    }
     return RPL_EXIT_OK;
 }

@@ -187,7 +187,7 @@ int cli_replay(int argc, char **argv)
     int opt;
     optind = 1;
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":h", options, NULL)) != -1) {
+    for (int at = optind; (opt = getopt_long(argc, argv, ":h", options, NULL)) != -1; at = optind) {
         int taken = cli_live_take_option(COMMAND, opt, optarg, &o);
         if (taken < 0) {
             return -taken;
@@ -207,7 +207,7 @@ int cli_replay(int argc, char **argv)
         case ':':
             return cli_usage_error(COMMAND, "%s needs a value", argv[optind - 1]);
         default:
-            return cli_usage_error(COMMAND, "unknown option '%s'", argv[optind - 1]);
+            return cli_unknown_option(COMMAND, options, true, argc, argv, at);
         }
     }
     if (optind == argc) {

@@ -290,7 +290,7 @@ int cli_report(int argc, char **argv)
     }
 
     const char *path = cli_db_path(db);
-    rpl_store *store = cli_open_store(command, path, false);
+    rpl_store *store = cli_open_store(command, path, CLI_STORE_READ);
     if (store == NULL) {
         return RPL_EXIT_FAILURE;
     }

@@ -99,6 +99,15 @@ sox "$samples/call-mono.wav" -c 2 "$work/twin.wav" remix 1 1
 grep -q "channels are identical" "$work/twin.txt" || { echo "FAIL: twin not said"; exit 1; }
 grep -q '"channel_map":"customer=1"' "$work/twin.json" ||
     { echo "FAIL: twin not analysed as mono"; cat "$work/twin.json"; exit 1; }
+# Nearly identical (one copy 0.1 dB down, then resampled with dither): one mix recorded twice,
+# said and analysed as mono too, not as two parties talking over each other all call long.
+sox "$samples/call-mono.wav" -c 2 "$work/near.wav" remix 1 1v0.99
+sox "$work/near.wav" -r 16000 "$work/near16.wav"
+"$RAPPEL" analyze --db "$db" --json "$work/near16.wav" >"$work/near.json" 2>"$work/near.txt"
+grep -q "the two channels carry the same voices" "$work/near.txt" &&
+    grep -q '"channel_map":"customer=1"' "$work/near.json" &&
+    ! grep -q '"cross_party"' "$work/near.json" ||
+    { echo "FAIL: near twin"; cat "$work/near.txt" "$work/near.json"; exit 1; }
 
 # Bad input: a clear error naming the file, exit 1, and the other files still analysed.
 printf 'not audio' >"$work/bad.wav"
@@ -110,11 +119,23 @@ set -e
 test $status -eq 1 || { echo "FAIL: exit $status with a bad file"; exit 1; }
 grep -q "rappel: analyze: $work/bad.wav: " "$work/mixed.txt" || { cat "$work/mixed.txt"; exit 1; }
 test "$(wc -l <"$work/mixed.json")" -eq 1 || { echo "FAIL: the good file was not analysed"; exit 1; }
+# Channel options describe an archive's stereo layout: a mono file in it is still analysed
+# (as the customer, said); --agent-channel alone puts the customer on the other channel; a
+# channel the file does not have is refused.
+"$RAPPEL" analyze --db "$db" --json --customer-channel 1 --agent-channel 0 \
+    "$samples/call-mono.wav" >"$work/chan.json" 2>"$work/chan.txt" &&
+    grep -q '"channel_map":"customer=0"' "$work/chan.json" &&
+    grep -q "the channel options are for files with more" "$work/chan.txt" ||
+    { echo "FAIL: a mono file with the stereo options"; cat "$work/chan.txt"; exit 1; }
+"$RAPPEL" analyze --db "$work/chan.db" --json --agent-channel 1 "$samples/call-calm.wav" \
+    >"$work/chan.json" 2>/dev/null && grep -q '"channel_map":"agent=1,customer=0"' "$work/chan.json" ||
+    { echo "FAIL: --agent-channel 1 alone"; cat "$work/chan.json"; exit 1; }
 set +e
-"$RAPPEL" analyze --db "$db" --agent-channel 1 "$samples/call-mono.wav" 2>"$work/chan.txt"
+"$RAPPEL" analyze --db "$db" --customer-channel 3 "$samples/call-calm.wav" 2>"$work/chan.txt"
 status=$?
 set -e
-test $status -eq 1 && grep -q "out of range" "$work/chan.txt" || { cat "$work/chan.txt"; exit 1; }
+test $status -eq 1 && grep -q "channel 3 is out of range: the file has 2 channels" "$work/chan.txt" ||
+    { cat "$work/chan.txt"; exit 1; }
 # A database that cannot be created, bad rules and a bad model: clear errors, exit 1.
 expect_error() { # pattern, then the command
     local pattern=$1
@@ -134,4 +155,9 @@ expect_error "$work/bad.ini:2: " "$RAPPEL" analyze --db "$db" --rules "$work/bad
 printf '[model]\nversion = x\n[frustration]\nterm = bogus 0 1 1\n' >"$work/bad-model.ini"
 expect_error "bad-model.ini: line 4: unknown cue 'bogus'" \
     "$RAPPEL" analyze --db "$db" --model "$work/bad-model.ini" "$samples/call-calm.wav"
+# A model cut short (its [fatigue] section lost) used to load and score fatigue 0.5 everywhere.
+sed '/^\[fatigue\]/,$d' "$RPL_SOURCE_DIR/models/rappel-model.ini" >"$work/cut-model.ini"
+expect_error "rappel: analyze: $work/cut-model.ini: \[fatigue\] is missing: a model needs frustration, hesitation and fatigue" \
+    "$RAPPEL" analyze --db "$work/cut.db" --model "$work/cut-model.ini" "$samples/call-hesitant.wav"
+test ! -e "$work/cut.db" || { echo "FAIL: a refused model still created the database"; exit 1; }
 echo "analyze samples: ok"

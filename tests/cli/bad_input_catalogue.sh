@@ -25,6 +25,7 @@ echo "hello, this is not audio" >"$W/text.wav"
 head -c 30 "$S/call-angry.wav" >"$W/header-cut.wav"
 head -c 300000 "$S/call-angry.wav" >"$W/data-cut.wav" # 18.7 s of the 67 s the header says
 mkdir "$W/folder.wav"
+cp "$S/call-mono.wav" "$W/-dash.wav"
 cp "$S/call-mono.wav" "$W/noread.wav"
 chmod 000 "$W/noread.wav"
 sox -n -r 4000 -c 1 "$W/4khz.wav" synth 1 sine 440
@@ -132,6 +133,9 @@ for cmd in features analyze cues replay; do
     case_ "unknown option" 2 "rappel: $cmd: unknown option '--frobnicate'" -- \
         "$cmd" "$S/call-mono.wav" --frobnicate
     case_ "no FILE" 2 "rappel: $cmd: no FILE given" -- "$cmd"
+    case_ "a file named with a leading '-'" 2 \
+        "rappel: $cmd: unknown option '-dash.wav' (a file whose name starts with '-': write ./-dash.wav, or put -- before it)" -- \
+        "$cmd" -dash.wav "${db[@]}"
     case_ "usage error: the second line" 2 "$(usage "$cmd")" -- "$cmd"
 done
 # A WAV cut inside its data (a recording that stopped): analysed as far as the data goes, and
@@ -158,6 +162,9 @@ case_ "text file named .wav" 1 \
     batch --db "$W/b.db" "$W/text.wav"
 case_ "empty file" 1 "rappel: batch: $W/empty.wav: empty file (0 bytes)" -- \
     batch --db "$W/b.db" "$W/empty.wav"
+case_ "empty file: the summary" 1 \
+    "rappel: batch: 1 file: 0 stored, 0 already stored, 0 duplicates, 1 failed, 0 not analysed" -- \
+    batch --db "$W/b.db" "$W/empty.wav"
 case_ "folder with no audio" 0 "rappel: batch: 0 files: 0 stored, 0 already stored, 0 duplicates, 0 failed, 0 not analysed" -- \
     batch --db "$W/b.db" "$W/folder.wav"
 case_ "--jobs 0" 2 "rappel: batch: --jobs wants a whole number from 1 to 256" -- \
@@ -165,8 +172,27 @@ case_ "--jobs 0" 2 "rappel: batch: --jobs wants a whole number from 1 to 256" --
 case_ "--jobs -3" 2 "rappel: batch: --jobs wants a whole number from 1 to 256" -- \
     batch --jobs -3 "$S"
 case_ "no DIR or FILE" 2 "rappel: batch: no DIR or FILE given" -- batch
+case_ "a single-dash word" 2 \
+    "rappel: batch: unknown option '-foo' (a file whose name starts with '-': write ./-foo, or put -- before it)" -- \
+    batch -foo
+case_ "a single-dash word after -v" 2 \
+    "rappel: batch: unknown option '-vfoo' (a file whose name starts with '-': write ./-vfoo, or put -- before it)" -- \
+    batch -vfoo
 
 # ---- options -----------------------------------------------------------------------------
+# getopt stops inside a cluster of short options: the argument is named as typed, also after a
+# file (which getopt moves past) and for a long option given one dash.
+case_ "a file named with a leading '-' after a file" 2 \
+    "rappel: analyze: unknown option '-dash.wav' (a file whose name starts with '-': write ./-dash.wav, or put -- before it)" -- \
+    analyze "$S/call-mono.wav" -dash.wav --db "$W/a.db"
+case_ "a long option with one dash" 2 \
+    "rappel: devices: unknown option '-json' (long options take two dashes: --json)" -- devices -json
+case_ "a single-dash word (no FILE taken)" 2 "rappel: live: unknown option '-abc'" -- \
+    live -abc --db "$W/l.db"
+case_ "an option without its value" 2 "rappel: analyze: --db needs a value" -- \
+    analyze "$S/call-mono.wav" --db
+case_ "a file named with a leading '-', as ./" 0 "" -- features ./-dash.wav
+case_ "a file named with a leading '-', after --" 0 "" -- features -- -dash.wav
 case_ "--channel beyond the file" 1 \
     "rappel: features: $S/call-mono.wav: --channel 5 is out of range: the file has 1 channel" -- \
     features "$S/call-mono.wav" --channel 5
@@ -181,8 +207,8 @@ case_ "--raw foo" 2 "rappel: features: --raw wants ulaw, alaw or s16le, not 'foo
 case_ "two FILEs" 2 "rappel: features: one FILE at a time" -- \
     features "$S/call-mono.wav" "$S/call-calm.wav"
 case_ "--agent-channel beyond the file" 1 \
-    "rappel: analyze: $S/call-mono.wav: channel 5 is out of range: the file has 1 channel" -- \
-    analyze "$S/call-mono.wav" --agent-channel 5 --db "$W/a.db"
+    "rappel: analyze: $S/call-calm.wav: channel 5 is out of range: the file has 2 channels" -- \
+    analyze "$S/call-calm.wav" --agent-channel 5 --db "$W/a.db"
 case_ "--customer-channel 20" 2 "rappel: analyze: --customer-channel wants a channel from 0 to 15" -- \
     analyze "$S/call-mono.wav" --customer-channel 20 --db "$W/a.db"
 case_ "agent and customer on one channel" 1 \
@@ -206,6 +232,17 @@ case_ "a device that does not exist" 1 \
     live --device no-such-device --duration 1 --db "$W/l.db"
 case_ "unknown option" 2 "rappel: live: unknown option '--frobnicate'" -- live --frobnicate
 case_ "unknown option" 2 "rappel: devices: unknown option '--frobnicate'" -- devices --frobnicate
+# PortAudio's host APIs (ALSA, JACK) print a line for every device they fail to probe, about 100
+# on a machine with no sound card: rappel keeps them off stderr unless RAPPEL_AUDIO_DEBUG is set.
+for args in "devices" "devices --json" "live --device no-such-device --duration 1 --db $W/l.db"; do
+    # shellcheck disable=SC2086 # the words of $args are the arguments
+    (cd "$W" && env -u RAPPEL_AUDIO_DEBUG timeout 60 "$RAPPEL" $args) >/dev/null 2>"$W/err" </dev/null
+    if grep -v '^rappel: ' "$W/err" | grep -q .; then
+        echo "FAIL: rappel $args: stderr holds more than rappel's own lines:"
+        grep -v '^rappel: ' "$W/err" | head -5 | sed 's/^/    stderr: /'
+        failures=$((failures + 1))
+    fi
+done
 for cmd in alerts calls; do
     case_ "--since not a time" 2 \
         "rappel: $cmd: --since: 'yesterday-ish' is not a time (24h, 7d, 2024-05-01, 2024-05-01T09:30Z...)" -- \

@@ -37,7 +37,7 @@ set -e
 test $status -eq 1 || { cat "$work/j2.err"; fail "exit $status with failed files, want 1"; }
 grep -q "notes.txt: skipped" "$work/j2.err" || fail "the text file was not noted as skipped"
 grep -q "up: skipped: a link back" "$work/j2.err" || fail "the link loop was not noted"
-grep -q "rappel: batch: 9 files: 5 stored, 0 already stored, 1 duplicates, 3 failed, 0 not" \
+grep -q "rappel: batch: 9 files: 5 stored, 0 already stored, 1 duplicate, 3 failed, 0 not" \
     "$work/j2.err" || { cat "$work/j2.err"; fail "wrong counts"; }
 for f in corrupt.wav empty.wav text.wav; do
     grep -q "^rappel: batch: $in/night/$f: " "$work/j2.err" || fail "failure of $f not named"
@@ -95,8 +95,9 @@ EOF
 set +e
 "$RAPPEL" batch --db "$work/j1.db" --jobs 1 "$in" >"$work/j1.txt" 2>"$work/j1.err"
 set -e
-grep -q "9 files: 5 stored, 0 already stored, 1 duplicates, 3 failed" "$work/j1.err" ||
+grep -q "9 files: 5 stored, 0 already stored, 1 duplicate, 3 failed" "$work/j1.err" ||
     { cat "$work/j1.err"; fail "--jobs 1 counts"; }
+grep -q "realtime with 1 job; " "$work/j1.err" || { cat "$work/j1.err"; fail "--jobs 1 summary"; }
 grep -q "^$in/night/a/calm.wav " "$work/j1.txt" || fail "no summary on stdout"
 if grep -q "files, .* realtime" "$work/j1.txt"; then fail "progress on stdout"; fi
 dump() {

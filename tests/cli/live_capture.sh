@@ -2,7 +2,7 @@
 # rappel live/devices on a real PortAudio capture device: a PulseAudio null sink's monitor
 # (../shared/ci/virtual-audio.sh, ALSA host API, real-time paced, bit-exact at 8 kHz) fed with
 # the first 20 s of samples/call-overtalk.wav (agent left, customer right).
-#  1. devices lists rappel_capture (table and JSON).
+#  1. devices lists rappel_capture (table and JSON), with nothing but rappel's lines on stderr.
 #  2. live --duration: the call is stored done, with the overtalk alert analyze finds in the
 #     same audio (same kind, start shifted only by the playback onset), and the channel map
 #     survived: the agent's F0 median/speech match analyze's agent, not its customer.
@@ -65,6 +65,10 @@ live_run() {
 "$RAPPEL" devices >"$work/dev.txt" 2>"$work/dev.err" ||
     fail "devices: exit $?: $(grep -v '^ALSA\|[Jj]ack\|Cannot connect' "$work/dev.err" | head -60)"
 grep -q "rappel_capture" "$work/dev.txt" || fail "devices: no rappel_capture: $(cat "$work/dev.txt")"
+# PortAudio's probing of the other ALSA/JACK devices is kept off stderr (RAPPEL_AUDIO_DEBUG)
+if grep -v '^rappel: ' "$work/dev.err" | grep -q .; then
+    fail "devices: stderr holds library lines: $(head -3 "$work/dev.err")"
+fi
 "$RAPPEL" devices --json 2>/dev/null | python3 -c '
 import json, sys
 d = json.load(sys.stdin)
@@ -146,6 +150,9 @@ fi
 "$RAPPEL" live --device no-such-device --duration 1 --db "$db" >/dev/null 2>"$work/e"; rc=$?
 [ $rc -eq 1 ] && grep -q "^rappel: live: device: no-such-device: no such capture device" "$work/e" ||
     fail "missing device: exit $rc: $(grep -v '^ALSA\|[Jj]ack' "$work/e")"
+if grep -v '^rappel: ' "$work/e" | grep -q .; then
+    fail "missing device: stderr holds library lines: $(head -3 "$work/e")"
+fi
 "$RAPPEL" live --device 999 --duration 1 --db "$db" >/dev/null 2>"$work/e"; rc=$?
 [ $rc -eq 1 ] && grep -q "999: no device with that index" "$work/e" || fail "bad index: exit $rc"
 "$RAPPEL" live --rate 100 --db "$db" >/dev/null 2>"$work/e"; rc=$?

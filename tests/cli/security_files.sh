@@ -142,9 +142,15 @@ test -z "$hits" || fail "SQLite used outside src/store_sqlite.c: $hits"
 import re, sys
 src = open(sys.argv[1]).read()
 bad = []
-# Every fragment appended to a query: string literals, and conditions on booleans only.
+# Every fragment appended to a query: string literals (or macros that are only literals),
+# and conditions on booleans only.
+joined = src.replace("\\\n", " ")
+literal_macros = {m.group(1) for m in re.finditer(
+    r'^#define (\w+)((?:\s*"(?:[^"\\]|\\.)*")+)\s*$', joined, re.M)}
 for m in re.finditer(r"(?<!void )\bsql_add\((.*?)\);", src, re.S):
     args = re.sub(r'"(?:[^"\\]|\\.)*"', "LIT", m.group(1))
+    for name in literal_macros:
+        args = re.sub(r"\b" + name + r"\b", "LIT", args)
     rest = re.sub(r"\b(sql|size|sizeof|calls_first|by_time|LIT)\b|[\s(),?:|&!]", "", args)
     if rest:
         bad.append("sql_add(" + m.group(1).strip() + ")")

@@ -78,6 +78,11 @@ for x in rows:
     float(x["score"])
 assert rows[0]["priority"] == "10"
 assert rows[-1]["status"] == "acknowledged", rows[-1]["status"]
+# who changed it last, when, and their note: what the CRM needs of a callback
+assert rows[-1]["change_note"] == 'calling back "today"; it\'s urgent', rows[-1]["change_note"]
+assert rows[-1]["changed_by"] == "carol", rows[-1]["changed_by"]
+datetime.datetime.strptime(rows[-1]["changed_at"], "%Y-%m-%dT%H:%M:%SZ")
+assert all(x["changed_by"] == x["changed_at"] == x["change_note"] == "" for x in rows[:-1])
 PY
 
 # JSON and JSONL parse back and agree.
@@ -94,6 +99,8 @@ assert x["customer"] == 'Smith, "Jo"\nline2 — 日本'
 assert x["evidence"]["cues"][0]["name"] == "f0_rise"
 assert x["raised_at"].endswith("Z")
 assert [r["score"] for r in a if r["call_id"] == "recent-call"] == [0.97, 0.7, 0.55, 0.4, 0.2]
+assert a[-1]["change_note"] == 'calling back "today"; it\'s urgent' and a[-1]["changed_by"] == "carol"
+assert a[0]["changed_by"] is None and a[0]["changed_at"] is None and a[0]["change_note"] is None
 PY
 expect 0 "$RAPPEL" alerts --db "$db" --kind overtalk --format json
 python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); assert [r["kind"] for r in a]==["overtalk"]' "$work/out" || fail "--kind"

@@ -71,21 +71,26 @@ expect 2 "$RAPPEL" purge --older-than ten --db "$db"
 # Dry run: says what would go, changes nothing.
 sum=$(python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print([c.execute("SELECT count(*) FROM "+t).fetchone()[0] for t in ("calls","alerts","alert_history","timeline","channel_stats")])' "$db")
 expect 0 "$RAPPEL" purge --older-than 30 --dry-run --db "$db"
-grep -q '^would remove 1 calls started before .*Z: 1 alerts, 0 alert history entries, 0 timeline points, 0 channel statistics$' "$work/out" ||
+grep -q '^would remove 1 call started before .*Z: 1 alert, 0 alert history entries, 0 timeline points, 0 channel statistics$' "$work/out" ||
     fail "dry run: $(cat "$work/out")"
 now_sum=$(python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print([c.execute("SELECT count(*) FROM "+t).fetchone()[0] for t in ("calls","alerts","alert_history","timeline","channel_stats")])' "$db")
 [ "$sum" = "$now_sum" ] || fail "dry run changed the store: $sum -> $now_sum"
 # The real one.
 expect 0 "$RAPPEL" purge --older-than=30 --db "$db"
-grep -q '^removed 1 calls' "$work/out" || fail "purge: $(cat "$work/out")"
+grep -q '^removed 1 call started' "$work/out" || fail "purge: $(cat "$work/out")"
 expect 0 "$RAPPEL" purge --older-than 0 --db "$db"
-grep -q '^removed 4 calls .*: 2 alerts, 1 alert history entries, 2 timeline points, 2 channel statistics$' "$work/out" ||
+# all but the call still being written (its writer, pid 1, is alive): it is kept, and said,
+# as are the alerts nobody had closed
+grep -q '^removed 3 calls .*: 2 alerts, 1 alert history entry, 2 timeline points, 2 channel statistics$' "$work/out" &&
+    grep -qx '  2 of those alerts were still open or acknowledged: nobody had closed them' "$work/out" &&
+    grep -qx '  kept 1 call still being analysed (live); purge again once it ends' "$work/out" ||
     fail "purge all: $(cat "$work/out")"
 python3 - "$db" <<'PY' || fail "after purge"
 import sqlite3, sys
 c = sqlite3.connect(sys.argv[1])
-for t in ("calls", "alerts", "alert_history", "timeline", "channel_stats", "call_cross"):
+for t in ("alerts", "alert_history", "timeline", "channel_stats", "call_cross"):
     assert c.execute("SELECT count(*) FROM " + t).fetchone()[0] == 0, t
+assert c.execute("SELECT group_concat(id) FROM calls").fetchone()[0] == "running-here"
 assert c.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 PY
 expect 0 "$RAPPEL" alerts --db "$db" --status all

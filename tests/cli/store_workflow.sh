@@ -21,7 +21,7 @@ python3 - "$RPL_SOURCE_DIR/tests/data/store_v2.sql" "$db" <<'PY'
 import sqlite3, sys
 c = sqlite3.connect(sys.argv[2])
 c.executescript(open(sys.argv[1], encoding="utf-8").read())
-for i in range(20):  # alerts 4..23, all open
+for i in range(40):  # alerts 4..43, all open
     c.execute("INSERT INTO alerts (call_id, kind, role, t_start_s, t_end_s, score, evidence,"
               " model_version, raised_unix_s, created_unix_s, updated_unix_s) VALUES"
               " ('live-0042', 'fatigue', 'agent', ?, ?, 0.5, '{}', 'm', 1714560000, 1, 1)",
@@ -35,12 +35,12 @@ history_count() {
     python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM alert_history").fetchone()[0])' "$db"
 }
 
-# Every (from, to) pair: bring a fresh open alert to "from", then ask for "to".
-declare -A verb=([acknowledged]=ack [done]=done [dismissed]=dismiss)
+# Every (from, to) pair: bring a fresh open alert (24..43) to "from", then ask for "to".
+declare -A verb=([open]=reopen [acknowledged]=ack [done]=done [dismissed]=dismiss)
 declare -A path=([open]="" [acknowledged]="ack" [done]="ack done" [dismissed]="dismiss")
-id=4
+id=24
 for from in open acknowledged done dismissed; do
-    for to in acknowledged done dismissed; do
+    for to in open acknowledged done dismissed; do
         for step in ${path[$from]}; do
             expect 0 "$RAPPEL" alerts "$step" "$id" --db "$db" --by setup
         done
@@ -49,13 +49,18 @@ for from in open acknowledged done dismissed; do
         allowed=no
         case "$from>$to" in
         "open>acknowledged" | "open>done" | "open>dismissed" | "acknowledged>done" | \
-            "acknowledged>dismissed") allowed=yes ;;
+            "acknowledged>dismissed" | "acknowledged>open" | "done>open" | "dismissed>open")
+            allowed=yes ;;
         esac
         if [ $allowed = yes ]; then
             expect 0 "$RAPPEL" alerts "${verb[$to]}" "$id" --db "$db" --by eve --note "n"
             [ "$(status_of "$id")" = "$to" ] || fail "$from -> $to not applied"
             [ "$(history_count)" -eq $((before + 1)) ] || fail "$from -> $to: no history row"
             grep -q "^alert $id: $to by eve" "$work/out" || fail "confirmation: $(cat "$work/out")"
+            if [ "$to" = open ]; then # back on the list, for anyone: nobody holds it now
+                [ "$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT assignee FROM alerts WHERE id=?", (int(sys.argv[2]),)).fetchone()[0])' "$db" "$id")" = None ] ||
+                    fail "$from -> open kept its assignee"
+            fi
         else
             expect 1 "$RAPPEL" alerts "${verb[$to]}" "$id" --db "$db" --by eve
             grep -q "^rappel: alerts: $db: alert $id is $from and cannot become $to" "$work/err" ||
@@ -97,8 +102,11 @@ grep -q "no alert 9999; no alert was changed" "$work/err" || fail "atomic messag
 [ "$(history_count)" -eq "$before" ] || fail "history written on failure"
 expect 0 "$RAPPEL" alerts dismiss 19 18 20 --db "$db"   # 18 is acknowledged: allowed too
 [ "$(status_of 19)$(status_of 18)$(status_of 20)" = dismisseddismisseddismissed ] || fail "three ids"
-expect 0 "$RAPPEL" alerts done 21 22 --db "$db" --note "batch"
+before=$(history_count)
+expect 0 "$RAPPEL" alerts done 21 22 21 --db "$db" --note "batch" # an id twice is one change
 [ "$(status_of 21)" = done ] && [ "$(status_of 22)" = done ] || fail "two ids"
+[ "$(history_count)" -eq $((before + 2)) ] && [ "$(grep -c . "$work/out")" -eq 2 ] ||
+    fail "an id given twice: $(cat "$work/out" "$work/err")"
 
 # A read-only database: refused with the database's reason, nothing changed.
 python3 -c 'import sqlite3,sys; sqlite3.connect(sys.argv[1]).execute("PRAGMA wal_checkpoint(TRUNCATE)")' "$db"
@@ -121,6 +129,19 @@ if [ "$(id -u)" -ne 0 ] || [ ${#as_user[@]} -gt 0 ]; then
     [ "$(sha256sum "$work/ro.db" | cut -d' ' -f1)" = "$ro_sum" ] || fail "read-only file changed"
     expect 0 "${as_user[@]}" "$RAPPEL" alerts --db "$work/ro.db" --format json
     python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$work/out" || fail "read-only list"
+    # A supervisor's account that may read the store but not write it nor its folder: the
+    # follow-up list, calls and an alert's history still read (the last writer left the -shm
+    # and -wal files SQLite needs for that).
+    mkdir "$work/shared"
+    cp "$db" "$work/shared/calls.db"
+    expect 0 "$RAPPEL" purge --older-than 36500 --db "$work/shared/calls.db" # a writer, no change
+    chmod 0644 "$work/shared"/calls.db*
+    chmod 0755 "$work/shared"
+    for args in "alerts" "calls --format json" "alerts show 1"; do
+        # shellcheck disable=SC2086
+        expect 0 "${as_user[@]}" "$RAPPEL" $args --db "$work/shared/calls.db"
+    done
+    expect 1 "${as_user[@]}" "$RAPPEL" alerts ack 23 --db "$work/shared/calls.db"
 fi
 
 [ "$failures" -eq 0 ] || { echo "$failures failure(s)" >&2; exit 1; }
