@@ -34,6 +34,12 @@ Sections:
     over the same span.
  d  x-realtime and peak RSS of `rappel analyze` on a 10-minute stereo call (one core:
     taskset -c 0; /usr/bin/time), best of 3 runs.
+ e  false alerts on customers who speak in sentences: calls (default 8 x 5 min) whose
+    customer turns are 2-4 neutral or calm utterances with the pauses people leave between
+    sentences (SENTENCE_PAUSE_S: 0.4-1.0 s, drawn per pause; Campione & Veronis 2002 measured
+    a median pause of about 0.5 s, long ones rare below 1 s, in read and spontaneous speech),
+    and agent turns of 1-2. Section a's calls join a turn's utterances with 0.12 s, so they
+    never put this fluent pausing in front of the hesitation score. Alerts per hour per kind.
 """
 import argparse
 import json
@@ -56,6 +62,8 @@ PAUSES_S = (0.3, 0.6, 1.0, 1.5, 2.0)
 TEMPI = (0.8, 0.7)
 STIMULI_VERSION = "hes-v1"  # bump when the stimulus design changes (forces a rebuild)
 SEED = 2026
+SENTENCE_PAUSE_S = (0.4, 1.0)  # e: a pause between two sentences of one turn
+SENTENCES_VERSION = "sent-v1"
 
 
 def log(msg):
@@ -384,13 +392,91 @@ def section_d(args):
           "target >= 1000x; a shared machine: treat as noisy)")
 
 
+# --- e: customers who speak in sentences ---
+
+def sentence_turns(corpus, rng, agent_actor, customer_actor, target_s):
+    """Alternating turns, the agent's of 1-2 utterances, the customer's of 2-4 joined by
+    sentence pauses; neutral and calm speech only."""
+    agent = mc.Pool(corpus.select(agent_actor, mc.NEUTRAL), rng)
+    cust = mc.Pool(corpus.select(customer_actor, mc.NEUTRAL), rng)
+    turns, t, party = [], 0.5, mc.AGENT
+    while t < target_s:
+        gap = float(rng.uniform(0.3, 1.0)) if turns else 0.0
+        if party == mc.AGENT:
+            pieces = [agent.take() for _ in range(int(rng.integers(1, 3)))]
+            t += gap + mc.turn_length_s(corpus, pieces)
+        else:
+            pieces = [cust.take()]
+            for _ in range(int(rng.integers(1, 4))):
+                pieces.append({"file": cust.take(),
+                               "pause_before_s": float(rng.uniform(*SENTENCE_PAUSE_S))})
+            t += gap + mc.turn_length_s(corpus, [p if isinstance(p, str) else p["file"]
+                                                 for p in pieces]) + 0.7 * (len(pieces) - 1)
+        turns.append((party, pieces, gap, {"label": "sentences" if party == mc.CUSTOMER
+                                           else "agent"}))
+        party = mc.CUSTOMER if party == mc.AGENT else mc.AGENT
+    return turns
+
+
+def sentence_calls(args, actors=mc.HELD_OUT, name="sentences"):
+    d = os.path.join(args.work, name)
+    os.makedirs(d, exist_ok=True)
+    stamp = os.path.join(d, "calls.json")
+    want = {"version": SENTENCES_VERSION, "calls": args.sentence_calls, "seed": SEED,
+            "actors": list(actors), "minutes": args.sentence_minutes}
+    if not args.regen and os.path.exists(stamp):
+        with open(stamp) as f:
+            doc = json.load(f)
+        if doc["params"] == want:
+            return d, doc["calls"]
+    log(f"building {args.sentence_calls} calls of customers speaking in sentences in {d} ...")
+    corpus = mc.Corpus(args.data)
+    calls = []
+    for i in range(args.sentence_calls):
+        rng = np.random.default_rng([SEED, 91, i])
+        cust = actors[i % len(actors)]
+        agent = [a for a in actors if a != cust][(i // len(actors)) % (len(actors) - 1)]
+        turns = sentence_turns(corpus, rng, agent, cust, args.sentence_minutes * 60.0)
+        y, truth = mc.build_call(corpus, turns, seed=[SEED, 91, i, 1])
+        file = f"sentences-{i:02d}.wav"
+        mc.write_mulaw_wav(os.path.join(d, file), y)
+        calls.append({"file": file, "customer_actor": cust, "agent_actor": agent,
+                      "duration_s": truth["duration_s"]})
+    with open(stamp, "w") as f:
+        json.dump({"params": want, "calls": calls}, f, indent=1)
+    return d, calls
+
+
+def section_e(args):
+    d, calls = sentence_calls(args)
+    results = analyze(args.rappel, [os.path.join(d, c["file"]) for c in calls],
+                      os.path.join(args.work, "sentences.db"), args.extra)
+    hours = sum(c["duration_s"] for c in calls) / 3600.0
+    print(f"\n## e. Customers who speak in sentences: {len(calls)} neutral/calm calls of "
+          f"held-out actors, {hours:.2f} h; customer turns of 2-4 utterances with "
+          f"{SENTENCE_PAUSE_S[0]:g}-{SENTENCE_PAUSE_S[1]:g} s between them")
+    for k in ("frustration", "hesitation", "fatigue"):
+        n = {role: sum(1 for c in calls for a in results[c["file"]]["alerts"]
+                       if a["kind"] == k and a["role"] == role) for role in ("customer", "agent")}
+        print(f"{k:12s} customer {n['customer']:3d} ({n['customer'] / hours:5.2f}/h)   "
+              f"agent {n['agent']:3d} ({n['agent'] / hours:5.2f}/h)")
+    for c in calls:
+        al = [f"{a['kind']}/{a['role']}@{a['t_start_s']:.0f}s"
+              for a in results[c["file"]]["alerts"]
+              if a["kind"] in ("frustration", "hesitation", "fatigue")]
+        print(f"  {c['file']} (customer {c['customer_actor']}, agent {c['agent_actor']}): "
+              + (", ".join(al) or "no score alert"))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rappel", default=os.path.join(ROOT, "build", "rappel"))
     ap.add_argument("--work", default="/tmp/rappel-mbench")
     ap.add_argument("--data", default=mc.default_data_dir())
-    ap.add_argument("--sections", default="a,b,c,d")
+    ap.add_argument("--sections", default="a,b,c,d,e")
     ap.add_argument("--sets", type=int, default=24, help="hesitation stimulus sets")
+    ap.add_argument("--sentence-calls", type=int, default=8, help="section e's calls")
+    ap.add_argument("--sentence-minutes", type=float, default=5.0, help="their length")
     ap.add_argument("--regen", action="store_true", help="rebuild the generated audio")
     ap.add_argument("--model", help="scoring model file for analyze (default: compiled-in)")
     ap.add_argument("--rules", help="alert policy file for analyze (default: compiled-in)")
@@ -424,6 +510,8 @@ def main():
         section_c(args)
     if "d" in sections:
         section_d(args)
+    if "e" in sections:
+        section_e(args)
     print(f"\n# {time.time() - t0:.0f} s")
 
 

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # The call-level figures of issue 7 for the current build, in one command: false alerts per
 # hour on long neutral/calm calls, frustration detection rate and delay on calls that turn
-# angry, the hesitation validation on constructed stimuli (inserted pauses, slowed turns), and
-# x-realtime and peak RSS of `rappel analyze` on a 10-minute call. All from the held-out
+# angry, the hesitation validation on constructed stimuli (inserted pauses, slowed turns),
+# x-realtime and peak RSS of `rappel analyze` on a 10-minute call, and false alerts on
+# customers who speak in sentences (pauses of 0.4-1 s between them). All from the held-out
 # RAVDESS actors 17-20 (see bench/model_bench.py for the design of each section).
 # Prints tables, never pass/fail on time. Generated audio (about 300 MB) goes to
 # /tmp/rappel-mbench and is reused by later runs; the first run takes about 4 minutes.
-# Usage: bench/model_bench.sh [RAPPEL_EXE] [model_bench.py options: --sections a,b,c,d
+# Usage: bench/model_bench.sh [RAPPEL_EXE] [model_bench.py options: --sections a,b,c,d,e
 #        --sets N --regen --model FILE --rules FILE --work DIR --data DIR]
 #        (default RAPPEL_EXE: $RAPPEL, else build/rappel)
 set -euo pipefail

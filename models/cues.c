@@ -128,7 +128,8 @@ rpl_cues_config rpl_cues_config_default(void)
         .establish_speech_s = 8.0,
         .adapt_speech_s = 120.0,
         .min_pause_s = 0.2,
-        .full_pause_s = 0.4,
+        .part_pause_s = 0.8,
+        .full_pause_s = 1.5,
         .max_pause_s = 3.0,
     };
     return cfg;
@@ -142,7 +143,8 @@ rpl_status rpl_cue_window_create(const rpl_cues_config *cfg, rpl_cue_window **ou
     *out = NULL;
     if (!(cfg->window_s >= 0.5 && cfg->window_s <= 60.0) || !(cfg->establish_speech_s >= 0.0) ||
         !(cfg->adapt_speech_s > 0.0) || !(cfg->min_pause_s > 0.0) ||
-        !(cfg->full_pause_s >= cfg->min_pause_s) || !(cfg->max_pause_s >= cfg->min_pause_s)) {
+        !(cfg->part_pause_s >= cfg->min_pause_s) || !(cfg->full_pause_s >= cfg->part_pause_s) ||
+        !(cfg->max_pause_s >= cfg->min_pause_s)) {
         return RPL_ERR_INVALID_ARG;
     }
     rpl_cue_window *w = calloc(1, sizeof *w);
@@ -425,16 +427,25 @@ static double voiced_quantile(rpl_cue_window *w, size_t field, double p)
     return quantile(w->scratch, n, p);
 }
 
-/* How much a silent pause of len seconds counts: in part from min_pause_s, rising linearly to
- * in full at full_pause_s. Joins between words run up to about 0.4 s, so a pause just past
- * 0.2 s is weak evidence of hesitation; and with a hard threshold one 10 ms boundary moved by a
- * line's noise (a quieter line, a different codec) made the hesitation score jump. */
+/* How much a silent pause of len seconds counts: nothing up to part_pause_s, rising linearly
+ * to in full at full_pause_s. Pause lengths fall in three groups (Campione & Veronis 2002, read
+ * and spontaneous speech): brief ones under 0.2 s (joins, stop closures), medium ones up to
+ * about 1 s, which is how long people pause between the sentences and phrases of a fluent turn
+ * (median about 0.5 s), and long ones past 1 s, rare in fluent speech: those say the speaker is
+ * searching. Measured, a pause left between two sentences reads 0.1-0.6 s longer than it was
+ * (a soft onset or ending is not speech), so the ramp starts at 0.8 s and is full at 1.5 s: a
+ * turn of sentences with 0.4-1 s between them is not hesitant (bench/model_bench.py, section
+ * e: 56 false hesitation alerts an hour with the earlier 0.2-0.4 s ramp, 6 now), and a ramp
+ * rather than a hard threshold keeps one 10 ms boundary moved by a line's noise from making
+ * the score jump. */
 static double pause_weight(const rpl_cues_config *cfg, double len)
 {
-    if (len >= cfg->full_pause_s || cfg->full_pause_s <= cfg->min_pause_s) {
-        return 1.0;
+    if (len >= cfg->full_pause_s || cfg->full_pause_s <= cfg->part_pause_s) {
+        return len >= cfg->part_pause_s ? 1.0 : 0.0;
     }
-    return (len - cfg->min_pause_s) / (cfg->full_pause_s - cfg->min_pause_s);
+    return len <= cfg->part_pause_s
+               ? 0.0
+               : (len - cfg->part_pause_s) / (cfg->full_pause_s - cfg->part_pause_s);
 }
 
 /* The window's own cues, in one pass over its frames, and the percentiles: from the sorted
@@ -639,6 +650,12 @@ static void baseline_add_window(baseline *b, const rpl_cues *c)
     }
     for (size_t i = 0; i < TRACKED; i++) {
         double x = c->value[tracked_cues[i]];
+        if (tracked_cues[i] == RPL_CUE_PAUSE_S) {
+            /* kept per second of the speaker's speech: a window that holds the other party's
+             * turn, or the start of a stream, holds less of the speaker and so fewer of their
+             * pauses, and would make their usual pausing look smaller than it is */
+            x = x / c->value[RPL_CUE_SPEECH_S];
+        }
         if (isfinite(x)) {
             b->sum[i] += x;
             b->weight[i] += 1.0;
@@ -646,7 +663,9 @@ static void baseline_add_window(baseline *b, const rpl_cues *c)
     }
 }
 
-static void baseline_cues(const baseline *b, rpl_cues *out)
+/* The baseline as cues of a window holding speech_s seconds of the speaker's speech (the
+ * pause time scales with it). */
+static void baseline_cues(const baseline *b, double speech_s, rpl_cues *out)
 {
     for (size_t i = 0; i < RPL_CUE_COUNT; i++) {
         out->value[i] = NAN;
@@ -658,12 +677,16 @@ static void baseline_cues(const baseline *b, rpl_cues *out)
     for (size_t i = 0; i < TRACKED; i++) {
         out->value[tracked_cues[i]] = b->weight[i] > 0.0 ? b->sum[i] / b->weight[i] : (double)NAN;
     }
+    out->value[RPL_CUE_PAUSE_S] *= speech_s;
 }
 
 void rpl_cue_window_baseline(const rpl_cue_window *w, rpl_cues *out)
 {
     memset(out, 0, sizeof *out);
-    baseline_cues(&w->base, out);
+    /* as for a window of the speaker's speech alone (its length less the pauses) */
+    rpl_cues usual;
+    baseline_cues(&w->base, 1.0, &usual);
+    baseline_cues(&w->base, w->cfg.window_s / (1.0 + usual.value[RPL_CUE_PAUSE_S]), out);
     out->baseline_ok = w->speech_total_s >= w->cfg.establish_speech_s;
 }
 
@@ -675,7 +698,7 @@ static bool established(const rpl_cue_window *w)
 static void relative_cues(const baseline *b, rpl_cues *c)
 {
     rpl_cues base;
-    baseline_cues(b, &base);
+    baseline_cues(b, c->value[RPL_CUE_SPEECH_S], &base);
     double *v = c->value;
     const double *u = base.value;
     v[RPL_CUE_F0_REL_ST] = v[RPL_CUE_F0_MEDIAN_ST] - u[RPL_CUE_F0_MEDIAN_ST];

@@ -41,10 +41,10 @@ static const rpl_model default_model = {
                     .term_count = 7,
                     .terms =
                         {
-                            {RPL_CUE_F0_REL_ST, 0.0948909898, 1.00790111, -0.9},
+                            {RPL_CUE_F0_REL_ST, 0.0943236675, 1.00748525, -0.9},
                             {RPL_CUE_F0_SLOPE_ST_S, 21.6618701, 10.9173516, -0.6},
-                            {RPL_CUE_F0_RANGE_REL_ST, -0.109755057, 2.31206207, -0.4},
-                            {RPL_CUE_RATE_REL, -0.0281958166, 0.265499514, -0.8},
+                            {RPL_CUE_F0_RANGE_REL_ST, -0.108774822, 2.31302195, -0.4},
+                            {RPL_CUE_RATE_REL, -0.0279436351, 0.265768188, -0.8},
                             {RPL_CUE_LEVEL_REL_DB, 0.559827523, 2.46480561, -0.5},
                             {RPL_CUE_FLUX, 0.188674723, 0.0168322835, -0.6},
                             {RPL_CUE_PAUSE_REL_S, 0, 0.6, 0.4},

@@ -996,9 +996,15 @@ reopen:
             goto fail;
         }
         /* Leave the -wal and -shm files in place when the last writer closes: a reader who may
-         * read the file but not write its folder (a supervisor's account) needs them. */
+         * read the file but not write its folder (a supervisor's account) needs them. The WAL
+         * is left empty (journal_size_limit 0), so that a database deleted without it cannot
+         * have old pages replayed into the new one made under its name. */
         int persist = 1;
         sqlite3_file_control(s->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+        status = exec(s, "PRAGMA journal_size_limit = 0");
+        if (status != RPL_OK) {
+            goto fail;
+        }
     }
     if (s->version < RPL_STORE_SCHEMA_VERSION) {
         status = migrate(s);

@@ -138,23 +138,23 @@ static void test_window_effort_quantiles(void **state)
     rpl_cue_window_destroy(w);
 }
 
-/* Pauses: silences inside this party's speech count, in part from 0.2 s and in full from
- * 0.4 s; a silence while the other party speaks is a turn exchange; too short or too long
- * silences are not pauses. */
+/* Pauses: silences inside this party's speech count, not at all up to 0.8 s (the pauses of
+ * fluent speech), in part up to 1.5 s and in full from there; a silence while the other party
+ * speaks is a turn exchange; too short silences are not pauses. */
 static void test_window_pauses(void **state)
 {
     (void)state;
     rpl_cue_window *w = window_with(8.0);
     rpl_cues c;
-    /* speech 1 s | pause 0.5 s | speech 1 s | silence 1 s while the other speaks | speech 1 s
-     * | 0.1 s gap (not a pause) | speech 1 s | pause 1.2 s | speech 0.6 s | pause 0.3 s (counts
-     * half) | speech 0.3 s: 8 s in all */
+    /* speech 1 s | pause 0.5 s (fluent: 0) | speech 0.8 s | silence 1 s while the other speaks
+     * | speech 0.8 s | 0.1 s gap (not a pause) | speech 0.5 s | pause 1.6 s (in full) | speech
+     * 0.4 s | pause 1.15 s (half) | speech 0.15 s: 8 s in all */
     struct {
         int frames;
         bool speech, other;
-    } plan[] = {{100, true, false}, {50, false, false}, {100, true, false}, {100, false, true},
-                {100, true, false}, {10, false, false}, {100, true, false}, {120, false, false},
-                {60, true, false},  {30, false, false}, {30, true, false}};
+    } plan[] = {{100, true, false}, {50, false, false},  {80, true, false}, {100, false, true},
+                {80, true, false},  {10, false, false},  {50, true, false}, {160, false, false},
+                {40, true, false},  {115, false, false}, {15, true, false}};
     int64_t i = 0;
     bool got = false;
     for (size_t p = 0; p < sizeof plan / sizeof plan[0]; p++) {
@@ -165,9 +165,9 @@ static void test_window_pauses(void **state)
     }
     assert_int_equal(i, 800);
     assert_true(got);
-    near(c.value[RPL_CUE_PAUSE_COUNT], 2.5, 1e-9);
-    near(c.value[RPL_CUE_PAUSE_S], 1.7 + 0.5 * 0.3, 1e-9);
-    near(c.value[RPL_CUE_SPEECH_S], 4.9, 1e-9);
+    near(c.value[RPL_CUE_PAUSE_COUNT], 1.5, 1e-9);
+    near(c.value[RPL_CUE_PAUSE_S], 1.6 + 0.5 * 1.15, 1e-9);
+    near(c.value[RPL_CUE_SPEECH_S], 3.65, 1e-9);
     rpl_cue_window_destroy(w);
 }
 

@@ -184,6 +184,8 @@ static void test_window_mark_turn(void **state)
     (void)state;
     rpl_cues_config cfg = rpl_cues_config_default();
     cfg.window_s = 4.0;
+    cfg.part_pause_s = cfg.min_pause_s; /* the 0.5 s silence counts in full here */
+    cfg.full_pause_s = 0.4;
     rpl_cue_window *w = NULL;
     assert_int_equal(rpl_cue_window_create(&cfg, &w), RPL_OK);
     /* speech 0-0.8 s | silence 0.8-1.3 (frames 80..129) | speech 1.3-1.8 | silence 1.8-2.1

@@ -93,9 +93,11 @@ typedef struct rpl_cues_config {
     double establish_speech_s; /* speech that establishes the baseline (default 8 s) */
     double adapt_speech_s;     /* later, the baseline's memory in seconds of speech
                                   (default 120): it moves slowly */
-    double min_pause_s;        /* shortest silent pause counted (default 0.2) */
-    double full_pause_s;       /* pauses count in part from min_pause_s, in full from this
-                                  (default 0.4; >= min_pause_s) */
+    double min_pause_s;        /* shortest silence inside a turn that is a pause (default
+                                  0.2; the pipeline's pause statistics count from it) */
+    double part_pause_s;       /* the pause cues count a pause in part from this long (default
+                                  0.8; >= min_pause_s) ... */
+    double full_pause_s;       /* ... and in full from this (default 1.5; >= part_pause_s) */
     double max_pause_s;        /* longer silences are turn ends, not pauses (default 3) */
 } rpl_cues_config;
 

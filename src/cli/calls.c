@@ -28,6 +28,8 @@ static void print_help(FILE *out)
             CLI_TABLE_DEFAULT_LIMIT);
 }
 
+enum { CALL_WIDTH = 24 };
+
 typedef struct {
     cli_format format;
     size_t rows;
@@ -66,7 +68,7 @@ static void write_header(const call_writer *w)
 {
     switch (w->format) {
     case CLI_FORMAT_TABLE:
-        cli_table_cell(stdout, "CALL", 14, false);
+        cli_table_cell(stdout, "CALL", CALL_WIDTH, false);
         cli_table_cell(stdout, "STARTED", 16, false);
         cli_table_cell(stdout, "AGENT", 12, false);
         cli_table_cell(stdout, "CUSTOMER", 18, false);
@@ -186,10 +188,11 @@ static int write_call(const rpl_store_call *c, void *user)
     }
     switch (w->format) {
     case CLI_FORMAT_TABLE: {
-        /* Long ids (SHA-256) are shown by their first 12 characters, enough for --call. */
+        /* A digest id (SHA-256) is shown by its first 12 characters, enough for --call; a
+         * given id (a ticket number, a live call's) whole as far as the column goes. */
         char id[16];
         snprintf(id, sizeof id, "%.12s", c->id);
-        cli_table_cell(stdout, strlen(c->id) > 14 ? id : c->id, 14, false);
+        cli_table_cell(stdout, cli_is_digest_id(c->id) ? id : c->id, CALL_WIDTH, false);
         cli_format_local(c->started_unix_s, buf, sizeof buf);
         cli_table_cell(stdout, buf, 16, false);
         cli_table_cell(stdout, c->agent, 12, false);
@@ -203,8 +206,14 @@ static int write_call(const rpl_store_call *c, void *user)
         cli_table_cell(stdout, rpl_store_call_state_name(c->state), 10, false);
         snprintf(buf, sizeof buf, "%zu/%zu", c->open_alerts, c->alerts);
         cli_table_cell(stdout, buf, 9, false);
-        cli_table_cell(stdout, c->state == RPL_STORE_CALL_FAILED ? c->fail_reason : c->source_file,
-                       40, true);
+        if (c->state == RPL_STORE_CALL_FAILED) { /* which file, then why */
+            char failed[1024];
+            snprintf(failed, sizeof failed, "%s: %s", c->source_file ? c->source_file : "-",
+                     c->fail_reason ? c->fail_reason : "failed");
+            cli_table_cell(stdout, failed, 40, true);
+        } else {
+            cli_table_cell(stdout, c->source_file, 40, true);
+        }
         fputc('\n', stdout);
         break;
     }

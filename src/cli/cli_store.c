@@ -304,6 +304,11 @@ void cli_json_channel_members(FILE *out, const rpl_store_channel_stats *s)
     cli_json_number(out, s->music_s);
 }
 
+bool cli_is_digest_id(const char *id)
+{
+    return strlen(id) == 64 && strspn(id, "0123456789abcdef") == 64;
+}
+
 bool cli_filter_narrows(const rpl_store_filter *f)
 {
     return f->agent != NULL || f->customer != NULL || f->call_id != NULL ||

@@ -27,9 +27,9 @@ static void print_help(FILE *out)
             "hesitation and fatigue curves with the rules' open thresholds; alerts as shaded\n"
             "spans with kind and score. The format follows --out's extension: .png, .svg, or\n"
             ".html (one self-contained page: the picture inline, the call's facts and its alert\n"
-            "table with evidence and status). Default: report-<first 12 characters of the call\n"
-            "id>.html in the current folder. CALL_ID may be any prefix that names one call,\n"
-            "or the call's recording by its path or file name.\n"
+            "table with evidence and status). Default: report-<call id>.html in the current\n"
+            "folder (a digest id by its first 12 characters). CALL_ID may be any prefix that\n"
+            "names one call, or the call's recording by its path or file name.\n"
             "--rules FILE draws that file's thresholds (default: the compiled-in rules).\n"
             "--verbose prints the picture's geometry on stderr. The file is created 0600 (it\n"
             "holds customer data) and appears complete or not at all.\n"
@@ -376,17 +376,22 @@ int cli_report(int argc, char **argv)
         call.threshold[k] = rule->enabled ? rule->open : (double)NAN;
     }
     if (out_path == NULL) {
-        /* report-<first 12 characters>.html; a '/' in a given id would leave the folder */
-        default_out = malloc(32);
+        /* report-<a digest's first 12 characters, or a given id whole>.html, so that two
+         * tickets TICKET-2026-11-0001 and -0002 do not overwrite one report; in a given id
+         * anything but letters, digits, '.', '_' and '-' becomes '_' (a '/' would leave the
+         * folder, a leading '.' hide the file) */
+        size_t size = strlen(found.id) + 16;
+        default_out = malloc(size);
         if (default_out == NULL) {
             cli_error(command, found.id, "out of memory");
             goto done;
         }
-        snprintf(default_out, 32, "report-%.12s.html", found.id);
-        for (char *p = default_out; *p != '\0'; p++) {
-            if (*p == '/') {
-                *p = '_';
-            }
+        snprintf(default_out, size, "report-%.*s.html", cli_is_digest_id(found.id) ? 12 : 256,
+                 found.id);
+        for (char *p = default_out + strlen("report-"); p[5] != '\0'; p++) {
+            bool plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                         (*p >= '0' && *p <= '9') || *p == '.' || *p == '_' || *p == '-';
+            *p = plain ? *p : '_';
         }
         out_path = default_out;
     }

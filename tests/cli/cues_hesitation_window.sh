@@ -81,7 +81,7 @@ assert off, "the 3 s window's cues give the hesitation score too"
 high = [r for r in rows if 26.0 <= float(r["t_s"]) <= 31.0 and num(r, "hesitation") > 0.8]
 assert high, "no high hesitation after the pause at 24.36 s"
 for r in high:
-    assert num(r, "hes_pause_s") >= 1.2 and num(r, "hes_pause_count") >= 1, \
+    assert num(r, "hes_pause_s") >= 1.2 and num(r, "hes_pause_count") >= 0.9, \
         f"t={r['t_s']}: hesitation {r['hesitation']} but hes_pause_s {r['hes_pause_s']}"
 left = [r for r in high if num(r, "pause_s") == 0.0]
 assert left, "no row where the pause has left the 3 s window"

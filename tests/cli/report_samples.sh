@@ -208,7 +208,7 @@ printf '[frustration]\nopen = 2\n' >"$work/bad.ini"
 expect 1 "$RAPPEL" report "$angry" --db "$db" --rules "$work/bad.ini" --out "$work/x.png"
 grep -q '^rappel: report: .*bad.ini' "$work/err" || fail "bad rules message: $(cat "$work/err")"
 
-# Default output: report-<first 12>.html in the current folder, 0600.
+# Default output: report-<first 12 of a digest id>.html in the current folder, 0600.
 mkdir "$work/cwd"
 (cd "$work/cwd" && "$RAPPEL" report "${angry:0:8}" --db "$db" >"$work/out" 2>"$work/err") ||
     fail "default output: $(cat "$work/err")"
@@ -218,6 +218,17 @@ mkdir "$work/cwd"
 chmod 644 "$work/cwd/report-${angry:0:12}.html"
 (cd "$work/cwd" && "$RAPPEL" report "$angry" --db "$db" >/dev/null 2>&1) || fail "replace"
 [ "$(stat -c %a "$work/cwd/report-${angry:0:12}.html")" = 600 ] || fail "replaced file mode"
+# A given id is the name whole, so two tickets do not share one report; '/' cannot leave the
+# folder.
+mkdir "$work/tickets"
+for t in 1:call-calm 2:call-hesitant; do
+    "$RAPPEL" analyze "$RPL_SOURCE_DIR/samples/${t#*:}.wav" --db "$work/tickets.db" \
+        --call-id "TICKET/2026-11-000${t%%:*}" >/dev/null 2>&1 || fail "analyze ticket $t"
+    (cd "$work/tickets" && "$RAPPEL" report "TICKET/2026-11-000${t%%:*}" --db "$work/tickets.db" \
+        >/dev/null 2>&1) || fail "report ticket $t"
+done
+[ "$(cd "$work/tickets" && echo *)" = "report-TICKET_2026-11-0001.html report-TICKET_2026-11-0002.html" ] ||
+    fail "reports of given ids: $(ls "$work/tickets")"
 
 # Errors: "rappel: report: ...", exit 1 (2 for usage), and no file left behind.
 $PY - "$db" <<'PY' || fail "clone calls"

@@ -57,6 +57,8 @@ PY
 expect 0 "$RAPPEL" calls --db "$db"
 grep -q '^9f86d081884c  ' "$work/out" || fail "long ids shortened in the table: $(cat "$work/out")"
 grep -q 'unfinished' "$work/out" || fail "unfinished in table"
+grep -q '^running-here  ' "$work/out" || fail "a given id is shown whole: $(cat "$work/out")"
+grep -q -- ' -: decoder: truncated file$' "$work/out" || fail "a failed call's file and reason"
 expect 0 "$RAPPEL" calls --db "$db" --since 24h --format jsonl
 [ "$(wc -l <"$work/out")" -eq 3 ] || fail "--since 24h: $(cat "$work/out")"
 expect 2 "$RAPPEL" calls --db "$db" --since yesterday
