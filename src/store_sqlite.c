@@ -1183,29 +1183,35 @@ static void bind_call_info(const rpl_store *store, sqlite3_stmt *st,
     bind_text(st, 11, info->audio_sha256);
 }
 
-rpl_status rpl_store_begin_call(rpl_store *store, const rpl_store_call_info *info)
+/* Inside a transaction: the call's row, new (ST_CALL_INSERT) or analysed again (ST_CALL_REDO). */
+static rpl_status put_call_row(rpl_store *store, const rpl_store_call_info *info, bool redo)
 {
     sqlite3_stmt *st = NULL;
-    bool own = false;
-    rpl_status status = check_call_info(store, info);
+    rpl_status status = stmt_get(store, redo ? ST_CALL_REDO : ST_CALL_INSERT, &st);
     if (status != RPL_OK) {
         return status;
     }
-    status = txn_enter(store, &own);
-    if (status != RPL_OK) {
-        return status;
-    }
-    status = stmt_get(store, ST_CALL_INSERT, &st);
-    if (status != RPL_OK) {
-        goto fail;
-    }
-    bind_call_info(store, st, info, now_unix_s(), false);
+    bind_call_info(store, st, info, now_unix_s(), redo);
     status = step_done(store, st);
     if (status == RPL_ERR_EXISTS) {
         fail_msg(store, status, "call %s is already stored", info->id);
+    } else if (status == RPL_OK && redo && sqlite3_changes(store->db) == 0) {
+        status = fail_msg(store, RPL_ERR_NOT_FOUND, "no call %s", info->id);
     }
-fail:
-    return txn_leave(store, own, status);
+    return status;
+}
+
+rpl_status rpl_store_begin_call(rpl_store *store, const rpl_store_call_info *info)
+{
+    bool own = false;
+    rpl_status status = check_call_info(store, info);
+    if (status == RPL_OK) {
+        status = txn_enter(store, &own);
+    }
+    if (status != RPL_OK) {
+        return status;
+    }
+    return txn_leave(store, own, put_call_row(store, info, false));
 }
 
 /* Run a write statement whose one parameter is a call id (not prepared for the handle's life). */
@@ -1277,27 +1283,17 @@ static rpl_status list_kept_alerts(rpl_store *s, const char *call_id, rpl_store_
 rpl_status rpl_store_redo_call(rpl_store *store, const rpl_store_call_info *info,
                                rpl_store_kept_alert **kept, size_t *kept_count)
 {
-    sqlite3_stmt *st = NULL;
     bool own = false;
     *kept = NULL;
     *kept_count = 0;
     rpl_status status = check_call_info(store, info);
+    if (status == RPL_OK) {
+        status = txn_enter(store, &own);
+    }
     if (status != RPL_OK) {
         return status;
     }
-    status = txn_enter(store, &own);
-    if (status != RPL_OK) {
-        return status;
-    }
-    status = stmt_get(store, ST_CALL_REDO, &st);
-    if (status != RPL_OK) {
-        goto fail;
-    }
-    bind_call_info(store, st, info, now_unix_s(), true);
-    status = step_done(store, st);
-    if (status == RPL_OK && sqlite3_changes(store->db) == 0) {
-        status = fail_msg(store, RPL_ERR_NOT_FOUND, "no call %s", info->id);
-    }
+    status = put_call_row(store, info, true);
     /* Not hot (a call redone by hand): plain statements. */
     static const char *const clear[] = {
         "DELETE FROM channel_stats WHERE call_id = ?1",
@@ -1311,7 +1307,6 @@ rpl_status rpl_store_redo_call(rpl_store *store, const rpl_store_call_info *info
     if (status == RPL_OK) {
         status = list_kept_alerts(store, info->id, kept, kept_count);
     }
-fail:
     status = txn_leave(store, own, status);
     if (status != RPL_OK) {
         free(*kept);
