@@ -74,19 +74,41 @@ static void set_model_version(cli_call *call, const cli_call_options *o)
     snprintf(call->model_version, sizeof call->model_version, "%s", m->version);
 }
 
-void cli_call_path_id(cli_call *call)
+/* "file:" + the SHA-256 hex of path made absolute (as given when it cannot be resolved). */
+static void path_id(const char *path, char id[RPL_STORE_NAME_MAX + 1])
 {
     char resolved[PATH_MAX];
-    const char *text = realpath(call->path, resolved) != NULL ? resolved : call->path;
+    const char *text = realpath(path, resolved) != NULL ? resolved : path;
     struct sha256_ctx ctx;
     uint8_t digest[SHA256_DIGEST_SIZE];
     sha256_init(&ctx);
     sha256_update(&ctx, strlen(text), (const uint8_t *)text);
     sha256_digest(&ctx, sizeof digest, digest);
-    int n = snprintf(call->id, sizeof call->id, "file:");
+    int n = snprintf(id, RPL_STORE_NAME_MAX + 1, "file:");
     for (size_t i = 0; i < sizeof digest; i++) {
-        n += snprintf(call->id + n, sizeof call->id - (size_t)n, "%02x", digest[i]);
+        n += snprintf(id + n, RPL_STORE_NAME_MAX + 1 - (size_t)n, "%02x", digest[i]);
     }
+}
+
+void cli_call_path_id(cli_call *call)
+{
+    path_id(call->path, call->id);
+}
+
+/* Inside the transaction that stores a file's call: the failure recorded for that file by an
+ * earlier run (under its path id), now mended, goes; else `calls` would list it still and
+ * its file name would name two calls. */
+static rpl_status forget_earlier_failure(rpl_store *store, const cli_call *call)
+{
+    char failed_id[RPL_STORE_NAME_MAX + 1];
+    path_id(call->path, failed_id);
+    rpl_store_call_state state;
+    rpl_status status = rpl_store_get_call_state(store, failed_id, &state);
+    if (status == RPL_ERR_NOT_FOUND || (status == RPL_OK && state != RPL_STORE_CALL_FAILED) ||
+        strcmp(failed_id, call->id) == 0) {
+        return RPL_OK;
+    }
+    return status == RPL_OK ? rpl_store_delete_call(store, failed_id) : status;
 }
 
 /* Append a warning to call->note, after a "; " when it holds one already. */
@@ -610,6 +632,9 @@ cli_store_result cli_call_store(rpl_store *store, cli_call *call, const cli_call
     }
     if (status == RPL_OK) {
         status = write_call_row(store, &info, exists, &kept, &kept_count);
+    }
+    if (status == RPL_OK) {
+        status = forget_earlier_failure(store, call);
     }
     if (status == RPL_OK && kept_count > 0 &&
         (renewed = calloc(kept_count, sizeof *renewed)) == NULL) {

@@ -142,4 +142,15 @@ s1=$?
 s2=$?
 set -e
 test $s1 -eq 2 && test $s2 -eq 2 || fail "usage errors exit $s1 $s2, want 2"
+
+# A failed file mended (the recording fetched again): the next run stores it, and its failure
+# record goes, so that its name no longer names two calls.
+cp "$RPL_SOURCE_DIR/samples/call-mono.wav" "$in/night/text.wav"
+set +e
+"$RAPPEL" batch --db "$work/j2.db" --jobs 2 "$in" >/dev/null 2>"$work/mend.err"
+set -e
+test "$(sqlite3 "$work/j2.db" "SELECT state FROM calls WHERE source_file LIKE '%/text.wav'")" = done ||
+    fail "the mended file: $(sqlite3 "$work/j2.db" "SELECT id, state FROM calls WHERE source_file LIKE '%/text.wav'")"
+"$RAPPEL" report text.wav --db "$work/j2.db" --out "$work/mended.svg" 2>"$work/mend.err" ||
+    fail "the mended file's name names one call: $(cat "$work/mend.err")"
 echo "batch folder: ok"
