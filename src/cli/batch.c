@@ -387,6 +387,7 @@ typedef struct batch {
     failure *failures;
     size_t failure_count, failure_cap;
     size_t stored_count, skipped_count, duplicate_count, dropped_count;
+    size_t noted_count;     /* files with channel notes that --verbose would have shown */
     size_t finished_files;  /* taken and dealt with (any outcome) */
     int64_t finished_bytes; /* their sizes, for the ETA */
     double audio_s;         /* audio analysed by the workers */
@@ -563,6 +564,10 @@ static batch_item *work_on(batch *b, size_t index)
     /* the notes after the analysis, which adds its own (a leak between channels), as analyze */
     if (status == RPL_OK && (b->verbose || call->info.truncated) && call->note[0] != '\0') {
         say(b, path, "%s", call->note);
+    } else if (status == RPL_OK && call->note[0] != '\0') {
+        pthread_mutex_lock(&b->lock);
+        b->noted_count++;
+        pthread_mutex_unlock(&b->lock);
     }
     if (status == RPL_ERR_INTERRUPTED) {
         pthread_mutex_lock(&b->lock);
@@ -912,6 +917,14 @@ static void summary(batch *b, long jobs)
             "waited %.3f s on the writer (busy %.2f s); peak RSS %.1f MB\n",
             b->audio_s / 3600.0, elapsed_s, elapsed_s > 0.0 ? b->audio_s / elapsed_s : 0.0, jobs,
             jobs == 1 ? "" : "s", b->worker_wait_s, b->writer_busy_s, peak_mb);
+    if (b->noted_count > 0) {
+        /* mono files, a silent agent channel, one mix on both channels, a Latin-1 name... */
+        fprintf(stderr,
+                "rappel: batch: %zu file%s analysed with a note on %s channels or name "
+                "(--verbose says which; `calls` shows each channel map)\n",
+                b->noted_count, b->noted_count == 1 ? "" : "s",
+                b->noted_count == 1 ? "its" : "their");
+    }
     if (b->failure_count > 0) {
         fprintf(stderr, "rappel: batch: %zu failed:\n", b->failure_count);
         for (size_t i = 0; i < b->failure_count; i++) {

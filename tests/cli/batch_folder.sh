@@ -98,6 +98,9 @@ set -e
 grep -q "9 files: 5 stored, 0 already stored, 1 duplicate, 3 failed" "$work/j1.err" ||
     { cat "$work/j1.err"; fail "--jobs 1 counts"; }
 grep -q "realtime with 1 job; " "$work/j1.err" || { cat "$work/j1.err"; fail "--jobs 1 summary"; }
+# without --verbose the channel notes are not shown, but how many files have one is
+grep -q "rappel: batch: [1-9][0-9]* files\? analysed with a note on" "$work/j1.err" ||
+    { cat "$work/j1.err"; fail "--jobs 1: the notes not counted"; }
 grep -q "^$in/night/a/calm.wav " "$work/j1.txt" || fail "no summary on stdout"
 if grep -q "files, .* realtime" "$work/j1.txt"; then fail "progress on stdout"; fi
 dump() {
