@@ -2149,7 +2149,20 @@ rpl_status rpl_store_query_alerts(rpl_store *store, const rpl_store_alert_query 
             return status;
         }
     }
-    if (!q->any_status) {
+    /* Several statuses: a range of the follow-up index's first column, then a bit test. */
+    int status_lo = (int)q->status, status_hi = (int)q->status;
+    if (!q->any_status && q->statuses != 0) {
+        if (q->statuses >= 1u << COUNT_OF(status_names)) {
+            return fail_msg(store, RPL_ERR_INVALID_ARG, "invalid alert query");
+        }
+        status_lo = __builtin_ctz(q->statuses);
+        status_hi = 31 - __builtin_clz(q->statuses);
+        sql_add(sql, sizeof sql,
+                calls_first || by_time ? " AND +a.status_rank BETWEEN :status AND :status_hi"
+                                         " AND (:statuses >> a.status_rank) & 1"
+                                       : " AND a.status_rank BETWEEN :status AND :status_hi"
+                                         " AND (:statuses >> a.status_rank) & 1");
+    } else if (!q->any_status) {
         sql_add(sql, sizeof sql,
                 calls_first || by_time ? " AND +a.status_rank = :status"
                                        : " AND a.status_rank = :status");
@@ -2177,7 +2190,9 @@ rpl_status rpl_store_query_alerts(rpl_store *store, const rpl_store_alert_query 
         status = fail_db(store, rc);
         goto fail;
     }
-    sqlite3_bind_int(st, sqlite3_bind_parameter_index(st, ":status"), (int)q->status);
+    sqlite3_bind_int(st, sqlite3_bind_parameter_index(st, ":status"), status_lo);
+    sqlite3_bind_int(st, sqlite3_bind_parameter_index(st, ":status_hi"), status_hi);
+    sqlite3_bind_int(st, sqlite3_bind_parameter_index(st, ":statuses"), (int)q->statuses);
     bind_text(st, sqlite3_bind_parameter_index(st, ":kind"), rpl_store_kind_name(q->kind));
     bind_filter(st, &q->filter, call_end);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {

@@ -1012,6 +1012,21 @@ static void test_query_order_and_filters(void **state)
     assert_int_equal(k.n, 1);
     assert_int_equal(k.ids[0], b2);
 
+    /* several statuses: open and dismissed, in the list's order; through a call filter too */
+    q.statuses = 1u << RPL_STORE_OPEN | 1u << RPL_STORE_DISMISSED;
+    memset(&k, 0, sizeof k);
+    assert_int_equal(rpl_store_query_alerts(s, &q, collect_alert, &k), RPL_OK);
+    int64_t want_set[] = {b1, a2, a3, a1, b3};
+    assert_int_equal(k.n, 5);
+    for (size_t i = 0; i < 5; i++) {
+        assert_int_equal(k.ids[i], want_set[i]);
+    }
+    q.filter.agent = "bob";
+    assert_int_equal(listed_alerts(s, &q), 2);
+    q.filter.agent = NULL;
+    q.statuses = 1u << 7;
+    assert_int_equal(rpl_store_query_alerts(s, &q, collect_alert, &k), RPL_ERR_INVALID_ARG);
+
     /* since/until on when it happened: call start + offset */
     q = rpl_store_alert_query_default();
     q.filter.since_unix_s = 1700000020;

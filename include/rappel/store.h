@@ -368,7 +368,10 @@ rpl_store_filter rpl_store_filter_default(void);
 
 typedef struct rpl_store_alert_query {
     bool any_status;               /* default false */
-    rpl_store_alert_status status; /* when !any_status; default open */
+    rpl_store_alert_status status; /* when !any_status and statuses is 0; default open */
+    unsigned statuses;             /* when !any_status: several statuses, a bit each
+                                      (1u << status; open + acknowledged: what is still to do);
+                                      0 for status alone. Default 0 */
     bool any_kind;                 /* default true */
     rpl_store_kind kind;           /* when !any_kind */
     rpl_store_filter filter;       /* since/until: when the alert was raised */

@@ -12,7 +12,7 @@ static const char *const command = "alerts";
 static void print_help(FILE *out)
 {
     fprintf(out,
-            "usage: rappel alerts [--status open|acknowledged|done|dismissed|all] [--kind K]\n"
+            "usage: rappel alerts [--status S[,S...]|all] [--kind K]\n"
             "                     [--since T] [--until T] [--agent A] [--customer C] [--call ID]\n"
             "                     [--limit N] [--format table|csv|json|jsonl] [--db PATH]\n"
             "       rappel alerts show ID [--format table|json] [--db PATH]\n"
@@ -20,8 +20,10 @@ static void print_help(FILE *out)
             "                     [--db PATH]\n"
             "\n"
             "The follow-up list: open alerts first, then the most urgent (priority, score, most\n"
-            "recent). K is frustration, hesitation, fatigue, dead_air or overtalk. T is 24h, 7d,\n"
-            "30m, 2w... ago, or ISO 8601 (2024-05-01, 2024-05-01T09:30, ...Z, ...+02:00).\n"
+            "recent). S is open (the default), acknowledged, done or dismissed, or several:\n"
+            "open,acknowledged is what is still to do. K is frustration, hesitation, fatigue,\n"
+            "dead_air or overtalk. T is 24h, 7d, 30m, 2w... ago, or ISO 8601 (2024-05-01,\n"
+            "2024-05-01T09:30, ...Z, ...+02:00); a date alone as --until takes in that day.\n"
             "--agent and --customer take the exact names given to analyze, batch or live\n"
             "(a customer's alerts across all their calls).\n"
             "--call takes a call id or its first characters, or its recording's file name\n"
@@ -210,11 +212,41 @@ static int write_alert(const rpl_store_alert *a, void *user)
 
 /* ---- rappel alerts [filters] -------------------------------------------------------------- */
 
+/* --status: one status, or several separated by commas (what is still to do:
+ * open,acknowledged). False when a name is not a status. */
+static bool parse_statuses(const char *text, rpl_store_alert_query *q)
+{
+    unsigned set = 0;
+    rpl_store_alert_status one = RPL_STORE_OPEN;
+    char name[32];
+    for (const char *p = text;; p++) {
+        size_t n = strcspn(p, ",");
+        if (n == 0 || n >= sizeof name) {
+            return false;
+        }
+        memcpy(name, p, n);
+        name[n] = '\0';
+        if (!rpl_store_status_parse(name, &one)) {
+            return false;
+        }
+        set |= 1u << one;
+        p += n;
+        if (*p == '\0') {
+            break;
+        }
+    }
+    bool several = (set & (set - 1)) != 0;
+    q->status = one;
+    q->statuses = several ? set : 0;
+    return true;
+}
+
 static int list_alerts(int argc, char **argv)
 {
     rpl_store_alert_query q = rpl_store_alert_query_default();
     cli_list_options list = cli_list_options_default();
     int64_t now = (int64_t)time(NULL);
+    const char *status_text = rpl_store_status_name(q.status);
 
     for (int i = 1; i < argc; i++) {
         const char *v = NULL;
@@ -222,11 +254,13 @@ static int list_alerts(int argc, char **argv)
         if ((r = cli_take_value(argc, argv, &i, "--status", &v)) != 0) {
             if (r > 0 && strcmp(v, "all") == 0) {
                 q.any_status = true;
-            } else if (r < 0 || !rpl_store_status_parse(v, &q.status)) {
+            } else if (r < 0 || !parse_statuses(v, &q)) {
                 return cli_usage_error(command, "--status takes open, acknowledged, done,"
-                                                " dismissed or all");
+                                                " dismissed, several of them (open,acknowledged)"
+                                                " or all");
             } else {
                 q.any_status = false;
+                status_text = v;
             }
         } else if ((r = cli_take_value(argc, argv, &i, "--kind", &v)) != 0) {
             if (r < 0 || !rpl_store_kind_parse(v, &q.kind)) {
@@ -263,9 +297,8 @@ static int list_alerts(int argc, char **argv)
     if (w.rows == 0) {
         if (format == CLI_FORMAT_TABLE) {
             bool narrowed = !q.any_kind || cli_filter_narrows(&q.filter);
-            fprintf(stdout, "no %s%salerts%s\n",
-                    q.any_status ? "" : rpl_store_status_name(q.status), q.any_status ? "" : " ",
-                    narrowed ? " matching these filters" : "");
+            fprintf(stdout, "no %s%salerts%s\n", q.any_status ? "" : status_text,
+                    q.any_status ? "" : " ", narrowed ? " matching these filters" : "");
         } else {
             write_header(&w);
         }

@@ -123,6 +123,13 @@ expect 0 "$RAPPEL" alerts --db "$db" --since 2024-05-01 --until 2024-05-01T09:00
 [ "$(count)" -eq 1 ] || fail "ISO --since/--until: $(count)"
 expect 0 "$RAPPEL" alerts --db "$db" --since 2024-05-01T10:00+02:00 --until 2024-05-02 --format json
 [ "$(count)" -eq 2 ] || fail "ISO with offset: $(count)"
+# several statuses: what is still to do
+expect 0 "$RAPPEL" alerts --db "$db" --status open,acknowledged --format json
+[ "$(count)" -eq 8 ] || fail "--status open,acknowledged: $(count)"
+expect 0 "$RAPPEL" alerts --db "$db" --status acknowledged,done --format json
+[ "$(count)" -eq 1 ] || fail "--status acknowledged,done: $(count)"
+expect 2 "$RAPPEL" alerts --db "$db" --status open,closed
+expect 2 "$RAPPEL" alerts --db "$db" --status open,
 # a date alone as --until takes in that whole day: --since D --until D is day D
 expect 0 "$RAPPEL" alerts --db "$db" --since 2024-05-01 --until 2024-05-01 --format json
 [ "$(count)" -eq 2 ] || fail "--since D --until D: $(count)"
