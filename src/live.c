@@ -650,6 +650,7 @@ rpl_status rpl_live_create(const rpl_live_config *cfg, rpl_live **out, char *why
         .agent = live->agent,
         .customer = live->customer,
         .started_unix_s = cfg->call.started_unix_s,
+        .started_from = cfg->call.started_from,
         .channel_map = live->channel_map,
         .model_version = live->model_version,
     };

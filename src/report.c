@@ -1175,7 +1175,7 @@ static void write_html(FILE *out, const rpl_report_call *c, const char *svg)
 {
     static const char *const css_colour[5] = {"#D55E00", "#56B4E9", "#CC79A7", "#E69F00",
                                               "#009E73"};
-    char buf[64];
+    char buf[160];
     fputs("<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n<head>\n"
           "<meta charset=\"utf-8\"/>\n<title>rappel report: call ",
           out);
@@ -1199,6 +1199,10 @@ static void write_html(FILE *out, const rpl_report_call *c, const char *svg)
     fputs("</h1>\n<table class=\"facts\">\n", out);
     html_fact(out, "file", c->source_file);
     format_date(c->started_unix_s, buf, sizeof buf);
+    size_t used = strlen(buf); /* say where the date came from: undated, it is the analysis' */
+    snprintf(buf + used, sizeof buf - used, " (%s)",
+             c->started_from != NULL ? c->started_from
+                                     : "when analysed: the recording carries no date");
     html_fact(out, "started", buf);
     if (isfinite(c->duration_s)) {
         char off[16];

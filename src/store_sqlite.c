@@ -197,7 +197,10 @@ static const char *const migrations[RPL_STORE_SCHEMA_VERSION] = {
     " AND audio_sha256 NOT GLOB '*[^0-9a-f]*'));"
     "UPDATE calls SET audio_sha256 = id WHERE source_file IS NOT NULL AND length(id) = 64"
     " AND id NOT GLOB '*[^0-9a-f]*';"
-    "CREATE INDEX calls_audio ON calls (audio_sha256) WHERE audio_sha256 IS NOT NULL;",
+    "CREATE INDEX calls_audio ON calls (audio_sha256) WHERE audio_sha256 IS NOT NULL;"
+    /* and where the call's start came from ("file name", "bext", "--started", "live"...); NULL:
+     * nowhere, it is when the call was analysed (calls of earlier versions cannot say) */
+    "ALTER TABLE calls ADD COLUMN started_from TEXT;",
 };
 
 /* ---- prepared statements, kept for the life of the handle ---------------------------------- */
@@ -221,7 +224,7 @@ static const char *const migrations[RPL_STORE_SCHEMA_VERSION] = {
     " (SELECT count(*) FROM alerts x WHERE x.call_id = c.id),"                                     \
     " (SELECT count(*) FROM alerts x WHERE x.call_id = c.id AND x.status = 'open'),"               \
     " k.call_id, k.dead_air_count, k.dead_air_s, k.overtalk_count, k.overtalk_s, k.hold_s,"        \
-    " k.customer_latency_mean_s, k.talk_share_customer"
+    " k.customer_latency_mean_s, k.talk_share_customer, c.started_from"
 /* A call retention may remove: not one whose writer is still at work (rpl_store_purge lists
  * them in temp.purge_keep). */
 #define PURGEABLE "id NOT IN temp.purge_keep"
@@ -260,11 +263,12 @@ enum stmt_id {
 static const char *const stmt_sql[ST_COUNT] = {
     [ST_CALL_INSERT] = "INSERT INTO calls (id, source_file, agent, customer, started_unix_s,"
                        " analysed_unix_s, updated_unix_s, channel_map, model_version, state,"
-                       " writer_host, writer_pid, audio_sha256) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
-                       " ?6, ?7, ?8, 'analysing', ?9, ?10, ?11)",
+                       " writer_host, writer_pid, audio_sha256, started_from) VALUES (?1, ?2,"
+                       " ?3, ?4, ?5, ?6, ?6, ?7, ?8, 'analysing', ?9, ?10, ?11, ?12)",
     /* a call analysed again: what the new analysis knows, the rest as it was */
     [ST_CALL_REDO] = "UPDATE calls SET source_file = ?2, agent = coalesce(?3, agent),"
-                     " customer = coalesce(?4, customer), started_unix_s = coalesce(?5,"
+                     " customer = coalesce(?4, customer), started_from = CASE WHEN ?5 IS NULL"
+                     " THEN started_from ELSE ?12 END, started_unix_s = coalesce(?5,"
                      " started_unix_s), analysed_unix_s = ?6, updated_unix_s = ?6,"
                      " channel_map = ?7, model_version = ?8, state = 'analysing',"
                      " duration_s = NULL, fail_reason = NULL, writer_host = ?9, writer_pid = ?10,"
@@ -1149,6 +1153,9 @@ static rpl_status check_call_info(rpl_store *store, const rpl_store_call_info *i
     if (status == RPL_OK) {
         status = check_text(store, "model version", info->model_version, true, RPL_STORE_NAME_MAX);
     }
+    if (status == RPL_OK) {
+        status = check_text(store, "start's source", info->started_from, false, 64);
+    }
     if (status == RPL_OK && info->started_unix_s < 0) {
         status = fail_msg(store, RPL_ERR_INVALID_ARG, "start time before 1970");
     }
@@ -1181,6 +1188,7 @@ static void bind_call_info(const rpl_store *store, sqlite3_stmt *st,
     bind_text(st, 9, store->host[0] != '\0' ? store->host : NULL);
     sqlite3_bind_int64(st, 10, (sqlite3_int64)getpid());
     bind_text(st, 11, info->audio_sha256);
+    bind_text(st, 12, info->started_from);
 }
 
 /* Inside a transaction: the call's row, new (ST_CALL_INSERT) or analysed again (ST_CALL_REDO). */
@@ -1443,6 +1451,7 @@ static void read_call(const rpl_store *s, sqlite3_stmt *st, rpl_store_call *c)
         .customer_latency_mean_s = col_real(st, 22),
         .talk_share_customer = col_real(st, 23),
     };
+    c->started_from = col_text(st, 24);
 }
 
 rpl_status rpl_store_get_call_state(rpl_store *store, const char *call_id,

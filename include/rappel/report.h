@@ -57,6 +57,7 @@ typedef struct rpl_report_call {
     const char *source_file; /* facts (HTML) and title */
     const char *agent, *customer, *channel_map, *model_version, *state;
     int64_t started_unix_s;        /* title date (UTC) */
+    const char *started_from;      /* where that date came from; NULL: the time of analysis */
     double duration_s;             /* the time axis spans 0..duration_s; NAN or <= 0: the last
                                       point's or alert's time */
     const rpl_store_point *points; /* timeline, any order; agent and customer points */

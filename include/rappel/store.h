@@ -166,6 +166,8 @@ typedef struct rpl_store_call_info {
     const char *model_version; /* required */
     const char *audio_sha256;  /* SHA-256 of a recording's audio (64 lower-case hex digits), so
                                   that it is known again under another id; NULL for none */
+    const char *started_from;  /* where started_unix_s came from ("file name", "--started",
+                                  "live"...); NULL: nowhere (0: the time it is stored) */
 } rpl_store_call_info;
 
 /* Record a new call in state "analysing", written by this process. The strings are copied.
@@ -412,6 +414,7 @@ typedef struct rpl_store_call {
     size_t alerts, open_alerts;
     bool has_cross;              /* a stereo call analysed to its end */
     rpl_store_cross_stats cross; /* valid when has_cross */
+    const char *started_from;    /* where the start came from; NULL: the time of analysis */
 } rpl_store_call;
 
 typedef int (*rpl_store_call_fn)(const rpl_store_call *call, void *user);

@@ -83,7 +83,8 @@ static void write_header(const call_writer *w)
               "fail_reason,alerts,open_alerts,channel_map,model_version,source_file,"
               "dead_air_count,dead_air_s,overtalk_count,overtalk_s,hold_s,"
               "customer_latency_mean_s,talk_share_customer,customer_speech_s,"
-              "customer_frustration_max,customer_hesitation_max,customer_fatigue_max\r\n",
+              "customer_frustration_max,customer_hesitation_max,customer_fatigue_max,"
+              "started_from\r\n",
               stdout);
         break;
     case CLI_FORMAT_JSON:
@@ -102,8 +103,9 @@ static void write_json_call(const rpl_store_call *c, const call_channels *channe
     cli_format_iso(c->updated_unix_s, updated, sizeof updated);
     fputs("{\"call_id\":", stdout);
     cli_json_string(stdout, c->id);
-    printf(",\"started_at\":\"%s\",\"analysed_at\":\"%s\",\"updated_at\":\"%s\",\"agent\":",
-           started, analysed, updated);
+    printf(",\"started_at\":\"%s\",\"started_from\":", started);
+    cli_json_string(stdout, c->started_from);
+    printf(",\"analysed_at\":\"%s\",\"updated_at\":\"%s\",\"agent\":", analysed, updated);
     cli_json_string(stdout, c->agent);
     fputs(",\"customer\":", stdout);
     cli_json_string(stdout, c->customer);
@@ -242,6 +244,8 @@ static int write_call(const rpl_store_call *c, void *user)
         cli_csv_field(stdout, c->source_file);
         write_csv_cross(c);
         write_csv_customer(customer_of(&channels));
+        fputc(',', stdout);
+        cli_csv_field(stdout, c->started_from);
         fputs("\r\n", stdout);
         break;
     }

@@ -580,6 +580,7 @@ static rpl_store_call_info call_info(const cli_call *call, const cli_call_option
         .channel_map = call->channel_map[0] != '\0' ? call->channel_map : "unknown",
         .model_version = call->model_version,
         .audio_sha256 = call->audio_sha256[0] != '\0' ? call->audio_sha256 : NULL,
+        .started_from = call->started_from,
     };
     return info;
 }

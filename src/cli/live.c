@@ -153,8 +153,11 @@ int cli_live(int argc, char **argv)
     rpl_live_config lcfg = rpl_live_config_default(info->channels);
     lcfg.pipeline = pcfg;
     lcfg.db_path = cli_db_path(o.db);
-    lcfg.call = (rpl_store_call_info){
-        .id = id, .agent = o.agent, .customer = o.customer, .channel_map = map};
+    lcfg.call = (rpl_store_call_info){.id = id,
+                                      .agent = o.agent,
+                                      .customer = o.customer,
+                                      .channel_map = map,
+                                      .started_from = "live"}; /* its start is the capture's */
     lcfg.on_event = cli_live_on_event;
     lcfg.user = &ui;
     rpl_live *live = NULL;

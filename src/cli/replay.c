@@ -287,7 +287,8 @@ int cli_replay(int argc, char **argv)
                                       .source_file = path_text,
                                       .agent = o.agent,
                                       .customer = o.customer,
-                                      .channel_map = map};
+                                      .channel_map = map,
+                                      .started_from = "replay"}; /* dated when replayed */
     lcfg.on_event = cli_live_on_event;
     lcfg.user = &ui;
     rpl_live *live = NULL;

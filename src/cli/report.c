@@ -54,7 +54,7 @@ typedef struct {
     const char *wanted;
     size_t matches;
     bool exact;
-    char *id, *source_file, *agent, *customer, *channel_map, *model_version;
+    char *id, *source_file, *agent, *customer, *channel_map, *model_version, *started_from;
     const char *state;
     int64_t started_unix_s;
     double duration_s;
@@ -70,7 +70,9 @@ static void free_call(call_found *f)
     free(f->customer);
     free(f->channel_map);
     free(f->model_version);
+    free(f->started_from);
     f->id = f->source_file = f->agent = f->customer = f->channel_map = f->model_version = NULL;
+    f->started_from = NULL;
 }
 
 static int take_call(const rpl_store_call *c, void *user)
@@ -92,6 +94,7 @@ static int take_call(const rpl_store_call *c, void *user)
     f->customer = dup_text(c->customer, &f->oom);
     f->channel_map = dup_text(c->channel_map, &f->oom);
     f->model_version = dup_text(c->model_version, &f->oom);
+    f->started_from = dup_text(c->started_from, &f->oom);
     f->state = rpl_store_call_state_name(c->state);
     f->started_unix_s = c->started_unix_s;
     f->duration_s = c->duration_s;
@@ -366,6 +369,7 @@ int cli_report(int argc, char **argv)
                             .model_version = found.model_version,
                             .state = found.state,
                             .started_unix_s = found.started_unix_s,
+                            .started_from = found.started_from,
                             .duration_s = found.duration_s,
                             .points = points.p,
                             .point_count = points.n,

@@ -87,6 +87,7 @@ import calendar, json, sys, time
 calls = json.load(open(sys.argv[1]))
 alerts = json.load(open(sys.argv[2]))
 assert len(calls) == 1 and calls[0]["started_at"] == "2025-03-02T09:15:30Z", calls
+assert calls[0]["started_from"] == "bext", calls
 assert alerts, "no alert on the angry call"
 start = calendar.timegm((2025, 3, 2, 9, 15, 30))
 for a in alerts:
@@ -106,7 +107,11 @@ TZ=XYZ-1 "$RAPPEL" batch --db "$work/b.db" "$work/archive" >/dev/null 2>"$work/e
     fail "calls after batch: $(cat "$work/err")"
 python3 - "$work/calls.json" "$before" >"$work/err" 2>&1 <<'PY' || fail "batch: $(cat "$work/err")"
 import calendar, json, sys, time
-started = {c["source_file"].rsplit("/", 1)[-1]: c["started_at"] for c in json.load(open(sys.argv[1]))}
+calls = json.load(open(sys.argv[1]))
+started = {c["source_file"].rsplit("/", 1)[-1]: c["started_at"] for c in calls}
+source = {c["source_file"].rsplit("/", 1)[-1]: c["started_from"] for c in calls}
+assert source == {"2026-11-23_09-05-00_queue3.wav": "file name",
+                  "rec_20261123T101500Z.wav": "file name", "call-calm.wav": None}, source
 assert started["2026-11-23_09-05-00_queue3.wav"] == "2026-11-23T08:05:00Z", started
 assert started["rec_20261123T101500Z.wav"] == "2026-11-23T10:15:00Z", started
 now = calendar.timegm(time.strptime(started["call-calm.wav"], "%Y-%m-%dT%H:%M:%SZ"))
@@ -121,6 +126,16 @@ grep -q -- "--started wants a date and time" "$work/err" || fail "bad --started:
     >/dev/null 2>"$work/err"
 check "--started with two files exit" "$?" 2
 [ ! -e "$work/u.db" ] || fail "a usage error created the database"
+
+# The report says where its date came from, and that an undated call's is when it was analysed.
+for f in call-calm.wav rec_20261123T101500Z.wav; do
+    "$RAPPEL" report "$f" --db "$work/b.db" --out "$work/$f.html" 2>"$work/err" ||
+        fail "report $f: $(cat "$work/err")"
+done
+grep -q "(when analysed: the recording carries no date)" "$work/call-calm.wav.html" ||
+    fail "an undated call's report does not say so"
+grep -q "2026-11-23 10:15 UTC (file name)" "$work/rec_20261123T101500Z.wav.html" ||
+    fail "a dated call's report does not say from where"
 
 [ "$failures" -eq 0 ] || { echo "$failures failure(s)" >&2; exit 1; }
 echo "ok"
