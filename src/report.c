@@ -474,6 +474,16 @@ static void draw_party_lane(cairo_t *cr, const rpl_report_geometry *g, role_poin
     set_rgb(cr, grid_colour);
     cairo_rectangle(cr, g->plot_x0 + 0.5, y0 + 0.5, g->plot_x1 - g->plot_x0, y1 - y0 - 1.0);
     cairo_stroke(cr);
+    if (rp.n == 0) { /* an empty lane must not read as a party who kept silent */
+        set_rgb(cr, muted_colour);
+        text_at(cr, g->plot_x0 + 12.0, 0.5 * (y0 + y1) + 4.0, FONT_PX, false,
+                "no channel of its own: a mono recording, or this side was not recorded");
+        return;
+    }
+    /* the one-second steps of the first and last points would reach past the plot's edges */
+    cairo_save(cr);
+    cairo_rectangle(cr, g->plot_x0, y0, g->plot_x1 - g->plot_x0, y1 - y0);
+    cairo_clip(cr);
 
     /* energy envelope: an area from the bottom, one step per point */
     set_rgb(cr, energy_fill);
@@ -523,6 +533,7 @@ static void draw_party_lane(cairo_t *cr, const rpl_report_geometry *g, role_poin
             triangle(cr, x, y, f0 > 0.0, 3.0);
         }
     }
+    cairo_restore(cr);
 }
 
 static void draw_cross_lane(cairo_t *cr, const rpl_report_geometry *g, const rpl_report_call *c)
@@ -535,6 +546,11 @@ static void draw_cross_lane(cairo_t *cr, const rpl_report_geometry *g, const rpl
     text_at(cr, 8.0, y0 + 16.0, FONT_PX + 1.0, true, "between");
     set_rgb(cr, muted_colour);
     text_at(cr, 8.0, y0 + 32.0, FONT_PX - 2.0, false, "dead air, overtalk");
+    if (c->channel_map != NULL && strstr(c->channel_map, "agent=") == NULL) {
+        text_at(cr, g->plot_x0 + 12.0, 0.5 * (y0 + y1) + 4.0, FONT_PX, false,
+                "one party's channel only: no dead air, overtalk or answer times");
+        return;
+    }
     /* the spans first, then their labels where they fit before the next span */
     for (size_t i = 0; i < c->alert_count; i++) {
         const rpl_report_alert *a = &c->alerts[i];
