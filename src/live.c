@@ -359,6 +359,7 @@ static void *analysis_main(void *arg)
             live->snap.channel[role] = heard ? stats.channel : -1;
             live->snap.speech_s[role] = heard ? stats.speech_s : 0.0;
         }
+        live->snap.mixed = rpl_pipeline_mixed(live->pipeline);
         size_t turns = 0, silences = 0;
         bool two = rpl_pipeline_two_voices(live->pipeline, &turns, &silences);
         live->snap.two_voices_turns = two ? turns : 0;

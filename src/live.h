@@ -119,6 +119,7 @@ typedef struct rpl_live_snapshot {
     /* rpl_pipeline_two_voices: turn exchanges among the silences of a mono call (turns 0 when
      * it is not found to hold two voices) */
     size_t two_voices_turns, two_voices_silences;
+    bool mixed; /* rpl_pipeline_mixed: both channels carry one mix */
 } rpl_live_snapshot;
 
 void rpl_live_snapshot_get(rpl_live *live, rpl_live_snapshot *out);

@@ -478,11 +478,7 @@ rpl_status cli_call_analyse(cli_call *call, const cli_call_options *o, const ato
          * there must be told from theirs: analysed again as one channel, as a mono recording
          * is. Costs a second pass, on these files only. */
         if (mixed) {
-            snprintf(note, sizeof note,
-                     "warning: the two channels carry the same voices at about the same level "
-                     "(one mix recorded twice): analysed again as mono on channel %d (the "
-                     "customer); cross-party cues are off",
-                     call->cfg.customer_channel);
+            cli_mixed_warning(call->cfg.customer_channel, true, note, sizeof note);
         } else {
             cli_silent_party_warning(RPL_STORE_ROLE_AGENT, call->cfg.agent_channel, agent->speech_s,
                                      call->cfg.customer_channel, true, note, sizeof note);

@@ -355,6 +355,11 @@ void cli_live_summary(cli_live_ui *ui, rpl_live *live, const char *call_id, doub
             fprintf(stderr, "rappel: %s: %s\n", ui->command, note);
         }
     }
+    if (s.mixed) {
+        char warning[300];
+        cli_mixed_warning(s.channel[RPL_STORE_ROLE_CUSTOMER], false, warning, sizeof warning);
+        fprintf(stderr, "rappel: %s: %s\n", ui->command, warning);
+    }
     for (int role = RPL_STORE_ROLE_AGENT; role <= RPL_STORE_ROLE_CUSTOMER; role++) {
         int other = RPL_STORE_ROLE_AGENT + RPL_STORE_ROLE_CUSTOMER - role;
         if (s.channel[role] >= 0 && s.channel[other] >= 0 &&

@@ -117,6 +117,23 @@ void cli_music_note(rpl_store_role role, double music_s, char *buf, size_t size)
              rpl_store_role_name(role), music_s, rpl_store_role_name(role));
 }
 
+void cli_mixed_warning(int customer_channel, bool reanalysed, char *buf, size_t size)
+{
+    const char *what = "warning: the two channels carry the same voices at about the same level "
+                       "(one mix recorded twice)";
+    if (reanalysed) {
+        snprintf(buf, size,
+                 "%s: analysed again as mono on channel %d (the customer); cross-party cues are "
+                 "off",
+                 what, customer_channel);
+    } else {
+        snprintf(buf, size,
+                 "%s: its dead air, overtalk and answer times mean nothing; with --agent-channel "
+                 "none it is analysed as mono on channel %d (the customer)",
+                 what, customer_channel);
+    }
+}
+
 void cli_silent_party_warning(rpl_store_role silent, int silent_channel, double speech_s,
                               int other_channel, bool reanalysed, char *buf, size_t size)
 {

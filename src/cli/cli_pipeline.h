@@ -39,6 +39,11 @@ void cli_two_voices_warning(size_t turns, size_t silences, char *buf, size_t siz
  * channel (a recorder or softphone that puts both parties on one channel, or lost one side). */
 #define CLI_SILENT_PARTY_S 1.0
 
+/* The warning for a stereo call whose two channels carry one mix (rpl_pipeline_mixed), into
+ * buf. reanalysed: analysed again as mono on customer_channel (analyze, batch); otherwise the
+ * warning says what that would do (live, replay: the call is over). */
+void cli_mixed_warning(int customer_channel, bool reanalysed, char *buf, size_t size);
+
 /* The warning for a stereo call on which `silent` had under CLI_SILENT_PARTY_S of speech
  * (speech_s) on its channel, the other party on other_channel, into buf. reanalysed: the call
  * was analysed again as mono on the customer channel (analyze, batch: only for a silent agent);

@@ -108,6 +108,10 @@ grep -q "the two channels carry the same voices" "$work/near.txt" &&
     grep -q '"channel_map":"customer=1"' "$work/near.json" &&
     ! grep -q '"cross_party"' "$work/near.json" ||
     { echo "FAIL: near twin"; cat "$work/near.txt" "$work/near.json"; exit 1; }
+# replay (the live path) cannot analyse the call again: it says so at the end
+"$RAPPEL" replay --db "$work/replay.db" --speed 200 "$work/near16.wav" >/dev/null 2>"$work/near.txt"
+grep -q "the two channels carry the same voices.*with --agent-channel none" "$work/near.txt" ||
+    { echo "FAIL: replay of a near twin"; cat "$work/near.txt"; exit 1; }
 
 # Bad input: a clear error naming the file, exit 1, and the other files still analysed.
 printf 'not audio' >"$work/bad.wav"
