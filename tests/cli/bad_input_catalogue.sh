@@ -258,7 +258,7 @@ case_ "--until not a time" 2 \
     alerts --until bad --db "$W/r.db"
 case_ "--limit -5" 2 "rappel: alerts: --limit takes a whole number >= 0" -- \
     alerts --limit -5 --db "$W/r.db"
-case_ "--status bogus" 2 "rappel: alerts: --status takes open, acknowledged, done, dismissed or all" -- \
+case_ "--status bogus" 2 "rappel: alerts: --status takes open, acknowledged, done, dismissed, several of them (open,acknowledged) or all" -- \
     alerts --status bogus --db "$W/r.db"
 case_ "--kind bogus" 2 "rappel: alerts: --kind takes frustration, hesitation, fatigue, dead_air or overtalk" -- \
     alerts --kind bogus --db "$W/r.db"
