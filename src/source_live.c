@@ -22,11 +22,14 @@ struct rpl_source_live {
     rpl_source_live_info info;
     rpl_ring *ring;
     bool started, stopped, gone;
+    bool left_running; /* a gone device's stream whose thread never finished: not closed */
     int64_t started_ns;
     atomic_uint_fast64_t callbacks;
     atomic_uint_fast64_t input_overflows;
     atomic_int_fast64_t last_callback_ns;
     atomic_bool finished;
+    atomic_bool abandoned; /* the device is gone: the stream is left alone (see stop) */
+    atomic_bool in_callback;
 };
 
 static int capture_callback(const void *input, void *output, unsigned long frames,
@@ -36,6 +39,11 @@ static int capture_callback(const void *input, void *output, unsigned long frame
     (void)output;
     (void)time_info;
     rpl_source_live *src = user;
+    atomic_store(&src->in_callback, true);
+    if (atomic_load(&src->abandoned)) {
+        atomic_store(&src->in_callback, false);
+        return paAbort; /* the ring may be gone: touch nothing */
+    }
     int64_t now = rpl_ring_now_ns();
     if (flags & paInputOverflow) {
         atomic_fetch_add_explicit(&src->input_overflows, 1, memory_order_relaxed);
@@ -45,6 +53,7 @@ static int capture_callback(const void *input, void *output, unsigned long frame
     }
     atomic_fetch_add_explicit(&src->callbacks, 1, memory_order_relaxed);
     atomic_store_explicit(&src->last_callback_ns, now, memory_order_relaxed);
+    atomic_store(&src->in_callback, false);
     return paContinue;
 }
 
@@ -176,6 +185,8 @@ rpl_status rpl_source_live_open(const rpl_source_live_config *cfg, rpl_source_li
     atomic_init(&src->input_overflows, 0);
     atomic_init(&src->last_callback_ns, 0);
     atomic_init(&src->finished, false);
+    atomic_init(&src->abandoned, false);
+    atomic_init(&src->in_callback, false);
     PaDeviceIndex dev = find_device(cfg->device, why, why_size);
     if (dev < 0) {
         status = RPL_ERR_NOT_FOUND;
@@ -316,9 +327,24 @@ uint64_t rpl_source_live_input_overflows(const rpl_source_live *src)
 void rpl_source_live_stop(rpl_source_live *src)
 {
     if (src != NULL && src->started && !src->stopped) {
-        /* A device that went away may never drain a stop: abort it. */
+        /* A device that went away may never drain a stop, and aborting it can hang for ever:
+         * when a PulseAudio server dies, ALSA's pulse plugin has been seen to leave the
+         * capture thread waiting on a lock that the plugin's own thread never releases, and
+         * Pa_AbortStream joins that thread. The call must still be closed and stored, so the
+         * callback is told to stop (it writes nothing more and asks PortAudio to end), and the
+         * stream is aborted only once its thread is seen to finish; a thread that does not
+         * within 2 s is left running, with this struct, to the process's exit. */
         if (src->gone) {
-            Pa_AbortStream(src->stream);
+            atomic_store(&src->abandoned, true);
+            for (int i = 0;
+                 i < 2000 && (atomic_load(&src->in_callback) || !atomic_load(&src->finished));
+                 i++) {
+                Pa_Sleep(1);
+            }
+            src->left_running = !atomic_load(&src->finished) || atomic_load(&src->in_callback);
+            if (!src->left_running) {
+                Pa_AbortStream(src->stream);
+            }
         } else {
             Pa_StopStream(src->stream);
         }
@@ -332,6 +358,9 @@ void rpl_source_live_close(rpl_source_live *src)
         return;
     }
     rpl_source_live_stop(src);
+    if (src->left_running) {
+        return; /* closing would join the stuck thread; its callback still reads src */
+    }
     Pa_CloseStream(src->stream);
     free(src);
     Pa_Terminate();

@@ -71,10 +71,13 @@ bool rpl_source_live_alive(rpl_source_live *src, double stall_s, char *why, size
 uint64_t rpl_source_live_callbacks(const rpl_source_live *src);
 uint64_t rpl_source_live_input_overflows(const rpl_source_live *src);
 
-/* Stop the stream (the callback is not called after this returns). Idempotent. */
+/* Stop the stream (the callback writes nothing to the ring after this returns). A stream whose
+ * device went away (rpl_source_live_alive said so) is abandoned rather than stopped: stopping
+ * it can hang in the audio library. Idempotent. */
 void rpl_source_live_stop(rpl_source_live *src);
 
-/* Stop, close and release PortAudio; NULL allowed. */
+/* Stop, close and release PortAudio (an abandoned stream is left to the process's exit); NULL
+ * allowed. */
 void rpl_source_live_close(rpl_source_live *src);
 
 #endif
