@@ -1121,8 +1121,7 @@ static rpl_status check_call_id(rpl_store *s, const char *call_id)
     return check_text(s, "call id", call_id, true, RPL_STORE_NAME_MAX);
 }
 
-/* Whether text is a SHA-256 digest as the store keeps it: 64 lower-case hex digits. */
-static bool is_sha256_hex(const char *text)
+bool rpl_store_is_digest(const char *text)
 {
     size_t n = 0;
     while (text[n] != '\0' &&
@@ -1159,7 +1158,8 @@ static rpl_status check_call_info(rpl_store *store, const rpl_store_call_info *i
     if (status == RPL_OK && info->started_unix_s < 0) {
         status = fail_msg(store, RPL_ERR_INVALID_ARG, "start time before 1970");
     }
-    if (status == RPL_OK && info->audio_sha256 != NULL && !is_sha256_hex(info->audio_sha256)) {
+    if (status == RPL_OK && info->audio_sha256 != NULL &&
+        !rpl_store_is_digest(info->audio_sha256)) {
         status =
             fail_msg(store, RPL_ERR_INVALID_ARG, "audio digest is not 64 lower-case hex digits");
     }
@@ -1835,7 +1835,7 @@ rpl_status rpl_store_call_audio(rpl_store *store, const char *call_id, char sha2
 rpl_status rpl_store_find_audio(rpl_store *store, const char *sha256_hex, char *call_id,
                                 size_t size)
 {
-    if (store == NULL || sha256_hex == NULL || !is_sha256_hex(sha256_hex)) {
+    if (store == NULL || sha256_hex == NULL || !rpl_store_is_digest(sha256_hex)) {
         return RPL_ERR_INVALID_ARG;
     }
     return first_text(store,

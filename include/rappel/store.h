@@ -196,6 +196,10 @@ typedef struct rpl_store_kept_alert {
 rpl_status rpl_store_redo_call(rpl_store *store, const rpl_store_call_info *info,
                                rpl_store_kept_alert **kept, size_t *kept_count);
 
+/* Whether text is a SHA-256 digest as the store keeps it (an audio digest, a recorded call's
+ * id): 64 lower-case hex digits. */
+bool rpl_store_is_digest(const char *text);
+
 /* The audio digest stored with a call into sha256_hex ("" when none: a live call, or one
  * stored under a given id before schema 5). RPL_ERR_NOT_FOUND for an unknown call. */
 rpl_status rpl_store_call_audio(rpl_store *store, const char *call_id, char sha256_hex[65]);

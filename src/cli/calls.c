@@ -190,11 +190,8 @@ static int write_call(const rpl_store_call *c, void *user)
     }
     switch (w->format) {
     case CLI_FORMAT_TABLE: {
-        /* A digest id (SHA-256) is shown by its first 12 characters, enough for --call; a
-         * given id (a ticket number, a live call's) whole as far as the column goes. */
-        char id[16];
-        snprintf(id, sizeof id, "%.12s", c->id);
-        cli_table_cell(stdout, cli_is_digest_id(c->id) ? id : c->id, CALL_WIDTH, false);
+        char label[18];
+        cli_table_cell(stdout, cli_call_id_label(c->id, label), CALL_WIDTH, false);
         cli_format_local(c->started_unix_s, buf, sizeof buf);
         cli_table_cell(stdout, buf, 16, false);
         cli_table_cell(stdout, c->agent, 12, false);

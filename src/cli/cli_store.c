@@ -304,9 +304,14 @@ void cli_json_channel_members(FILE *out, const rpl_store_channel_stats *s)
     cli_json_number(out, s->music_s);
 }
 
-bool cli_is_digest_id(const char *id)
+const char *cli_call_id_label(const char *id, char label[18])
 {
-    return strlen(id) == 64 && strspn(id, "0123456789abcdef") == 64;
+    bool failed = strncmp(id, "file:", 5) == 0; /* a failed file's: "file:" + its path's digest */
+    if (!rpl_store_is_digest(failed ? id + 5 : id)) {
+        return id;
+    }
+    snprintf(label, 18, "%.*s", failed ? 17 : 12, id);
+    return label;
 }
 
 bool cli_filter_narrows(const rpl_store_filter *f)

@@ -45,9 +45,10 @@ typedef struct cli_list_options {
 
 cli_list_options cli_list_options_default(void);
 
-/* Whether a call id is an audio digest (64 hex digits), which people see by its first 12
- * characters, rather than an id someone gave (a ticket number), seen whole. */
-bool cli_is_digest_id(const char *id);
+/* How people see a call id: a digest (a recorded call's, or a failed file's "file:" one) by
+ * its first 12 hex digits, enough for --call; an id someone gave (a ticket number, a live
+ * call's) whole. Returns id itself, or label holding the short form. */
+const char *cli_call_id_label(const char *id, char label[18]);
 
 /* Whether a filter names an agent, a customer, a call or a time span (the limit aside). */
 bool cli_filter_narrows(const rpl_store_filter *f);

@@ -380,18 +380,19 @@ int cli_report(int argc, char **argv)
         call.threshold[k] = rule->enabled ? rule->open : (double)NAN;
     }
     if (out_path == NULL) {
-        /* report-<a digest's first 12 characters, or a given id whole>.html, so that two
-         * tickets TICKET-2026-11-0001 and -0002 do not overwrite one report; in a given id
-         * anything but letters, digits, '.', '_' and '-' becomes '_' (a '/' would leave the
-         * folder, a leading '.' hide the file) */
-        size_t size = strlen(found.id) + 16;
+        /* report-<the id as the calls table shows it>.html, so that two tickets
+         * TICKET-2026-11-0001 and -0002 do not overwrite one report; in a given id anything
+         * but letters, digits, '.', '_' and '-' becomes '_' (a '/' would leave the folder, a
+         * leading '.' hide the file) */
+        char label[18];
+        const char *shown = cli_call_id_label(found.id, label);
+        size_t size = strlen(shown) + 16;
         default_out = malloc(size);
         if (default_out == NULL) {
             cli_error(command, found.id, "out of memory");
             goto done;
         }
-        snprintf(default_out, size, "report-%.*s.html", cli_is_digest_id(found.id) ? 12 : 256,
-                 found.id);
+        snprintf(default_out, size, "report-%s.html", shown);
         for (char *p = default_out + strlen("report-"); p[5] != '\0'; p++) {
             bool plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
                          (*p >= '0' && *p <= '9') || *p == '.' || *p == '_' || *p == '-';

@@ -77,6 +77,10 @@ for c in failed.values():
 print("failed calls recorded:", ", ".join(f"{k}: {v['fail_reason']}" for k, v in failed.items()))
 EOF
 
+# The calls table shows a failed file's id as a digest is shown: "file:" and 12 hex digits.
+"$RAPPEL" calls --db "$work/j2.db" | grep -Eq '^file:[0-9a-f]{12}  ' ||
+    fail "a failed file's id in the table: $("$RAPPEL" calls --db "$work/j2.db")"
+
 # --json is analyze --json: the same object for the same file (alert ids aside).
 "$RAPPEL" analyze --db "$work/analyze.db" --json "$in/night/a/angry.flac" >"$work/an.json" \
     2>/dev/null
